@@ -1,0 +1,13 @@
+/* TUN devices: IFF_TUN | IFF_NO_PI, an IPv4 address/mask, MTU 1200, up.
+ * Like the reference, an address that overlaps an existing network is
+ * replaced by the first free one of the same size (10/8, 172.16/12, 192.168/16). */
+#ifndef PQC_TUN_H
+#define PQC_TUN_H
+#include <stdint.h>
+
+#define TUN_MTU 1200
+
+/* Creates (or attaches to) ifname, sets addr/maskbits (addr may be changed
+ * on overlap: *addr is updated), MTU, brings it up; non-blocking fd or -1. */
+int tun_open(const char *ifname, uint32_t *addr, int maskbits, int mtu);
+#endif

@@ -1,0 +1,61 @@
+/* UDP sockets with batched receive and send (recvmmsg/sendmmsg). IPv4 and IPv6. */
+#ifndef PQC_UDP_H
+#define PQC_UDP_H
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define UDP_BATCH 32
+#define UDP_BUFSZ 2048
+
+union sockaddr_any {
+	struct sockaddr sa;
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+	struct sockaddr_storage ss;
+};
+
+/* Non-blocking socket bound to port on all addresses (IPv6 dual-stack if
+ * possible, else IPv4), large buffers.  Returns fd or -1. */
+int udp_bind_any(uint16_t port);
+/* Non-blocking IPv4 socket bound to addr:port (addr host order, 0 = any). */
+int udp_bind4(uint32_t addr, uint16_t port);
+
+struct udp_rx {
+	struct mmsghdr msg[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	union sockaddr_any from[UDP_BATCH];
+	uint8_t buf[UDP_BATCH][UDP_BUFSZ];
+};
+void udp_rx_init(struct udp_rx *rx);
+/* Receives up to UDP_BATCH datagrams; returns the count (0 if none), -1 on error.
+ * Datagram i: rx->buf[i], length rx->msg[i].msg_len, source rx->from[i]. */
+int udp_recv_batch(int fd, struct udp_rx *rx);
+
+struct udp_tx {
+	struct mmsghdr msg[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	union sockaddr_any to[UDP_BATCH];
+	uint8_t buf[UDP_BATCH][UDP_BUFSZ];
+	int n;
+	int fd;
+};
+/* Queue: returns a buffer to fill for the next datagram (flushing first if full). */
+uint8_t *udp_tx_slot(struct udp_tx *tx);
+/* Commit the slot returned last with its length and destination. */
+void udp_tx_commit(struct udp_tx *tx, size_t len, const union sockaddr_any *to);
+/* Send everything queued (sendmmsg); drops what the kernel refuses. */
+void udp_tx_flush(struct udp_tx *tx);
+/* One datagram, no batching.  Returns 0 / -1. */
+int udp_send(int fd, const void *buf, size_t len, const union sockaddr_any *to);
+
+/* Helpers for IPv4 sockaddrs and mapped addresses. */
+void sa_from_ip4(union sockaddr_any *sa, uint32_t addr, uint16_t port);
+/* IPv4 address (host order) of sa, also for v4-mapped IPv6; 0 if none. */
+uint32_t sa_ip4(const union sockaddr_any *sa);
+uint16_t sa_port(const union sockaddr_any *sa);
+int sa_equal(const union sockaddr_any *a, const union sockaddr_any *b);
+const char *sa_str(const union sockaddr_any *sa);   /* "ip:port", rotating static buffer */
+socklen_t sa_len(const union sockaddr_any *sa);
+#endif

@@ -1,0 +1,73 @@
+/* DNS messages as the client sees them (PROTOCOL.md §4, §11.3): find a pq1
+ * announcement anywhere in an answer's CNAME chain, rewrite its A records,
+ * remove its AAAA records, answer Firefox's DoH canary with NXDOMAIN, and
+ * build/parse the client's own TXT lookups (§4.5).  Pure functions: every
+ * length explicit, every pointer and count checked, "no" on any oddity. */
+#ifndef PQC_DNS_H
+#define PQC_DNS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "proto/pq1name.h"
+
+#define DNS_TYPE_A 1
+#define DNS_TYPE_CNAME 5
+#define DNS_TYPE_TXT 16
+#define DNS_TYPE_AAAA 28
+#define DNS_MAX_NAME 255      /* dotted text form, without trailing dot */
+#define DNS_MAX_ADDRS 25      /* more A records than this: leave the answer alone */
+
+enum dns_verdict {
+	DNS_PASS = 0,         /* nothing to do: forward unchanged */
+	DNS_PQ1,              /* answer carries a pq1 announcement */
+	DNS_CANARY,           /* answer for use-application-dns.net: make it NXDOMAIN */
+};
+
+struct dns_info {
+	enum dns_verdict verdict;
+	uint16_t id;
+	uint16_t qtype;                  /* type of the first question (0 if none) */
+	struct pq1name pq1;              /* valid for DNS_PQ1 */
+	char pq1_owner[DNS_MAX_NAME + 1];/* dotted name holding the pq1 label (for TXT lookups), lower case */
+	uint32_t addrs[DNS_MAX_ADDRS];   /* A records of the answer section, host order, in order */
+	unsigned naddrs;
+	unsigned naaaa;                  /* AAAA records in the answer section */
+	uint32_t min_ttl;                /* smallest TTL among the answer records */
+};
+
+/* Parse a DNS response and decide.  Returns 0 and fills *info, or -1 if the
+ * message is not a well-formed response (then it must be passed unchanged).
+ * A response holding any TXT answer, more than DNS_MAX_ADDRS A records, or
+ * no pq1 label in its answer chain is DNS_PASS.  pq1 labels are matched
+ * case-insensitively in owner names and CNAME targets of the answer section. */
+int dns_inspect(const uint8_t *msg, size_t len, struct dns_info *info);
+
+/* Rewrite a response that dns_inspect classified DNS_PQ1: every A record of
+ * the answer section gets rdata addr (host order) and TTL 0 (if addr is
+ * non-NULL), and every AAAA record of the answer section is removed.  Other
+ * records are kept.  Writes the new message (at most cap bytes) and returns
+ * its length, or -1. */
+int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const uint32_t *addr);
+
+/* NXDOMAIN answer for the query answered by msg (header and question kept,
+ * all record sections emptied, RCODE 3).  Returns the length or -1. */
+int dns_make_nxdomain(uint8_t *out, size_t cap, const uint8_t *msg, size_t len);
+
+/* Does the first question ask for use-application-dns.net (any case)? */
+int dns_is_canary_query(const uint8_t *msg, size_t len);
+
+/* Build a standard query (RD set, one question, class IN).  Returns length or -1. */
+int dns_build_query(uint8_t *out, size_t cap, uint16_t id, const char *name, uint16_t qtype);
+
+/* The TXT strings of the answer section of a response with this id:
+ * calls cb(arg, text, len) for each character-string of each TXT record in
+ * order until cb returns nonzero.  Returns 0 if the message parsed and had
+ * the id, -1 otherwise; *rcode gets the response code. */
+int dns_txt_strings(const uint8_t *msg, size_t len, uint16_t id, int *rcode,
+                    int (*cb)(void *arg, const uint8_t *txt, size_t n), void *arg);
+
+/* "p=<port>" (quotes and blanks around the key tolerated).  0 / -1. */
+int dns_txt_parse_p(const uint8_t *txt, size_t n, uint16_t *port);
+/* "ip=<addr>;p=<port>": returns the port (the ip is ignored, as the
+ * reference ignores it).  0 / -1. */
+int dns_txt_parse_ks(const uint8_t *txt, size_t n, uint16_t *port);
+#endif
