@@ -1,0 +1,83 @@
+/* Log lines in the reference's format on stderr (journald picks them up). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/time.h>
+#include "io/log.h"
+
+static int level = L_INFO;
+static const char *names[] = { "ERROR", "WARNING", "INFO", "DEBUG", "TRACE" };
+
+void log_set_level(int l) { level = l; }
+int log_get_level(void) { return level; }
+
+static void vlog(int l, const char *suffix, const char *fmt, va_list ap)
+{
+	struct timeval tv;
+	struct tm tm;
+	char ts[32];
+	char line[2048];
+
+	if (l > level)
+		return;
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+	vsnprintf(line, sizeof line, fmt, ap);
+	fprintf(stderr, "%s,%03d %s: %s%s\n", ts, (int)(tv.tv_usec / 1000),
+	        names[l < 0 ? 0 : l > L_TRACE ? L_TRACE : l], line, suffix);
+}
+
+void log_msg(int l, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(l, "", fmt, ap);
+	va_end(ap);
+}
+
+/* A small table of keys (static strings compared by address). */
+struct rl { const char *key; time_t sec; unsigned long suppressed; };
+static struct rl rls[64];
+
+void log_ratelimited(int l, const char *key, const char *fmt, ...)
+{
+	struct timespec ts;
+	struct rl *r = NULL;
+	char suffix[64] = "";
+	va_list ap;
+
+	if (l > level)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	for (size_t i = 0; i < sizeof rls / sizeof rls[0]; i++) {
+		if (rls[i].key == key || rls[i].key == NULL) {
+			r = &rls[i];
+			break;
+		}
+	}
+	if (r) {
+		if (r->key == key && r->sec == ts.tv_sec) {
+			r->suppressed++;
+			return;
+		}
+		if (r->suppressed)
+			snprintf(suffix, sizeof suffix, " (%lu similar lines suppressed)", r->suppressed);
+		r->key = key;
+		r->sec = ts.tv_sec;
+		r->suppressed = 0;
+	}
+	va_start(ap, fmt);
+	vlog(l, suffix, fmt, ap);
+	va_end(ap);
+}
+
+const char *ip4_str(uint32_t a)
+{
+	static char buf[8][16];
+	static unsigned n;
+	char *b = buf[n++ % 8];
+	snprintf(b, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	return b;
+}

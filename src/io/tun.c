@@ -1,0 +1,130 @@
+/* TUN device set-up with ioctls (no external tools): IFF_TUN | IFF_NO_PI,
+ * address, netmask, MTU, up. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "io/tun.h"
+#include "io/log.h"
+
+static uint32_t mask_of(int bits) { return bits <= 0 ? 0 : bits >= 32 ? 0xffffffffu : ~((1u << (32 - bits)) - 1); }
+
+/* Does net/bits overlap an IPv4 network configured on another interface? */
+static int overlaps(const char *ifname, uint32_t net, int bits)
+{
+	struct ifaddrs *ifa, *i;
+	int hit = 0;
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !strcmp(i->ifa_name, ifname))
+			continue;
+		uint32_t a = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		uint32_t m = i->ifa_netmask ? ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr) : 0xffffffffu;
+		uint32_t mm = m & mask_of(bits);   /* the shorter of the two prefixes */
+		if ((a & mm) == (net & mm))
+			hit = 1;
+	}
+	freeifaddrs(ifa);
+	return hit;
+}
+
+/* The reference's fallback: first free network of the same size in
+ * 10/8, 172.16/12, 192.168/16. */
+static int pick_free(const char *ifname, uint32_t *addr, int bits)
+{
+	static const struct { uint32_t base; int bits; } pools[] = {
+		{ 0x0a000000, 8 }, { 0xac100000, 12 }, { 0xc0a80000, 16 } };
+	uint32_t m = mask_of(bits);
+	if (!overlaps(ifname, *addr & m, bits))
+		return 0;
+	for (size_t p = 0; p < sizeof pools / sizeof pools[0]; p++) {
+		if (bits < pools[p].bits)
+			continue;
+		uint32_t step = bits >= 32 ? 1 : 1u << (32 - bits);
+		uint32_t end = pools[p].base + (pools[p].bits == 0 ? 0 : (1u << (32 - pools[p].bits)));
+		for (uint32_t net = pools[p].base; net < end; net += step) {
+			if (!overlaps(ifname, net, bits)) {
+				log_warn("%s/%d overlaps an existing network; using %s/%d", ip4_str(*addr), bits,
+				         ip4_str(net | 1), bits);
+				*addr = net | 1;
+				return 0;
+			}
+			if (net + step < net)
+				break;
+		}
+	}
+	return -1;
+}
+
+static int ifioctl(int s, unsigned long req, struct ifreq *ifr, const char *what)
+{
+	if (ioctl(s, req, ifr) < 0) {
+		log_error("tun: %s on %s: %s", what, ifr->ifr_name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int tun_open(const char *ifname, uint32_t *addr, int maskbits, int mtu)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int fd, s = -1;
+
+	if (strlen(ifname) >= IFNAMSIZ) {
+		log_error("tun: interface name too long: %s", ifname);
+		return -1;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		log_error("tun: /dev/net/tun: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		log_error("tun: TUNSETIFF %s: %s", ifname, strerror(errno));
+		goto fail;
+	}
+	if (pick_free(ifname, addr, maskbits) < 0) {
+		log_error("tun: no free network of size /%d", maskbits);
+		goto fail;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		goto fail;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(*addr);
+	if (ifioctl(s, SIOCSIFADDR, &ifr, "SIOCSIFADDR") < 0)
+		goto fail;
+	sin->sin_addr.s_addr = htonl(mask_of(maskbits));
+	if (ifioctl(s, SIOCSIFNETMASK, &ifr, "SIOCSIFNETMASK") < 0)
+		goto fail;
+	ifr.ifr_mtu = mtu;
+	if (ifioctl(s, SIOCSIFMTU, &ifr, "SIOCSIFMTU") < 0)
+		goto fail;
+	if (ifioctl(s, SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS") < 0)
+		goto fail;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ifioctl(s, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS") < 0)
+		goto fail;
+	close(s);
+	return fd;
+fail:
+	if (s >= 0)
+		close(s);
+	close(fd);
+	return -1;
+}

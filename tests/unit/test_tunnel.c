@@ -1,0 +1,197 @@
+/* The tunnel key schedule: PROTOCOL.md §14.2 vector, round trips, replay,
+ * forgery, reordering, epochs, expiry — and that nothing unauthenticated
+ * changes the state. */
+#include "check.h"
+#include "crypto/crypto.h"
+#include "core/tunnel.h"
+#include "proto/tunnelpkt.h"
+
+static int used_epochs(const struct tunnel *t)
+{
+	int n = 0;
+	for (int i = 0; i < RX_EPOCHS; i++)
+		n += t->rx[i].used;
+	return n;
+}
+
+static void pair(struct tunnel *c, struct tunnel *s, uint64_t now)
+{
+	struct hs_keys k;
+	random_bytes(&k, sizeof k);
+	tunnel_init(c, &k, 1, now);
+	tunnel_init(s, &k, 0, now);
+}
+
+int main(void)
+{
+	uint8_t pkt[2048], pt[2048], copy[2048];
+	struct tunnel c, s, snap;
+	uint64_t now = 1000000;
+	int n, m;
+
+	CHECK(crypto_init() == 0);
+
+	/* §14.2: client packet, epoch 0, counter 0, "hello" */
+	struct hs_keys k;
+	unhex(k.tid, "f5f9adb21c9bebcbd8a5325d90b02cb6be27b05fa91844ba8cc6d0599e0976d8");
+	unhex(k.t_i, "201d450126c80699c07c9445dea87463a3215bbd1e96f0db9d4d7fc7c6973d5b");
+	unhex(k.t_r, "6bf665ec49de7985d33beec99ca7e00e98afdf3a1aa2b5876d6193032440615f");
+	tunnel_init(&c, &k, 1, now);
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"hello", 5, now);
+	CHECK(n == 61);
+	CHECK_HEX(pkt, "0200f5f9adb21c9bebcbd8a5325d90b02cb6be27b05fa91844ba8cc6d0599e0976d8000000000000"
+	               "6bece294510a45160269faab9a6e2a2412dba97bb4");
+	tunnel_init(&s, &k, 0, now);
+	m = tunnel_open(&s, pt, pkt, (size_t)n, now);
+	CHECK(m == 5 && !memcmp(pt, "hello", 5));
+	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == TUN_EREPLAY);
+	tunnel_wipe(&c);
+	tunnel_wipe(&s);
+
+	/* receive chain with root 0: K(0,0) and K(1,5) of §14.1 */
+	memset(&k, 0, sizeof k);
+	tunnel_init(&s, &k, 0, now);   /* server receives with T_I = 0 */
+	{
+		struct tunnel c0;
+		tunnel_init(&c0, &k, 1, now);
+		/* client sends 6 packets in epoch 1: counter 5 is K(1,5) */
+		uint64_t t1 = now + EPOCH_MS + 1;
+		for (int j = 0; j < 6; j++)
+			n = tunnel_seal(&c0, pkt, sizeof pkt, (const uint8_t *)"x", 1, t1);
+		CHECK(pkt[34] == 0 && pkt[35] == 1 && pkt[39] == 5);
+		/* decrypt by hand with the pinned key */
+		uint8_t key[32];
+		unhex(key, "27443b6fd8d38aff8e1dec89f971c5e2a7fe8e78e870712d527f4cb3a8eda375");
+		CHECK(tp_open(pt, pkt, (size_t)n, key) == 1);
+		CHECK(tunnel_open(&s, pt, pkt, (size_t)n, t1) == 1);
+		CHECK(s.tx.epoch == 1);          /* send epoch caught up */
+		tunnel_wipe(&c0);
+	}
+	tunnel_wipe(&s);
+
+	/* round trips both ways, many packets across chain steps */
+	pair(&c, &s, now);
+	int ok = 1;
+	for (int j = 0; j < 200; j++) {
+		uint8_t msg[100];
+		memset(msg, j, sizeof msg);
+		n = tunnel_seal(&c, pkt, sizeof pkt, msg, (size_t)(j % 100), now);
+		m = tunnel_open(&s, pt, pkt, (size_t)n, now);
+		ok &= m == j % 100 && !memcmp(pt, msg, (size_t)m);
+		n = tunnel_seal(&s, pkt, sizeof pkt, msg, 50, now);
+		ok &= tunnel_open(&c, pt, pkt, (size_t)n, now) == 50;
+	}
+	CHECK_MSG(ok, "200 round trips each way");
+
+	/* forged: flip a bit; state unchanged, then the genuine packet still opens */
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"abc", 3, now);
+	memcpy(copy, pkt, (size_t)n);
+	copy[45] ^= 1;
+	snap = s;
+	CHECK(tunnel_open(&s, pt, copy, (size_t)n, now) == TUN_EAUTH);
+	CHECK(!memcmp(&snap, &s, sizeof s));
+	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == 3);
+
+	/* truncated */
+	CHECK(tunnel_open(&s, pt, pkt, 55, now) == TUN_ESHORT);
+
+	/* forged future epoch (valid TID, garbage tag): no new epoch, no send catch-up */
+	memcpy(copy, pkt, (size_t)n);
+	copy[34] = 0; copy[35] = 3;
+	int before = used_epochs(&s);
+	uint16_t txe = s.tx.epoch;
+	CHECK(tunnel_open(&s, pt, copy, (size_t)n, now) == TUN_EAUTH);
+	CHECK(used_epochs(&s) == before && s.tx.epoch == txe);
+	/* forged far-ahead counter */
+	copy[34] = 0; copy[35] = 0;
+	copy[36] = 0x7f;
+	CHECK(tunnel_open(&s, pt, copy, (size_t)n, now) == TUN_EAHEAD);
+	/* 03 00 or other types are not tunnel packets */
+	copy[0] = 3;
+	CHECK(tunnel_open(&s, pt, copy, (size_t)n, now) == TUN_ESHORT);
+
+	/* reordering inside the window */
+	uint8_t q[40][200];
+	int ql[40];
+	for (int j = 0; j < 40; j++)
+		ql[j] = tunnel_seal(&c, q[j], sizeof q[j], (const uint8_t *)"r", 1, now);
+	ok = 1;
+	for (int j = 39; j >= 0; j--)
+		ok &= tunnel_open(&s, pt, q[j], (size_t)ql[j], now) == 1;
+	CHECK_MSG(ok, "40 packets delivered in reverse order");
+	ok = 1;
+	for (int j = 0; j < 40; j++)
+		ok &= tunnel_open(&s, pt, q[j], (size_t)ql[j], now) == TUN_EREPLAY ||
+		      tunnel_open(&s, pt, q[j], (size_t)ql[j], now) == TUN_EOLD;
+	CHECK_MSG(ok, "all 40 replays refused");
+
+	/* loss: 500 packets lost, then the next one still opens (sliding window) */
+	for (int j = 0; j < 500; j++)
+		tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"l", 1, now);
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"L", 1, now);
+	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1);
+	/* a packet older than the window */
+	CHECK(tunnel_open(&s, pt, q[0], (size_t)ql[0], now) == TUN_EOLD);
+
+	/* epochs: the client's send epoch moves after 30 s; the server follows */
+	now += EPOCH_MS + 1;
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"e", 1, now);
+	CHECK(c.tx.epoch == 1);
+	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1);
+	CHECK(s.tx.epoch == 1);
+	/* a jump of 4 epochs (long idle) is followed */
+	now += 4 * EPOCH_MS;
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"j", 1, now);
+	CHECK(c.tx.epoch == 5);
+	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1);
+	CHECK(s.tx.epoch == 5);
+	n = tunnel_seal(&s, pkt, sizeof pkt, (const uint8_t *)"k", 1, now);
+	CHECK(tunnel_open(&c, pt, pkt, (size_t)n, now) == 1);
+
+	/* expiry: 120 s without new epochs kills the tunnel, and tick erases the keys */
+	CHECK(tunnel_alive(&s, now));
+	now += EPOCH_TIMEOUT_MS + 1;
+	tunnel_tick(&s, now);
+	CHECK(!tunnel_alive(&s, now));
+	CHECK(used_epochs(&s) == 0);
+	tunnel_wipe(&c);
+	tunnel_wipe(&s);
+
+	/* keepalives once per epoch keep a tunnel alive for 10 minutes */
+	pair(&c, &s, now);
+	ok = 1;
+	for (int j = 0; j < 20; j++) {
+		now += EPOCH_MS;
+		n = tunnel_seal(&c, pkt, sizeof pkt, NULL, 0, now);
+		ok &= tunnel_open(&s, pt, pkt, (size_t)n, now) == 0;
+		n = tunnel_seal(&s, pkt, sizeof pkt, NULL, 0, now);
+		ok &= tunnel_open(&c, pt, pkt, (size_t)n, now) == 0;
+		tunnel_tick(&c, now);
+		tunnel_tick(&s, now);
+		ok &= tunnel_alive(&c, now) && tunnel_alive(&s, now);
+	}
+	CHECK_MSG(ok, "empty keepalives keep both ends alive");
+	/* only the client sends (server silent); the client's receive side
+	 * follows its send epochs so a late server reply still opens */
+	for (int j = 0; j < 6; j++) {
+		now += EPOCH_MS;
+		n = tunnel_seal(&c, pkt, sizeof pkt, NULL, 0, now);
+		tunnel_open(&s, pt, pkt, (size_t)n, now);
+		tunnel_tick(&c, now);
+		tunnel_tick(&s, now);
+	}
+	n = tunnel_seal(&s, pkt, sizeof pkt, (const uint8_t *)"late", 4, now);
+	CHECK(tunnel_open(&c, pt, pkt, (size_t)n, now) == 4);
+	tunnel_wipe(&c);
+	tunnel_wipe(&s);
+
+	/* exhausted epochs */
+	pair(&c, &s, now);
+	c.tx.epoch = UINT16_MAX;
+	c.tx.expire = now;
+	CHECK(tunnel_seal(&c, pkt, sizeof pkt, NULL, 0, now + 1) == TUN_EEXHAUSTED);
+	CHECK(tunnel_needs_rekey(&c));
+	tunnel_wipe(&c);
+	tunnel_wipe(&s);
+	return check_done();
+}
