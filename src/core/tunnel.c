@@ -180,6 +180,17 @@ static void key_ahead(uint8_t key[32], const uint8_t ck[32], uint32_t from, uint
 	wipe(out, sizeof out);
 }
 
+/* Receive epochs up to our send epoch: a peer follows our epochs (its send
+ * epoch catches up with what it receives), so its replies come in them.
+ * Depends only on our own state, never on a received packet. */
+static void rx_follow_tx(struct tunnel *t, uint64_t now)
+{
+	struct rx_epoch *nw;
+	while ((nw = rx_newest(t)) && nw->num < t->tx.epoch && nw->has_root)
+		if (rx_extend(t, now) < 0)
+			break;
+}
+
 /* ------------------------------------------------------------- tunnel -- */
 
 void tunnel_init(struct tunnel *t, const struct hs_keys *k, int initiator, uint64_t now)
@@ -200,8 +211,11 @@ int tunnel_seal(struct tunnel *t, uint8_t *out, size_t cap, const uint8_t *pt, s
 	struct tx_chain *tx = &t->tx;
 	if (cap < n + TP_OVERHEAD)
 		return TUN_ESPACE;
+	uint16_t e0 = tx->epoch;
 	if (tx_follow_time(tx, now) < 0)
 		return TUN_EEXHAUSTED;
+	if (tx->epoch != e0)
+		rx_follow_tx(t, now);
 	if (tx->counter == UINT32_MAX && tx_advance(tx, now) < 0)
 		return TUN_EEXHAUSTED;
 	if (tx->left == 0) {
@@ -320,11 +334,7 @@ accepted:
 
 void tunnel_tick(struct tunnel *t, uint64_t now)
 {
-	struct rx_epoch *nw;
-	/* receive epochs up to our send epoch: the peer follows our epochs */
-	while ((nw = rx_newest(t)) && nw->num < t->tx.epoch && nw->has_root)
-		if (rx_extend(t, now) < 0)
-			break;
+	rx_follow_tx(t, now);
 	for (int k = 0; k < RX_EPOCHS; k++)
 		if (t->rx[k].used && now >= t->rx[k].created + EPOCH_TIMEOUT_MS)
 			rx_epoch_wipe(&t->rx[k]);

@@ -18,6 +18,7 @@ struct loop_fd {
 
 /* records removed during a batch are freed when the batch is over */
 static struct loop_fd *graveyard;
+static void bury(void);
 
 /* descriptors are small integers: a table indexed by fd */
 #define LOOP_MAX_FDS 4096
