@@ -1,0 +1,220 @@
+/* Interception rules: see rules.h.  Every command is run directly (execv,
+ * no shell) with a fixed environment; its output is discarded unless we
+ * need to read it (listing iptables rules to find stale ones). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "io/rules.h"
+#include "io/log.h"
+
+static enum rules_backend installed;
+static uint16_t installed_num;
+
+static const char *tool_path(const char *name, char *buf, size_t cap)
+{
+	static const char *const dirs[] = { "/usr/sbin", "/sbin", "/usr/bin", "/bin" };
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		int n = snprintf(buf, cap, "%s/%s", dirs[i], name);
+		if (n > 0 && (size_t)n < cap && access(buf, X_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+/* Runs argv[0] (a bare tool name) with argv.  input (if non-NULL) goes to
+ * its stdin; up to cap-1 bytes of stdout go to out (NUL-terminated) if out
+ * is non-NULL.  Returns the exit status, or -1 if it could not run. */
+static int run(const char *const *argv, const char *input, char *out, size_t cap)
+{
+	char path[256];
+	int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+
+	if (!tool_path(argv[0], path, sizeof path))
+		return -1;
+	if (input && pipe2(in_pipe, O_CLOEXEC) < 0)
+		return -1;
+	if (out && pipe2(out_pipe, O_CLOEXEC) < 0)
+		goto fail_pipes;
+	pid_t pid = fork();
+	if (pid < 0)
+		goto fail_pipes;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		dup2(input ? in_pipe[0] : devnull, 0);
+		dup2(out ? out_pipe[1] : devnull, 1);
+		if (log_get_level() < L_DEBUG)
+			dup2(devnull, 2);
+		execve(path, (char *const *)argv, envp);
+		_exit(127);
+	}
+	if (input) {
+		close(in_pipe[0]);
+		size_t len = strlen(input), off = 0;
+		while (off < len) {
+			ssize_t w = write(in_pipe[1], input + off, len - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		close(in_pipe[1]);
+	}
+	if (out) {
+		size_t used = 0;
+		close(out_pipe[1]);
+		for (;;) {
+			ssize_t r = read(out_pipe[0], out + used, cap - 1 - used);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			used += (size_t)r;
+			if (used == cap - 1) {
+				/* drain the rest so the child does not block */
+				char junk[512];
+				while (read(out_pipe[0], junk, sizeof junk) > 0)
+					;
+				break;
+			}
+		}
+		out[used] = 0;
+		close(out_pipe[0]);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+
+fail_pipes:
+	for (int i = 0; i < 2; i++) {
+		if (in_pipe[i] >= 0)
+			close(in_pipe[i]);
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+	}
+	return -1;
+}
+
+static void nft_delete_table(void)
+{
+	const char *argv[] = { "nft", "delete", "table", "inet", RULES_NFT_TABLE, NULL };
+	run(argv, NULL, NULL, 0);
+}
+
+/* Delete every rule of INPUT carrying our comment, by turning the lines of
+ * `-S INPUT` into `-D` commands.  Repeats until none is left. */
+static void xt_delete_ours(const char *tool)
+{
+	static char listing[65536];
+	const char *list_argv[] = { tool, "-w", "-S", "INPUT", NULL };
+
+	for (int round = 0; round < 64; round++) {
+		if (run(list_argv, NULL, listing, sizeof listing) != 0)
+			return;
+		int found = 0;
+		for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n")) {
+			if (strncmp(line, "-A INPUT ", 9) != 0 || !strstr(line, "--comment " RULES_XT_COMMENT))
+				continue;
+			/* the exact comment token, not a longer one */
+			char *c = strstr(line, "--comment " RULES_XT_COMMENT);
+			char after = c[sizeof("--comment " RULES_XT_COMMENT) - 1];
+			if (after != ' ' && after != 0)
+				continue;
+			const char *argv[64];
+			int n = 0;
+			argv[n++] = tool;
+			argv[n++] = "-w";
+			argv[n++] = "-D";
+			for (char *save, *tok = strtok_r(line + 3, " ", &save); tok && n < 63;
+			     tok = strtok_r(NULL, " ", &save))
+				argv[n++] = tok;
+			argv[n] = NULL;
+			if (run(argv, NULL, NULL, 0) == 0)
+				found = 1;
+			break;  /* strtok state is gone: list again */
+		}
+		if (!found)
+			return;
+		log_debug("removed a stale %s rule", tool);
+	}
+}
+
+void rules_cleanup(void)
+{
+	nft_delete_table();
+	xt_delete_ours("iptables");
+	xt_delete_ours("ip6tables");
+}
+
+static int nft_install(uint16_t num)
+{
+	char ruleset[512];
+	const char *argv[] = { "nft", "-f", "-", NULL };
+	snprintf(ruleset, sizeof ruleset,
+	         "table inet " RULES_NFT_TABLE " {\n"
+	         "  chain input {\n"
+	         "    type filter hook input priority -10;\n"
+	         "    udp sport 53 queue num %u bypass\n"
+	         "  }\n"
+	         "}\n", num);
+	if (run(argv, ruleset, NULL, 0) == 0)
+		return 0;
+	nft_delete_table();
+	return -1;
+}
+
+static int xt_rule(const char *tool, const char *op, uint16_t num)
+{
+	char qnum[8];
+	snprintf(qnum, sizeof qnum, "%u", num);
+	const char *argv[] = { tool, "-w", op, "INPUT", "-p", "udp", "--sport", "53",
+	                       "-m", "comment", "--comment", RULES_XT_COMMENT,
+	                       "-j", "NFQUEUE", "--queue-num", qnum, "--queue-bypass", NULL };
+	return run(argv, NULL, NULL, 0);
+}
+
+enum rules_backend rules_install(uint16_t num)
+{
+	if (nft_install(num) == 0) {
+		installed = RULES_NFT;
+		installed_num = num;
+		log_info("DNS interception: nftables table inet " RULES_NFT_TABLE ", queue %u (bypass)", num);
+		return RULES_NFT;
+	}
+	if (xt_rule("iptables", "-I", num) != 0) {
+		log_error("cannot install the DNS interception rule (nft and iptables failed)");
+		return RULES_NONE;
+	}
+	/* IPv6 is best effort: a host without ip6tables still gets IPv4 DNS */
+	if (xt_rule("ip6tables", "-I", num) != 0)
+		log_warn("ip6tables rule not installed: DNS answers over IPv6 are not inspected");
+	installed = RULES_XT;
+	installed_num = num;
+	log_info("DNS interception: iptables NFQUEUE %u (bypass)", num);
+	return RULES_XT;
+}
+
+void rules_remove(void)
+{
+	if (installed == RULES_NFT)
+		nft_delete_table();
+	else if (installed == RULES_XT) {
+		xt_rule("iptables", "-D", installed_num);
+		xt_rule("ip6tables", "-D", installed_num);
+		/* and anything else of ours, in case a rule was doubled */
+		xt_delete_ours("iptables");
+		xt_delete_ours("ip6tables");
+	}
+	installed = RULES_NONE;
+}
