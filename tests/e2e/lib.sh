@@ -1,0 +1,243 @@
+# shellcheck shell=bash
+# Settings and helpers of the pqconnect-c end-to-end tests (tests/e2e/*,
+# scripts/demo).  Sourced, never run.  Everything here acts only on things
+# this harness created itself: namespaces named $NS_PREFIX*, processes whose
+# pids it recorded, files under $E2E_STATE and /etc/netns/$NS_PREFIX*.
+#
+# Topology (no namespace has a default route; the only addresses used are
+# TEST-NET-1 192.0.2.0/24 on the private bridge and the 10.42/10.43 tunnel
+# subnets inside the namespaces, so nothing ever leaves this machine):
+#
+#   pqt-cli  eth0 192.0.2.20  ─┐                    ┌─ eth0 192.0.2.10  pqt-srv
+#   (client, TUN 10.43.0.1/16)  ├─ br0 in pqt-net ──┤  (server, TUN 10.42.0.1/16,
+#   pqt-dns  eth0 192.0.2.53  ─┘                    │   httpd :80, sshd :22, iperf3 :5201)
+#   (dnsmasq, zone test.example)
+#
+# Every setting can be overridden from the environment.
+
+: "${E2E_STATE:=/run/pqc-e2e}"          # pid files, logs, captures, keys
+: "${PQREF_ROOT:=/opt/pqref/root}"      # trixie chroot with the reference (tests/interop/refroot-setup)
+: "${NS_PREFIX:=pqt-}"
+NS_NET=${NS_PREFIX}net                  # holds only the bridge
+NS_SRV=${NS_PREFIX}srv
+NS_CLI=${NS_PREFIX}cli
+NS_DNS=${NS_PREFIX}dns
+
+: "${SRV_IP:=192.0.2.10}"
+: "${CLI_IP:=192.0.2.20}"
+: "${DNS_IP:=192.0.2.53}"
+: "${V6_ADDR:=2001:db8::10}"            # documentation prefix, assigned nowhere
+
+: "${ZONE:=test.example}"
+: "${PQC_PORT:=42424}"                  # server crypto port (default)
+: "${KEY_PORT:=42425}"                  # server key port (default)
+: "${ALT_PQC_PORT:=624}"                # ports of the "alt" case
+: "${ALT_KEY_PORT:=584}"
+: "${CLI_PORT:=42423}"
+: "${SRV_TUN:=pqcserv0}"
+: "${SRV_TUN_ADDR:=10.42.0.1}"
+: "${CLI_TUN:=pqccli0}"
+: "${CLI_TUN_ADDR:=10.43.0.1}"
+: "${TUN_MASK:=16}"
+: "${WEB_MARKER:=pqc-e2e-marker-4f9d2a: this page came through the tunnel}"
+
+# where things live inside the reference chroot
+REF_STATE_IN_ROOT=/var/lib/pqc-e2e
+REF_SHIM_IN_ROOT=$REF_STATE_IN_ROOT/nfqshim
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_ROOT=$(cd "$E2E_DIR/../.." && pwd)
+PIDS=$E2E_STATE/pids
+: "${LOGDIR:=$E2E_STATE}"               # per-case directory, set by the matrix
+
+# ----------------------------------------------------------------- output --
+say()  { printf '%s e2e: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die()  { say "ERROR: $*"; exit 1; }
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (namespaces, TUN devices)"; }
+now()  { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# -------------------------------------------------------------- pq1 names --
+# DNSCurve base32 of a port written as 2 big-endian bytes (PROTOCOL.md 4.3):
+# swap the bytes, then emit 5-bit groups from the least significant end.
+port_b32() {
+    local a=0123456789bcdfghjklmnpqrstuvwxyz p=$1 x
+    x=$(( ((p & 255) << 8) | (p >> 8) ))
+    printf '%s%s%s%s' "${a:$((x & 31)):1}" "${a:$(((x >> 5) & 31)):1}" \
+        "${a:$(((x >> 10) & 31)):1}" "${a:$((x >> 15)):1}"
+}
+long_label() { printf 'pq1%s%s%s' "$1" "$(port_b32 "$2")" "$(port_b32 "$3")"; }  # HASH PQC KEY
+
+# ------------------------------------------------------------- processes --
+# start_bg NAME NS MODE CMD... : start CMD in network namespace NS, detached
+# (own session, so a Ctrl-C at the terminal reaches only us and we stop things
+# in order).  MODE host = host binary through `ip netns exec`; MODE chroot =
+# inside the reference chroot (see in_chroot_ns).  The pid survives the exec
+# chain, so the recorded pid is the daemon itself.  SIGINT/SIGQUIT are reset
+# to default because background jobs of a script inherit them as ignored, and
+# SIGINT is the reference server's clean stop.
+start_bg() {
+    local name=$1 ns=$2 mode=$3; shift 3
+    local pidf=$PIDS/$name.pid logf=$LOGDIR/$name.log i
+    mkdir -p "$PIDS" "$LOGDIR"
+    stop_bg "$name"
+    if [ "$mode" = chroot ]; then
+        set -- ip netns exec "$ns" /bin/sh -c "$CHROOT_SH" chroot-in-ns "$ns" "$PQREF_ROOT" "$@"
+    else
+        set -- ip netns exec "$ns" "$@"
+    fi
+    setsid env --default-signal=INT,QUIT /bin/sh -c 'echo $$ > "$0"; exec "$@"' "$pidf.new" "$@" \
+        </dev/null >>"$logf" 2>&1 &
+    for i in $(seq 50); do [ -s "$pidf.new" ] && break; sleep 0.1; done
+    [ -s "$pidf.new" ] || die "could not start $name"
+    # record the start time with the pid: a pid is only ever signalled while
+    # it still belongs to the process we started
+    echo "$(cat "$pidf.new") $(proc_start "$(cat "$pidf.new")")" > "$pidf"
+    rm -f "$pidf.new"
+    echo "$logf" > "$PIDS/$name.logpath"
+    say "started $name (pid $(cut -d' ' -f1 "$pidf")) in $ns: $*"
+}
+
+proc_start() { awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null; }
+alive() {       # PID exists and is not a zombie
+    local st
+    st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+tree_of() {     # PID and all its descendants
+    ps -e -o pid=,ppid= | awk -v top="$1" '
+        { child[$2] = child[$2] " " $1 }
+        END { n = split(top, q, " "); out = top
+              for (i = 1; i <= n; i++) { m = split(child[q[i]], c, " ")
+                  for (j = 1; j <= m; j++) { q[++n] = c[j]; out = out " " c[j] } }
+              print out }'
+}
+pid_of() {      # NAME -> pid, only while it is still the process we started
+    local pidf=$PIDS/$1.pid pid st
+    [ -s "$pidf" ] || return 1
+    read -r pid st < "$pidf"
+    alive "$pid" && [ "$(proc_start "$pid")" = "$st" ] && echo "$pid"
+}
+running() { pid_of "$1" >/dev/null; }
+
+# stop_bg NAME [SIG] : SIG (default TERM) to the recorded pid, then TERM and
+# finally KILL to whatever is left of its process tree (taken before the
+# first signal, so orphaned children are found too).  Never by name.
+stop_bg() {
+    local name=$1 sig=${2:-TERM} pid pids p i left
+    pid=$(pid_of "$name") || { rm -f "$PIDS/$name.pid"; return 0; }
+    pids=$(tree_of "$pid")
+    kill -"$sig" "$pid" 2>/dev/null
+    for i in $(seq 60); do
+        left=""
+        for p in $pids; do alive "$p" && left="$left $p"; done
+        [ -z "$left" ] && break
+        [ "$i" = 30 ] && kill -TERM $left 2>/dev/null
+        sleep 0.1
+    done
+    for p in $pids; do alive "$p" && { say "$name: pid $p still there, KILL"; kill -KILL "$p" 2>/dev/null; }; done
+    rm -f "$PIDS/$name.pid"
+    say "stopped $name"
+}
+stop_all() {
+    local f
+    for f in "$PIDS"/*.pid; do [ -e "$f" ] && stop_bg "$(basename "$f" .pid)" INT; done
+    return 0
+}
+
+logfile() { cat "$PIDS/$1.logpath" 2>/dev/null || echo "$LOGDIR/$1.log"; }
+
+# wait_log NAME REGEX SECONDS : 0 when REGEX shows up in NAME's log, 2 when
+# NAME died first, 1 on timeout
+wait_log() {
+    local name=$1 re=$2 t=$3 i f
+    f=$(logfile "$name")
+    for i in $(seq $((t * 10))); do
+        grep -qE "$re" "$f" 2>/dev/null && return 0
+        running "$name" || return 2
+        sleep 0.1
+    done
+    return 1
+}
+wait_udp() {    # NS PORT SECONDS [NAME]: something listens on UDP PORT in NS
+    local i
+    for i in $(seq $(($3 * 10))); do
+        ip netns exec "$1" ss -Hunl "sport = :$2" 2>/dev/null | grep -q . && return 0
+        [ -n "${4:-}" ] && ! running "$4" && return 2
+        sleep 0.1
+    done
+    return 1
+}
+wait_tcp() {
+    local i
+    for i in $(seq $(($3 * 10))); do
+        ip netns exec "$1" ss -Htnl "sport = :$2" 2>/dev/null | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# ----------------------------------------------------------- the chroot --
+# How a reference program runs: `ip netns exec` gives the command its own
+# mount namespace (and remounts /sys for the netns), so the mounts below are
+# private to it and vanish with it.  Inside: /proc, /sys, /dev, an empty /run
+# and /tmp, and the namespace's resolv.conf as the chroot's.
+CHROOT_SH='
+set -e
+ns=$1 root=$2
+shift 2
+mount -t proc proc "$root/proc"
+mount -t sysfs sysfs "$root/sys"
+mount --rbind /dev "$root/dev"
+mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+[ -f "/etc/netns/$ns/resolv.conf" ] && mount --bind "/etc/netns/$ns/resolv.conf" "$root/etc/resolv.conf"
+exec chroot "$root" "$@"
+'
+in_chroot_ns() { local ns=$1; shift; ip netns exec "$ns" /bin/sh -c "$CHROOT_SH" chroot-in-ns "$ns" "$PQREF_ROOT" "$@"; }
+have_refroot() {
+    [ -x "$PQREF_ROOT/usr/bin/pqconnect-server" ] && [ -x "$PQREF_ROOT/usr/bin/pqconnect" ] &&
+        [ ! -d "$PQREF_ROOT/debootstrap" ]
+}
+
+ns_exists() { ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qxF "$1"; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# ------------------------------------------------------------------- DNS --
+# dns_announce HASH : (re)start dnsmasq in $NS_DNS announcing a server whose
+# key hash is HASH (52 chars).  Names (all under $ZONE, TTL 0, never forwarded):
+#   www    CNAME pq1<hash><42424><42425>   63-char label, ports in the name
+#   short  CNAME pq1<hash>                 55-char label + TXT p= / ks. TXT
+#   alt    CNAME pq1<hash><624><584>       63-char label, non-default ports
+#   v6     CNAME pq1<hash><ports>.v6       with A and AAAA (AAAA check)
+#   plain  A $SRV_IP                       control, no PQConnect
+# An empty HASH announces only plain.
+dns_announce() {
+    local hash=$1 conf=$E2E_STATE/dns/dnsmasq.conf long short alt v6
+    mkdir -p "$E2E_STATE/dns"
+    {
+        echo "# written by tests/e2e/lib.sh for the pqconnect-c e2e tests"
+        echo "no-resolv"; echo "no-hosts"; echo "no-poll"; echo "bind-interfaces"
+        echo "listen-address=$DNS_IP"; echo "port=53"; echo "user=root"
+        echo "log-queries"; echo "log-facility=-"; echo "local-ttl=0"
+        echo "local=/$ZONE/"
+        echo "host-record=plain.$ZONE,$SRV_IP"
+        if [ -n "$hash" ]; then
+            long=$(long_label "$hash" "$PQC_PORT" "$KEY_PORT").$ZONE
+            short=pq1$hash.$ZONE
+            alt=$(long_label "$hash" "$ALT_PQC_PORT" "$ALT_KEY_PORT").$ZONE
+            v6=$(long_label "$hash" "$PQC_PORT" "$KEY_PORT").v6.$ZONE
+            echo "host-record=$long,$SRV_IP";  echo "cname=www.$ZONE,$long"
+            echo "host-record=$short,$SRV_IP"; echo "cname=short.$ZONE,$short"
+            echo "txt-record=$short,\"p=$PQC_PORT\""
+            echo "txt-record=ks.$short,\"ip=$SRV_IP;p=$KEY_PORT\""
+            echo "host-record=$alt,$SRV_IP";   echo "cname=alt.$ZONE,$alt"
+            echo "host-record=$v6,$SRV_IP,$V6_ADDR"; echo "cname=v6.$ZONE,$v6"
+        fi
+    } > "$conf"
+    start_bg dnsmasq "$NS_DNS" host /usr/sbin/dnsmasq --keep-in-foreground --pid-file= --conf-file="$conf"
+    wait_udp "$NS_DNS" 53 10 dnsmasq || { cat "$(logfile dnsmasq)" >&2; die "dnsmasq did not start"; }
+}
+
+# name_of KIND : the public name a case uses
+name_of() { case $1 in long) echo "www.$ZONE" ;; short) echo "short.$ZONE" ;; alt) echo "alt.$ZONE" ;; v6) echo "v6.$ZONE" ;; esac; }
