@@ -1,0 +1,148 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core/keyfiles.h"
+#include "io/log.h"
+
+int keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len)
+{
+	char path[1024];
+	struct stat st;
+	size_t got = 0;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return -1;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len) {
+		log_error("%s: expected a regular file of %zu bytes", path, len);
+		close(fd);
+		return -1;
+	}
+	while (got < len) {
+		ssize_t r = read(fd, buf + got, len - got);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			log_error("%s: short read", path);
+			close(fd);
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	return 0;
+}
+
+int keyfile_write(const char *dir, const char *name, const void *buf, size_t len, unsigned mode)
+{
+	char path[1024], tmp[1100];
+	const uint8_t *p = buf;
+	size_t done = 0;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return -1;
+	snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		log_error("%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, mode) < 0)
+		goto fail;
+	while (done < len) {
+		ssize_t w = write(fd, p + done, len - done);
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			goto fail;
+		}
+		done += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		log_error("rename %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	/* make the rename durable */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+fail:
+	log_error("%s: %s", tmp, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+int keyfiles_load_public(struct server_keys *k, const char *dir)
+{
+	memset(k, 0, sizeof *k);
+	k->mce_pk = malloc(MCE_PK_LEN);
+	if (!k->mce_pk)
+		return -1;
+	if (keyfile_read(dir, "mceliece_pk", k->mce_pk, MCE_PK_LEN) < 0 ||
+	    keyfile_read(dir, "x25519_pk", k->x_pk, X25519_LEN) < 0) {
+		keyfiles_wipe(k);
+		return -1;
+	}
+	return 0;
+}
+
+int keyfiles_load_server(struct server_keys *k, const char *dir)
+{
+	uint8_t check[X25519_LEN];
+	if (keyfiles_load_public(k, dir) < 0)
+		return -1;
+	k->mce_sk = malloc(MCE_SK_LEN);
+	if (!k->mce_sk || keyfile_read(dir, "mceliece_sk", k->mce_sk, MCE_SK_LEN) < 0 ||
+	    keyfile_read(dir, "x25519_sk", k->x_sk, X25519_LEN) < 0) {
+		keyfiles_wipe(k);
+		return -1;
+	}
+	/* the X25519 pair must match: a mismatch would make every handshake fail */
+	x25519_public(check, k->x_sk);
+	if (memcmp(check, k->x_pk, X25519_LEN)) {
+		log_error("%s: x25519_pk does not belong to x25519_sk", dir);
+		keyfiles_wipe(k);
+		return -1;
+	}
+	k->have_session_key = keyfile_read(dir, "session_key", k->session_key, 32) == 0;
+	return 0;
+}
+
+void keyfiles_release_public(struct server_keys *k)
+{
+	free(k->mce_pk);
+	k->mce_pk = NULL;
+	wipe(k->x_sk, sizeof k->x_sk);
+	wipe(k->session_key, sizeof k->session_key);
+}
+
+void keyfiles_wipe(struct server_keys *k)
+{
+	free(k->mce_pk);
+	if (k->mce_sk) {
+		wipe(k->mce_sk, MCE_SK_LEN);
+		free(k->mce_sk);
+	}
+	wipe(k, sizeof *k);
+}
