@@ -1,0 +1,153 @@
+/* The crypto port (PROTOCOL.md §7.4, §8, §10): dispatch on the first bytes.
+ *   01 00  initiation: exactly 1299 bytes; rate-limited per source;
+ *          McEliece decapsulated once, then each accepted ephemeral key
+ *          tried; c0 remembered for the acceptance window (replays refused);
+ *          an existing tunnel id is never replaced.
+ *   02 00  tunnel packet: TID lookup, authenticated decryption, roaming,
+ *          re-addressing, delivery to the TUN.
+ *   03 00, pqccookE, anything else: counted and ignored (unauthenticated
+ *          messages never change or end a tunnel). */
+#include <string.h>
+#include "common.h"
+#include "io/log.h"
+#include "proto/handshake.h"
+#include "proto/tunnelpkt.h"
+#include "server/server.h"
+
+static const uint8_t cookie_prefix[8] = { 'p', 'q', 'c', 'c', 'o', 'o', 'k', 'E' };
+
+static void handshake(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
+{
+	struct hs_responder st;
+	struct hs_keys keys;
+	const struct ephkey *cand[EPH_SLOTS];
+	uint64_t wall = wall_s();
+	int n, ok = 0;
+
+	if (len != HS_INIT_LEN) {
+		s->st.hs_bad_len++;
+		log_ratelimited(L_DEBUG, "hs_len", "Initiation of %zu bytes from %s: dropped", len, sa_str(from));
+		return;
+	}
+	if (!ratelimit_allow(&s->hs_rl, sa_ip4(from), now)) {
+		s->st.hs_ratelimited++;
+		log_ratelimited(L_WARNING, "hs_rl", "Too many initiations from %s: dropped", sa_str(from));
+		return;
+	}
+	if (replaycache_seen(&s->replay, m + HS_OFF_C0, MCE_CT_LEN, now)) {
+		s->st.hs_replay++;
+		log_ratelimited(L_WARNING, "hs_replay", "Replayed initiation from %s: dropped", sa_str(from));
+		return;
+	}
+	n = ephkeys_accepted(&s->eph, wall, cand, EPH_SLOTS);
+	if (n == 0) {
+		s->st.hs_no_ephkey++;
+		return;
+	}
+	if (hs_respond_begin(&st, m, len, s->mce_sk, s->x_sk) < 0) {
+		s->st.hs_decrypt_fail++;
+		log_ratelimited(L_INFO, "hs_fail", "Handshake from %s failed (c1 does not open)", sa_str(from));
+		hs_responder_wipe(&st);
+		return;
+	}
+	for (int i = 0; i < n && !ok; i++)
+		ok = hs_respond_try(&st, m, cand[i]->x_sk, cand[i]->ntru_sk, &keys) == 0;
+	hs_responder_wipe(&st);
+	if (!ok) {
+		s->st.hs_decrypt_fail++;
+		log_ratelimited(L_INFO, "hs_fail", "Handshake from %s failed (no accepted ephemeral key opens c3)", sa_str(from));
+		return;
+	}
+	if (replaycache_add(&s->replay, m + HS_OFF_C0, MCE_CT_LEN, now) < 0) {
+		s->st.hs_replay_full++;
+		log_ratelimited(L_WARNING, "hs_full", "Replay cache full: handshake from %s refused", sa_str(from));
+		wipe(&keys, sizeof keys);
+		return;
+	}
+	struct peer *p = peer_add(s, &keys, from, now);
+	if (!p) {
+		log_ratelimited(L_WARNING, "hs_peer", "Handshake from %s succeeded but no tunnel could be made", sa_str(from));
+		wipe(&keys, sizeof keys);
+		return;
+	}
+	s->st.hs_ok++;
+	log_info("Handshake succeeded: New tunnel created");
+	log_info("New Session Established:  External IP: %s  Internal IP: %s", sa_str(from), ip4_str(p->addr));
+	log_debug("Tunnel with tID %02x%02x%02x%02x... created successfully", keys.tid[0], keys.tid[1], keys.tid[2], keys.tid[3]);
+	wipe(&keys, sizeof keys);
+}
+
+static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
+{
+	static uint8_t pt[UDP_BUFSZ];
+	struct peer *p;
+	int n;
+
+	if (len < TP_OVERHEAD) {
+		s->st.tun_short++;
+		return;
+	}
+	p = peer_by_tid(s, m + TP_TID_OFF);
+	if (!p) {
+		s->st.tun_unknown_tid++;
+		log_ratelimited(L_DEBUG, "tun_tid", "Tunnel packet with unknown TID from %s", sa_str(from));
+		return;
+	}
+	n = tunnel_open(&p->tun, pt, m, len, now);
+	if (n < 0) {
+		switch (n) {
+		case TUN_EAUTH: s->st.tun_auth++; break;
+		case TUN_EREPLAY: s->st.tun_replay++; break;
+		case TUN_EOLD: s->st.tun_old++; break;
+		case TUN_EEPOCH: s->st.tun_epoch++; break;
+		case TUN_EAHEAD: s->st.tun_ahead++; break;
+		default: s->st.tun_short++; break;
+		}
+		log_ratelimited(L_DEBUG, "tun_drop", "Tunnel packet from %s dropped: %s", sa_str(from), tunnel_strerror(n));
+		return;
+	}
+	/* authenticated: roaming follows the newest authenticated source */
+	if (!sa_equal(&p->ep, from)) {
+		if (p->alive)
+			log_info("Peer %s moved to %s", sa_str(&p->ep), sa_str(from));
+		p->ep = *from;
+	}
+	p->alive = 1;
+	if (n == 0) {
+		s->st.tun_keepalive++;
+		return;
+	}
+	if (n >= 8 && !memcmp(pt, cookie_prefix, 8)) {
+		s->st.tun_cookie++;
+		return;
+	}
+	deliver_to_tun(s, p, pt, (size_t)n);
+}
+
+void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct server *s = arg;
+	int n;
+	for (int round = 0; round < 16 && (n = udp_recv_batch(fd, &s->rx)) > 0; round++) {
+		uint64_t now = now_ms();
+		for (int i = 0; i < n; i++) {
+			const uint8_t *m = s->rx.buf[i];
+			size_t len = s->rx.msg[i].msg_len;
+			const union sockaddr_any *from = &s->rx.from[i];
+			uint16_t type = len >= 2 ? load16_be(m) : 0;
+			if (type == TP_TYPE)
+				tunnel_packet(s, m, len, from, now);
+			else if (type == HS_INIT_TYPE)
+				handshake(s, m, len, from, now);
+			else if (type == 0x0300) {
+				s->st.hsfail_ignored++;
+				log_ratelimited(L_DEBUG, "hsfail", "Unauthenticated 03 00 from %s ignored", sa_str(from));
+			} else if (len >= 8 && !memcmp(m, cookie_prefix, 8))
+				s->st.tun_cookie++;
+			else
+				s->st.crypto_unknown_type++;
+		}
+		/* replies the kernel produced meanwhile go out in batches too */
+		udp_tx_flush(&s->tx);
+	}
+}

@@ -1,0 +1,84 @@
+/* The key server (PROTOCOL.md §6): answers static key-tree requests and
+ * ephemeral-key requests.  Only requests of exactly the size of their answer
+ * are answered, so no reply is ever larger than its request. */
+#include <string.h>
+#include "common.h"
+#include "io/log.h"
+#include "proto/keymsg.h"
+#include "server/server.h"
+
+static void answer_static(struct server *s, const uint8_t *msg, size_t len, const union sockaddr_any *from)
+{
+	unsigned depth, pos;
+	size_t nlen;
+	const uint8_t *node;
+
+	if (keymsg_static_req_parse(msg, len, &depth, &pos) < 0 ||
+	    !(node = keytree_node(&s->tree, depth, pos, &nlen))) {
+		s->st.key_static_bad++;
+		log_ratelimited(L_DEBUG, "ks_bad", "Invalid static key request from %s", sa_str(from));
+		return;
+	}
+	if (len != KM_STATIC_OVERHEAD + nlen) {
+		s->st.key_static_size++;
+		log_ratelimited(L_DEBUG, "ks_size", "Static key request of %zu bytes for a %zu-byte answer from %s: dropped",
+		                len, KM_STATIC_OVERHEAD + nlen, sa_str(from));
+		return;
+	}
+	uint8_t *out = udp_tx_slot(&s->ktx);
+	int n = keymsg_static_resp_build(out, UDP_BUFSZ, depth, pos, node, nlen);
+	if (n < 0 || (size_t)n > len) {
+		s->st.key_static_bad++;
+		return;
+	}
+	udp_tx_commit(&s->ktx, (size_t)n, from);
+	s->st.key_static_ok++;
+	log_trace("Sending static key segment (%u, %u) to %s", depth, pos, sa_str(from));
+}
+
+static void answer_eph(struct server *s, const uint8_t *msg, size_t len, const union sockaddr_any *from)
+{
+	const struct ephkey *e;
+	if (keymsg_eph_req_check(msg, len) < 0) {
+		s->st.key_eph_bad++;
+		log_ratelimited(L_DEBUG, "ks_eph", "Invalid ephemeral key request (%zu bytes) from %s", len, sa_str(from));
+		return;
+	}
+	e = ephkeys_current(&s->eph, wall_s());
+	if (!e) {
+		s->st.key_eph_bad++;
+		return;
+	}
+	keymsg_eph_resp_build(udp_tx_slot(&s->ktx), e->ntru_pk, e->x_pk);
+	udp_tx_commit(&s->ktx, KM_EPH_LEN, from);
+	s->st.key_eph_ok++;
+	log_debug("Sending ephemeral key to %s", sa_str(from));
+}
+
+void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct server *s = arg;
+	int n;
+	/* bounded work per wake-up, so the crypto port is never starved */
+	for (int round = 0; round < 8 && (n = udp_recv_batch(fd, &s->rx)) > 0; round++) {
+		uint64_t now = now_ms();
+		for (int i = 0; i < n; i++) {
+			const uint8_t *m = s->rx.buf[i];
+			size_t len = s->rx.msg[i].msg_len;
+			const union sockaddr_any *from = &s->rx.from[i];
+			if (!ratelimit_allow(&s->key_rl, sa_ip4(from), now)) {
+				s->st.key_ratelimited++;
+				continue;
+			}
+			if (len >= 2 && load16_be(m) == KM_STATIC_REQ)
+				answer_static(s, m, len, from);
+			else if (len >= 2 && load16_be(m) == KM_EPH_REQ)
+				answer_eph(s, m, len, from);
+			else {
+				s->st.key_unknown_type++;
+				log_ratelimited(L_DEBUG, "ks_type", "Invalid request received from %s", sa_str(from));
+			}
+		}
+		udp_tx_flush(&s->ktx);
+	}
+}

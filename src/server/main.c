@@ -1,0 +1,322 @@
+/* pqconnect-server: options (the reference's flags), configuration files,
+ * set-up, the event loop and housekeeping. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "config.h"
+#include "common.h"
+#include "core/keyfiles.h"
+#include "io/log.h"
+#include "io/tun.h"
+#include "server/server.h"
+#if HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: pqconnect-server [options]\n"
+	        "  -d, --keydir DIR          key directory (default $KEYPATH or /etc/pqconnect/keys)\n"
+	        "  -c, --config-dir DIR      configuration directory (default /etc/pqconnect/config):\n"
+	        "                            files pqcport, keyport and host are read if present\n"
+	        "  -p, --port PORT           crypto port (default 42424)\n"
+	        "  -k, --keyport PORT        key-server port (default 42425)\n"
+	        "  -a, --addr ADDR           TUN address (default 10.42.0.1)\n"
+	        "  -m, --mask BITS           TUN prefix length, 8..24 (default 16)\n"
+	        "  -i, --interface-name NAME TUN name (default pqcserv0)\n"
+	        "  -H, --host-ip ADDR        deliver decrypted packets to ADDR (server-in-a-bottle)\n"
+	        "  -v, --verbose             more log lines (-vv: per packet)\n"
+	        "      --version             print the version\n"
+	        "  -h, --help                this text\n");
+}
+
+/* A small decimal file such as config/pqcport; returns -1 if absent or bad. */
+static long read_number_file(const char *dir, const char *name)
+{
+	char path[512], buf[64];
+	long v;
+	char *end;
+	int fd;
+	ssize_t n;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	v = strtol(buf, &end, 10);
+	while (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')
+		end++;
+	if (end == buf || *end || v < 0)
+		return -2;
+	return v & 65535;
+}
+
+static int read_host_file(const char *dir, uint32_t *host)
+{
+	char path[512], buf[64];
+	struct in_addr a;
+	int fd;
+	ssize_t n;
+	snprintf(path, sizeof path, "%s/host", dir);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	buf[strcspn(buf, " \t\r\n")] = 0;
+	if (inet_pton(AF_INET, buf, &a) != 1) {
+		log_error("%s: not an IPv4 address: %s", path, buf);
+		return -1;
+	}
+	*host = ntohl(a.s_addr);
+	return 0;
+}
+
+static int parse_ip4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+static int parse_port(const char *s, uint16_t *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 0 || v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static void dump_stats(const struct server *s)
+{
+	log_info("peers: %u", s->npeers);
+#define X(n) if (s->st.n) log_info("counter %s: %llu", #n, (unsigned long long)s->st.n);
+	SERVER_COUNTERS(X)
+#undef X
+}
+
+static void on_housekeeping(struct loop *l, struct timer *t)
+{
+	struct server *s = t->arg;
+	peers_housekeeping(s, now_ms());
+	timer_in(l, t, 5000);
+}
+
+static void on_eph(struct loop *l, struct timer *t)
+{
+	struct server *s = t->arg;
+	uint64_t w = wall_s();
+	if (ephkeys_rotate(&s->eph, w) < 0)
+		log_error("could not make ephemeral keys");
+	/* wake up right after the next 30-second boundary */
+	timer_in(l, t, (eph_round(w) + EPH_SLOT_S - w) * 1000 + 50);
+}
+
+static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct server *s = arg;
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGUSR1) {
+			dump_stats(s);
+			continue;
+		}
+		log_info("Signal %u received: stopping", si.ssi_signo);
+		loop_stop(l);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
+		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
+		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
+		{ "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+	static struct server srv;
+	struct server *s = &srv;
+	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
+	int verbose = 0, c, sfd;
+	sigset_t mask;
+
+	s->keydir = getenv("KEYPATH") ? getenv("KEYPATH") : "/etc/pqconnect/keys";
+	s->confdir = "/etc/pqconnect/config";
+	s->ifname = "pqcserv0";
+	s->cryptoport = 42424;
+	s->keyport = 42425;
+	s->tun_addr = 0x0a2a0001;
+	s->maskbits = 16;
+
+	while ((c = getopt_long(argc, argv, "d:c:p:k:a:m:i:H:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': s->keydir = optarg; break;
+		case 'c': s->confdir = optarg; break;
+		case 'p': opt_port = optarg; break;
+		case 'k': opt_keyport = optarg; break;
+		case 'a':
+			if (parse_ip4(optarg, &s->tun_addr) < 0) {
+				fprintf(stderr, "pqconnect-server: bad address %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			s->maskbits = atoi(optarg);
+			if (s->maskbits < 8 || s->maskbits > 24) {
+				fprintf(stderr, "pqconnect-server: mask must be 8..24\n");
+				return 2;
+			}
+			break;
+		case 'i': s->ifname = optarg; break;
+		case 'H': opt_host = optarg; break;
+		case 'v': verbose++; break;
+		case 'V': printf("pqconnect-server (pqconnect-c) %s\n", PQC_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	log_set_level(L_INFO + verbose);
+	log_info("Starting PQConnect Server");
+
+	/* configuration files first, then the command line wins */
+	long v;
+	if ((v = read_number_file(s->confdir, "pqcport")) >= 0)
+		s->cryptoport = (uint16_t)v;
+	else if (v == -2) {
+		log_error("%s/pqcport: not a port number", s->confdir);
+		return 2;
+	}
+	if ((v = read_number_file(s->confdir, "keyport")) >= 0)
+		s->keyport = (uint16_t)v;
+	else if (v == -2) {
+		log_error("%s/keyport: not a port number", s->confdir);
+		return 2;
+	}
+	if (read_host_file(s->confdir, &s->host) < 0)
+		return 2;
+	if ((opt_port && parse_port(opt_port, &s->cryptoport) < 0) ||
+	    (opt_keyport && parse_port(opt_keyport, &s->keyport) < 0) ||
+	    (opt_host && parse_ip4(opt_host, &s->host) < 0)) {
+		fprintf(stderr, "pqconnect-server: bad port or address\n");
+		return 2;
+	}
+
+	if (crypto_init() < 0) {
+		log_error("crypto initialisation failed");
+		return 1;
+	}
+	log_info("Loading static keys");
+	struct server_keys keys;
+	if (keyfiles_load_server(&keys, s->keydir) < 0) {
+		log_error("could not load the keys from %s (run pqconnect-keygen)", s->keydir);
+		return 1;
+	}
+	s->mce_sk = keys.mce_sk;
+	memcpy(s->x_sk, keys.x_sk, X25519_LEN);
+	if (keytree_build(&s->tree, keys.mce_pk, keys.x_pk) < 0) {
+		log_error("could not build the key tree");
+		return 1;
+	}
+	keyfiles_release_public(&keys);
+	log_info("Static keys found");
+
+	if (replaycache_init(&s->replay, (EPH_ACCEPT_S + 2 * EPH_SLOT_S) * 1000) < 0 || peers_init(s) < 0 ||
+	    loop_init(&s->loop) < 0) {
+		log_error("out of memory");
+		return 1;
+	}
+	/* initiations: 10/s per source (burst 20), 5000/s overall;
+	 * key server: a full tree is 938 requests: 3000/s per source, burst 1000 */
+	ratelimit_init(&s->hs_rl, 10, 20, 5000, 5000);
+	ratelimit_init(&s->key_rl, 3000, 1000, 200000, 50000);
+
+	s->tun_fd = tun_open(s->ifname, &s->tun_addr, s->maskbits, TUN_MTU);
+	if (s->tun_fd < 0)
+		return 1;
+	if (addrpool_init(&s->pool, s->tun_addr, s->maskbits) < 0) {
+		log_error("bad TUN network");
+		return 1;
+	}
+	s->crypto_fd = udp_bind_any(s->cryptoport);
+	if (s->crypto_fd < 0) {
+		log_error("cannot bind crypto port %u: %s", s->cryptoport, strerror(errno));
+		return 1;
+	}
+	log_info("Starting Keyserver");
+	s->key_fd = udp_bind_any(s->keyport);
+	if (s->key_fd < 0) {
+		log_error("cannot bind key port %u: %s", s->keyport, strerror(errno));
+		return 1;
+	}
+	log_info("Generating ephemeral keypairs");
+	if (ephkeys_rotate(&s->eph, wall_s()) < 0) {
+		log_error("could not make ephemeral keys");
+		return 1;
+	}
+	log_info("Done generating ephemeral keypairs");
+
+	udp_rx_init(&s->rx);
+	s->tx.fd = s->crypto_fd;
+	s->ktx.fd = s->key_fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || loop_add_fd(&s->loop, sfd, EPOLLIN, on_signal, s) < 0 ||
+	    loop_add_fd(&s->loop, s->crypto_fd, EPOLLIN, cryptoserver_readable, s) < 0 ||
+	    loop_add_fd(&s->loop, s->key_fd, EPOLLIN, keyserver_readable, s) < 0 ||
+	    loop_add_fd(&s->loop, s->tun_fd, EPOLLIN, tun_readable, s) < 0) {
+		log_error("event loop set-up failed");
+		return 1;
+	}
+	timer_init(&s->housekeeping, on_housekeeping, s);
+	timer_in(&s->loop, &s->housekeeping, 5000);
+	timer_init(&s->eph_timer, on_eph, s);
+	on_eph(&s->loop, &s->eph_timer);
+
+	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s", s->cryptoport, s->keyport, s->ifname,
+	         ip4_str(s->tun_addr), s->maskbits, s->host ? ", delivering to " : "", s->host ? ip4_str(s->host) : "");
+#if HAVE_SYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+	loop_run(&s->loop);
+
+	dump_stats(s);
+	peers_free(s);
+	ephkeys_wipe(&s->eph);
+	wipe(s->mce_sk, MCE_SK_LEN);
+	wipe(s->x_sk, sizeof s->x_sk);
+	free(s->mce_sk);
+	keytree_free(&s->tree);
+	replaycache_free(&s->replay);
+	loop_free(&s->loop);
+	close(s->tun_fd);
+	close(s->crypto_fd);
+	close(s->key_fd);
+	log_info("Stopped");
+	return 0;
+}

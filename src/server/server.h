@@ -1,0 +1,93 @@
+/* pqconnect-server: state shared by its parts.
+ *   keyserver.c     UDP key port: static key-tree nodes and ephemeral keys
+ *   cryptoserver.c  UDP crypto port: initiations and tunnel packets in
+ *   deliver.c       TUN side: decrypted packets out, replies into tunnels
+ *   peers.c         the peer table (by TID, by internal address)
+ *   main.c          options, set-up, event loop, housekeeping */
+#ifndef PQC_SERVER_H
+#define PQC_SERVER_H
+#include <stdint.h>
+#include "core/addrpool.h"
+#include "core/ephkeys.h"
+#include "core/ratelimit.h"
+#include "core/replaycache.h"
+#include "core/tunnel.h"
+#include "io/loop.h"
+#include "io/udp.h"
+#include "proto/keytree.h"
+
+struct peer {
+	struct tunnel tun;
+	uint32_t addr;                  /* internal address 10.42.x.y */
+	union sockaddr_any ep;          /* external endpoint (roams) */
+	uint64_t established;           /* ms */
+	int alive;                      /* 1 after the first authenticated packet */
+	struct peer *tid_next;          /* TID hash chain */
+};
+
+/* Every kind of dropped or handled packet has a counter. */
+#define SERVER_COUNTERS(X) \
+	X(hs_ok) X(hs_bad_len) X(hs_replay) X(hs_decrypt_fail) X(hs_ratelimited) \
+	X(hs_tid_exists) X(hs_replay_full) X(hs_no_address) X(hs_no_ephkey) \
+	X(tun_ok) X(tun_keepalive) X(tun_unknown_tid) X(tun_auth) X(tun_replay) X(tun_old) \
+	X(tun_epoch) X(tun_ahead) X(tun_short) X(tun_bad_inner) X(tun_cookie) X(tun_write_fail) \
+	X(hsfail_ignored) X(crypto_unknown_type) \
+	X(out_ok) X(out_no_peer) X(out_bad) X(out_seal_fail) \
+	X(key_static_ok) X(key_static_bad) X(key_static_size) X(key_eph_ok) X(key_eph_bad) \
+	X(key_ratelimited) X(key_unknown_type) \
+	X(peers_removed)
+
+struct server_stats {
+#define X(n) uint64_t n;
+	SERVER_COUNTERS(X)
+#undef X
+};
+
+struct server {
+	/* configuration */
+	const char *keydir, *confdir, *ifname;
+	uint16_t cryptoport, keyport;
+	uint32_t tun_addr;              /* host order */
+	int maskbits;
+	uint32_t host;                  /* -H: deliver to this address (0 = tun_addr) */
+
+	/* long-term keys */
+	uint8_t *mce_sk;                /* MCE_SK_LEN, erased at exit */
+	uint8_t x_sk[X25519_LEN];
+	struct keytree tree;
+
+	/* runtime */
+	struct loop loop;
+	int crypto_fd, key_fd, tun_fd;
+	struct udp_rx rx;
+	struct udp_tx tx;               /* crypto port */
+	struct udp_tx ktx;              /* key port */
+	struct ephkeys eph;
+	struct replaycache replay;
+	struct ratelimit hs_rl, key_rl;
+	struct addrpool pool;
+	struct peer **by_tid;           /* TID hash table */
+	unsigned tid_buckets;
+	struct peer **by_host;          /* internal host number -> peer */
+	unsigned npeers;
+	struct timer housekeeping, eph_timer;
+	struct server_stats st;
+};
+
+/* peers.c */
+int peers_init(struct server *s);
+struct peer *peer_by_tid(struct server *s, const uint8_t tid[32]);
+struct peer *peer_by_addr(struct server *s, uint32_t addr);
+struct peer *peer_add(struct server *s, const struct hs_keys *k, const union sockaddr_any *from, uint64_t now);
+void peer_remove(struct server *s, struct peer *p, const char *why);
+void peers_housekeeping(struct server *s, uint64_t now);
+void peers_free(struct server *s);
+
+/* keyserver.c */
+void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
+/* cryptoserver.c */
+void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
+/* deliver.c */
+void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len);
+void tun_readable(struct loop *l, int fd, uint32_t events, void *arg);
+#endif
