@@ -78,7 +78,7 @@ long_label() { printf 'pq1%s%s%s' "$1" "$(port_b32 "$2")" "$(port_b32 "$3")"; } 
 # SIGINT is the reference server's clean stop.
 start_bg() {
     local name=$1 ns=$2 mode=$3; shift 3
-    local pidf=$PIDS/$name.pid logf=$LOGDIR/$name.log i
+    local pidf=$PIDS/$name.pid logf=$LOGDIR/$name.log i what="$mode: $*"
     mkdir -p "$PIDS" "$LOGDIR"
     stop_bg "$name"
     if [ "$mode" = chroot ]; then
@@ -95,7 +95,7 @@ start_bg() {
     echo "$(cat "$pidf.new") $(proc_start "$(cat "$pidf.new")")" > "$pidf"
     rm -f "$pidf.new"
     echo "$logf" > "$PIDS/$name.logpath"
-    say "started $name (pid $(cut -d' ' -f1 "$pidf")) in $ns: $*"
+    say "started $name (pid $(cut -d' ' -f1 "$pidf")) in $ns, $what"
 }
 
 proc_start() { awk '{ print $22 }' "/proc/$1/stat" 2>/dev/null; }
