@@ -1,0 +1,189 @@
+/* Inner IPv4 packets (PROTOCOL.md §8.5) and the UDP framing of DNS answers
+ * caught by the netfilter queue (§11.2).  Pure functions; every length is
+ * checked before a byte is read or written.
+ *
+ * Re-addressing: the receiver must not trust the plaintext's addresses or
+ * checksums (the reference sender zeroes the destination without fixing
+ * anything), so checksums are computed from scratch, never updated
+ * incrementally.  A fragment does not hold the whole L4 segment, so its
+ * L4 checksum cannot be computed (§15.1 item 15): the first fragment of a
+ * UDP datagram gets checksum 0 ("none", RFC 768), TCP fragments and later
+ * fragments keep their L4 bytes. */
+#include <string.h>
+
+#include "common.h"
+#include "proto/ipv4.h"
+
+#define IP_PROTO_ICMP 1
+#define IP_PROTO_TCP 6
+#define IP_PROTO_UDP 17
+#define IP_MF 0x2000
+#define IP_OFFMASK 0x1fff
+#define IPV6_HDR_LEN 40
+#define UDP_HDR_LEN 8
+#define TCP_HDR_MIN 20
+
+/* One's-complement sum of big-endian 16-bit words (an odd final byte is
+ * padded with zero), added to sum.  The result is not folded. */
+uint32_t csum_partial(const uint8_t *p, size_t len, uint32_t sum)
+{
+	uint64_t s = sum;
+
+	while (len >= 2) {
+		s += (uint32_t)((p[0] << 8) | p[1]);
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		s += (uint32_t)p[0] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	return (uint32_t)s;
+}
+
+/* Fold to 16 bits and complement: the value to store in a checksum field
+ * (host order; store it big-endian). */
+uint16_t csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+int ipv4_check(const uint8_t *p, size_t len)
+{
+	if (len < 20 || (p[0] >> 4) != 4)
+		return -1;
+	size_t ihl = (size_t)(p[0] & 15) * 4;
+	size_t total = load16_be(p + 2);
+	if (ihl < 20 || total < ihl || total > len)
+		return -1;
+	return (int)total;
+}
+
+static void ipv4_fix_header(uint8_t *p, size_t ihl)
+{
+	p[10] = p[11] = 0;
+	store16_be(p + 10, csum_fold(csum_partial(p, ihl, 0)));
+}
+
+/* Sum of the IPv4 pseudo-header for protocol proto and L4 length l4len. */
+static uint32_t pseudo4(const uint8_t *ip, uint8_t proto, size_t l4len)
+{
+	return csum_partial(ip + 12, 8, (uint32_t)proto + (uint32_t)l4len);
+}
+
+int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst)
+{
+	int total = ipv4_check(p, len);
+	if (total < 0)
+		return -1;
+	size_t ihl = (size_t)(p[0] & 15) * 4, l4len = (size_t)total - ihl;
+	uint16_t frag = load16_be(p + 6);
+	int fragmented = (frag & (IP_MF | IP_OFFMASK)) != 0;
+	int first = (frag & IP_OFFMASK) == 0;
+	uint8_t proto = p[9];
+	uint8_t *l4 = p + ihl;
+	size_t ulen = 0;
+
+	/* Check everything before changing anything. */
+	if (first && proto == IP_PROTO_TCP && !fragmented && l4len < TCP_HDR_MIN)
+		return -1;
+	if (first && proto == IP_PROTO_UDP) {
+		if (l4len < UDP_HDR_LEN)
+			return -1;
+		ulen = load16_be(l4 + 4);
+		if (!fragmented && (ulen < UDP_HDR_LEN || ulen > l4len))
+			return -1;
+	}
+
+	store32_be(p + 12, src);
+	store32_be(p + 16, dst);
+	ipv4_fix_header(p, ihl);
+	if (!first)
+		return 0;
+	if (proto == IP_PROTO_UDP) {
+		l4[6] = l4[7] = 0;
+		if (fragmented)
+			return 0;
+		uint16_t c = csum_fold(csum_partial(l4, ulen, pseudo4(p, IP_PROTO_UDP, ulen)));
+		store16_be(l4 + 6, c == 0 ? 0xffff : c);
+	} else if (proto == IP_PROTO_TCP && !fragmented) {
+		l4[16] = l4[17] = 0;
+		store16_be(l4 + 16, csum_fold(csum_partial(l4, l4len, pseudo4(p, IP_PROTO_TCP, l4len))));
+	}
+	/* ICMP's checksum does not cover the addresses: nothing to do. */
+	return 0;
+}
+
+int udppkt_parse(struct udppkt *u, const uint8_t *pkt, size_t len)
+{
+	size_t l4, l4len;
+
+	if (len < 1)
+		return -1;
+	if ((pkt[0] >> 4) == 4) {
+		int total = ipv4_check(pkt, len);
+		if (total < 0 || pkt[9] != IP_PROTO_UDP)
+			return -1;
+		if (load16_be(pkt + 6) & (IP_MF | IP_OFFMASK))
+			return -1;
+		l4 = (size_t)(pkt[0] & 15) * 4;
+		l4len = (size_t)total - l4;
+		u->family = 4;
+	} else if ((pkt[0] >> 4) == 6) {
+		if (len < IPV6_HDR_LEN || pkt[6] != IP_PROTO_UDP)
+			return -1;
+		l4len = load16_be(pkt + 4);
+		if (l4len > len - IPV6_HDR_LEN)
+			return -1;
+		l4 = IPV6_HDR_LEN;
+		u->family = 6;
+	} else {
+		return -1;
+	}
+	if (l4len < UDP_HDR_LEN)
+		return -1;
+	size_t ulen = load16_be(pkt + l4 + 4);
+	if (ulen < UDP_HDR_LEN || ulen > l4len)
+		return -1;
+	u->l4_off = l4;
+	u->sport = load16_be(pkt + l4);
+	u->dport = load16_be(pkt + l4 + 2);
+	u->payload = pkt + l4 + UDP_HDR_LEN;
+	u->payload_len = ulen - UDP_HDR_LEN;
+	return 0;
+}
+
+int udppkt_rebuild(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len,
+                   const struct udppkt *u, const uint8_t *payload, size_t plen)
+{
+	size_t hdrs = u->l4_off + UDP_HDR_LEN, total = hdrs + plen;
+	size_t ulen = UDP_HDR_LEN + plen;
+	uint32_t sum;
+
+	if (u->family != 4 && u->family != 6)
+		return -1;
+	if (hdrs > len || total > cap || ulen > 0xffff)
+		return -1;
+	if (u->family == 4 && (u->l4_off < 20 || total > 0xffff))
+		return -1;
+	if (u->family == 6 && u->l4_off != IPV6_HDR_LEN)
+		return -1;
+	memmove(out + hdrs, payload, plen);      /* payload may live in out */
+	memmove(out, pkt, hdrs);
+	uint8_t *udp = out + u->l4_off;
+	store16_be(udp + 4, (uint16_t)ulen);
+	udp[6] = udp[7] = 0;
+	if (u->family == 4) {
+		store16_be(out + 2, (uint16_t)total);
+		ipv4_fix_header(out, u->l4_off);
+		sum = pseudo4(out, IP_PROTO_UDP, ulen);
+	} else {
+		store16_be(out + 4, (uint16_t)ulen);
+		sum = csum_partial(out + 8, 32, IP_PROTO_UDP + (uint32_t)ulen);
+	}
+	uint16_t c = csum_fold(csum_partial(udp, ulen, sum));
+	store16_be(udp + 6, c == 0 ? 0xffff : c);
+	return (int)total;
+}
