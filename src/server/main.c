@@ -15,6 +15,7 @@
 #include "common.h"
 #include "core/keyfiles.h"
 #include "io/log.h"
+#include "io/privsep.h"
 #include "io/tun.h"
 #include "server/server.h"
 #if HAVE_SYSTEMD
@@ -34,6 +35,8 @@ static void usage(FILE *f)
 	        "  -m, --mask BITS           TUN prefix length, 8..24 (default 16)\n"
 	        "  -i, --interface-name NAME TUN name (default pqcserv0)\n"
 	        "  -H, --host-ip ADDR        deliver decrypted packets to ADDR (server-in-a-bottle)\n"
+	        "  -u, --user USER           unprivileged user to run as (default pqconnect)\n"
+	        "      --no-seccomp          do not install the system-call filter\n"
 	        "  -v, --verbose             more log lines (-vv: per packet)\n"
 	        "      --version             print the version\n"
 	        "  -h, --help                this text\n");
@@ -152,11 +155,12 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
-	int verbose = 0, c, sfd;
+	const char *user = "pqconnect";
+	int verbose = 0, c, sfd, use_seccomp = 1;
 	sigset_t mask;
 
 	s->keydir = getenv("KEYPATH") ? getenv("KEYPATH") : "/etc/pqconnect/keys";
@@ -167,7 +171,7 @@ int main(int argc, char **argv)
 	s->tun_addr = 0x0a2a0001;
 	s->maskbits = 16;
 
-	while ((c = getopt_long(argc, argv, "d:c:p:k:a:m:i:H:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:c:p:k:a:m:i:H:u:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': s->keydir = optarg; break;
 		case 'c': s->confdir = optarg; break;
@@ -188,6 +192,8 @@ int main(int argc, char **argv)
 			break;
 		case 'i': s->ifname = optarg; break;
 		case 'H': opt_host = optarg; break;
+		case 'u': user = optarg; break;
+		case 'S': use_seccomp = 0; break;
 		case 'v': verbose++; break;
 		case 'V': printf("pqconnect-server (pqconnect-c) %s\n", PQC_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -297,6 +303,13 @@ int main(int argc, char **argv)
 	timer_in(&s->loop, &s->housekeeping, 5000);
 	timer_init(&s->eph_timer, on_eph, s);
 	on_eph(&s->loop, &s->eph_timer);
+
+	/* everything privileged is done: the rest runs unprivileged and confined */
+	int dropped = privsep_drop_user(user);
+	if (dropped < 0)
+		return 1;
+	if (dropped == 0 && use_seccomp && privsep_seccomp(NULL) < 0)
+		return 1;
 
 	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s", s->cryptoport, s->keyport, s->ifname,
 	         ip4_str(s->tun_addr), s->maskbits, s->host ? ", delivering to " : "", s->host ? ip4_str(s->host) : "");
