@@ -1,0 +1,291 @@
+/* --dns-proxy ADDR[:PORT]: for systems without a netfilter queue.  A small
+ * forwarding resolver: queries from local clients go to the upstream
+ * resolvers of /etc/resolv.conf under a fresh id; the answer (matched by
+ * id and upstream address) runs through the same decision as intercepted
+ * answers (pass / rewrite / hold until the tunnel is up) and goes back to
+ * the client with its own id.  Firefox's use-application-dns.net canary is
+ * answered NXDOMAIN here directly. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "common.h"
+#include "client/client.h"
+#include "io/log.h"
+
+#define PROXY_SLOTS 1024
+#define PROXY_TRY_MS 1500
+#define PROXY_TRIES 3
+#define PROXY_MAX_UP 4
+
+struct pending {
+	int used;
+	uint16_t our_id, orig_id;
+	int up;                      /* upstream index */
+	unsigned tries;
+	uint64_t sent;
+	union sockaddr_any asker;
+	size_t qlen;
+	uint8_t query[512];
+};
+
+static struct {
+	int lfd, fd4, fd6;
+	union sockaddr_any listen;
+	union sockaddr_any up[PROXY_MAX_UP];
+	int nup;
+	struct pending slot[PROXY_SLOTS];
+	struct timer sweep;
+} px = { .lfd = -1, .fd4 = -1, .fd6 = -1 };
+
+static int parse_spec(const char *spec, union sockaddr_any *sa)
+{
+	char host[128];
+	long port = 53;
+	const char *colon;
+
+	memset(sa, 0, sizeof *sa);
+	if (spec[0] == '[') {                /* [v6]:port */
+		const char *end = strchr(spec, ']');
+		if (!end || (size_t)(end - spec - 1) >= sizeof host)
+			return -1;
+		memcpy(host, spec + 1, (size_t)(end - spec - 1));
+		host[end - spec - 1] = 0;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] && !colon)
+			return -1;
+	} else {
+		colon = strchr(spec, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;            /* bare IPv6 address */
+		size_t hl = colon ? (size_t)(colon - spec) : strlen(spec);
+		if (hl >= sizeof host)
+			return -1;
+		memcpy(host, spec, hl);
+		host[hl] = 0;
+	}
+	if (colon) {
+		char *e;
+		port = strtol(colon + 1, &e, 10);
+		if (*e || port < 1 || port > 65535)
+			return -1;
+	}
+	if (inet_pton(AF_INET, host, &sa->in4.sin_addr) == 1) {
+		sa->in4.sin_family = AF_INET;
+		sa->in4.sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, host, &sa->in6.sin6_addr) == 1) {
+		sa->in6.sin6_family = AF_INET6;
+		sa->in6.sin6_port = htons((uint16_t)port);
+	} else
+		return -1;
+	return 0;
+}
+
+static int bound_socket(const union sockaddr_any *sa)
+{
+	int one = 1;
+	int fd = socket(sa->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (sa->sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, &sa->sa, sa_len(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void dnsproxy_send_answer(const union sockaddr_any *to, const uint8_t *msg, size_t len)
+{
+	if (sendto(px.lfd, msg, len, MSG_DONTWAIT, &to->sa, sa_len(to)) != (ssize_t)len)
+		client.cnt.proxy_drop++;
+}
+
+static int send_upstream(struct pending *s)
+{
+	const union sockaddr_any *u = &px.up[s->up];
+	int fd = u->sa.sa_family == AF_INET6 ? px.fd6 : px.fd4;
+	s->sent = now_ms();
+	s->tries++;
+	if (fd < 0)
+		return -1;
+	return sendto(fd, s->query, s->qlen, MSG_DONTWAIT, &u->sa, sa_len(u)) == (ssize_t)s->qlen ? 0 : -1;
+}
+
+static struct pending *slot_by_id(uint16_t id)
+{
+	for (int i = 0; i < PROXY_SLOTS; i++)
+		if (px.slot[i].used && px.slot[i].our_id == id)
+			return &px.slot[i];
+	return NULL;
+}
+
+static void on_query(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	uint8_t buf[4096], out[4096];
+	union sockaddr_any from;
+
+	for (int budget = 0; budget < 64; budget++) {
+		socklen_t fl = sizeof from;
+		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, &from.sa, &fl);
+		if (n < 0)
+			return;
+		if (n < 12 || (buf[2] & 0x80)) {      /* too short, or not a query */
+			client.cnt.proxy_drop++;
+			continue;
+		}
+		if (dns_is_canary_query(buf, (size_t)n)) {
+			int m = dns_make_nxdomain(out, sizeof out, buf, (size_t)n);
+			if (m >= 12) {
+				out[2] |= 0x80;           /* QR: this is the answer */
+				out[3] |= 0x80;           /* RA */
+				client.cnt.dns_canary++;
+				dnsproxy_send_answer(&from, out, (size_t)m);
+			}
+			continue;
+		}
+		if ((size_t)n > sizeof px.slot[0].query) {
+			client.cnt.proxy_drop++;
+			continue;
+		}
+		struct pending *s = NULL;
+		for (int i = 0; i < PROXY_SLOTS && !s; i++)
+			if (!px.slot[i].used)
+				s = &px.slot[i];
+		if (!s) {
+			client.cnt.proxy_drop++;
+			log_ratelimited(L_WARNING, "proxy_full", "DNS proxy: too many queries in flight");
+			continue;
+		}
+		memset(s, 0, sizeof *s);
+		do
+			random_bytes(&s->our_id, sizeof s->our_id);
+		while (slot_by_id(s->our_id));
+		s->used = 1;
+		s->orig_id = load16_be(buf);
+		s->asker = from;
+		s->qlen = (size_t)n;
+		memcpy(s->query, buf, (size_t)n);
+		store16_be(s->query, s->our_id);
+		if (send_upstream(s) < 0)
+			log_ratelimited(L_DEBUG, "proxy_send", "DNS proxy: send to %s: %s", sa_str(&px.up[0]),
+			                strerror(errno));
+	}
+}
+
+static void on_answer(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	static uint8_t buf[65536], out[65536];
+	union sockaddr_any from;
+
+	for (int budget = 0; budget < 64; budget++) {
+		socklen_t fl = sizeof from;
+		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, &from.sa, &fl);
+		if (n < 0)
+			return;
+		if (n < 12)
+			continue;
+		struct pending *s = slot_by_id(load16_be(buf));
+		if (!s || !sa_equal(&from, &px.up[s->up])) {
+			client.cnt.proxy_drop++;
+			continue;   /* late, spoofed, or from another server */
+		}
+		union sockaddr_any asker = s->asker;
+		store16_be(buf, s->orig_id);
+		s->used = 0;
+
+		struct peer *p = NULL;
+		size_t outlen = 0;
+		switch (dns_decide(buf, (size_t)n, out, sizeof out, &outlen, &p)) {
+		case DEC_PASS:
+			dnsproxy_send_answer(&asker, buf, (size_t)n);
+			break;
+		case DEC_REPLACE:
+			dnsproxy_send_answer(&asker, out, outlen);
+			break;
+		case DEC_HOLD:
+			if (held_add(p, buf, (size_t)n, 0, 0, &asker) < 0) {
+				client.cnt.dns_failopen++;
+				dnsproxy_send_answer(&asker, buf, (size_t)n);
+			}
+			break;
+		}
+	}
+}
+
+static void on_sweep(struct loop *l, struct timer *t)
+{
+	uint64_t now = now_ms();
+	for (int i = 0; i < PROXY_SLOTS; i++) {
+		struct pending *s = &px.slot[i];
+		if (!s->used || now - s->sent < PROXY_TRY_MS)
+			continue;
+		if (s->tries >= PROXY_TRIES) {
+			s->used = 0;
+			client.cnt.proxy_drop++;
+			continue;
+		}
+		s->up = (s->up + 1) % px.nup;     /* next upstream */
+		send_upstream(s);
+	}
+	timer_in(l, &px.sweep, 250);
+}
+
+int dnsproxy_start(const char *spec)
+{
+	union sockaddr_any ns[PROXY_MAX_UP + 4], any;
+	int n;
+
+	if (parse_spec(spec, &px.listen) < 0) {
+		log_error("--dns-proxy: cannot parse %s (ADDR or ADDR:PORT)", spec);
+		return -1;
+	}
+	n = resolv_nameservers(ns, (int)ARRAY_SIZE(ns));
+	for (int i = 0; i < n && px.nup < PROXY_MAX_UP; i++) {
+		if (sa_equal(&ns[i], &px.listen))
+			continue;    /* that is us: asking ourselves would loop */
+		px.up[px.nup++] = ns[i];
+	}
+	if (px.nup == 0) {
+		log_error("--dns-proxy: no upstream resolver in /etc/resolv.conf (other than %s)",
+		          sa_str(&px.listen));
+		return -1;
+	}
+	px.lfd = bound_socket(&px.listen);
+	if (px.lfd < 0) {
+		log_error("--dns-proxy: cannot bind %s: %s", sa_str(&px.listen), strerror(errno));
+		return -1;
+	}
+	sa_from_ip4(&any, 0, 0);
+	px.fd4 = bound_socket(&any);
+	memset(&any, 0, sizeof any);
+	any.in6.sin6_family = AF_INET6;
+	px.fd6 = bound_socket(&any);
+	if (loop_add_fd(&client.loop, px.lfd, EPOLLIN, on_query, NULL) < 0 ||
+	    (px.fd4 >= 0 && loop_add_fd(&client.loop, px.fd4, EPOLLIN, on_answer, NULL) < 0) ||
+	    (px.fd6 >= 0 && loop_add_fd(&client.loop, px.fd6, EPOLLIN, on_answer, NULL) < 0))
+		return -1;
+	timer_init(&px.sweep, on_sweep, NULL);
+	timer_in(&client.loop, &px.sweep, 250);
+	for (int i = 0; i < px.nup; i++)
+		log_info("DNS proxy on %s, upstream %s", sa_str(&px.listen), sa_str(&px.up[i]));
+	return 0;
+}
+
+void dnsproxy_stop(void)
+{
+	timer_cancel(&client.loop, &px.sweep);
+	int fds[3] = { px.lfd, px.fd4, px.fd6 };
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0) {
+			loop_del_fd(&client.loop, fds[i]);
+			close(fds[i]);
+		}
+	px.lfd = px.fd4 = px.fd6 = -1;
+}

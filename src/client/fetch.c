@@ -1,0 +1,424 @@
+/* Static and ephemeral keys from a server's key server (PROTOCOL.md §6),
+ * and the on-disk cache of verified static keys.
+ *
+ * Key tree: level by level ((0,0) and (1,0), then the 26 depth-2 nodes,
+ * then the 910 leaves), at most FETCH_WINDOW requests outstanding, each
+ * resent after FETCH_RTO_MS; every node is checked against its parent by
+ * keytree_offer, so nothing unverified is ever kept.  The socket is
+ * connect()ed to the server's IP and key port: the kernel drops datagrams
+ * from anyone else. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "client/client.h"
+#include "io/log.h"
+#include "proto/keymsg.h"
+#include "proto/keytree.h"
+
+#define FETCH_WINDOW 64
+#define FETCH_RTO_MS 200
+#define FETCH_PUMP_MS 50
+#define FETCH_DEADLINE_MS 8000
+#define EPH_RETRY_MS 300
+#define EPH_DEADLINE_MS 3000
+
+static int connected_socket(uint32_t ip, uint16_t port)
+{
+	union sockaddr_any sa;
+	int fd = udp_bind4(0, 0);
+	if (fd < 0)
+		return -1;
+	sa_from_ip4(&sa, ip, port);
+	if (connect(fd, &sa.sa, sizeof sa.in4) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------------ key tree -- */
+
+struct keyfetch {
+	int fd;
+	struct keytree tree;
+	int level;                 /* 0 (root and depth 1), 2, 3 */
+	int got_root;
+	uint64_t sent[KT_NODES];   /* last send time per node, 0 = never */
+	uint64_t started;
+	unsigned requests;
+	struct timer pump, deadline;
+	void (*cb)(void *arg, const uint8_t *data);
+	void *arg;
+};
+
+/* Nodes of a level as (depth, pos) by index. */
+static unsigned level_nodes(int level) { return level == 0 ? 2 : keytree_level_count((unsigned)level); }
+static void level_node(int level, unsigned i, unsigned *depth, unsigned *pos)
+{
+	if (level == 0) {
+		*depth = i;       /* (0,0) and (1,0) */
+		*pos = 0;
+	} else {
+		*depth = (unsigned)level;
+		*pos = i;
+	}
+}
+static unsigned node_index(int level, unsigned i) { return level == 0 ? i : level == 2 ? 2 + i : 28 + i; }
+
+static int have_node(const struct keyfetch *f, unsigned depth, unsigned pos)
+{
+	switch (depth) {
+	case 0: return f->got_root;
+	case 1: return f->tree.have_l1;
+	case 2: return f->tree.have_l2[pos];
+	default: return f->tree.have_leaf[pos];
+	}
+}
+
+static int level_done(const struct keyfetch *f)
+{
+	unsigned d, pos;
+	for (unsigned i = 0; i < level_nodes(f->level); i++) {
+		level_node(f->level, i, &d, &pos);
+		if (!have_node(f, d, pos))
+			return 0;
+	}
+	return 1;
+}
+
+static void send_requests(struct keyfetch *f)
+{
+	uint8_t req[KM_STATIC_OVERHEAD + KT_SEG];
+	uint64_t now = now_ms();
+	unsigned outstanding = 0, d, pos, n = level_nodes(f->level);
+
+	for (unsigned i = 0; i < n; i++) {
+		level_node(f->level, i, &d, &pos);
+		uint64_t s = f->sent[node_index(f->level, i)];
+		if (!have_node(f, d, pos) && s && now - s < FETCH_RTO_MS)
+			outstanding++;
+	}
+	for (unsigned i = 0; i < n && outstanding < FETCH_WINDOW; i++) {
+		level_node(f->level, i, &d, &pos);
+		uint64_t *s = &f->sent[node_index(f->level, i)];
+		if (have_node(f, d, pos) || (*s && now - *s < FETCH_RTO_MS))
+			continue;
+		int len = keymsg_static_req_build(req, sizeof req, d, pos);
+		if (len < 0)
+			continue;
+		if (send(f->fd, req, (size_t)len, MSG_DONTWAIT) != len && errno == EAGAIN)
+			break;   /* socket buffer full: the pump timer retries */
+		*s = now;
+		outstanding++;
+		f->requests++;
+	}
+}
+
+static void keyfetch_free(struct keyfetch *f)
+{
+	timer_cancel(&client.loop, &f->pump);
+	timer_cancel(&client.loop, &f->deadline);
+	loop_del_fd(&client.loop, f->fd);
+	close(f->fd);
+	keytree_free(&f->tree);
+	free(f);
+}
+
+static void keyfetch_end(struct keyfetch *f, int ok)
+{
+	void (*cb)(void *, const uint8_t *) = f->cb;
+	void *arg = f->arg;
+	if (ok)
+		log_debug("key tree: %u requests for %u nodes in %llu ms", f->requests, KT_NODES,
+		          (unsigned long long)(now_ms() - f->started));
+	/* the callback runs while the data is still ours; it must not cancel f */
+	f->cb = NULL;
+	cb(arg, ok ? f->tree.data : NULL);
+	keyfetch_free(f);
+}
+
+static void on_key_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct keyfetch *f = arg;
+	uint8_t buf[UDP_BUFSZ];
+
+	for (int budget = 0; budget < 256; budget++) {
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n < 0)
+			break;   /* EAGAIN, or ECONNREFUSED from an ICMP error: the deadline decides */
+		unsigned depth, pos;
+		const uint8_t *node;
+		size_t nlen;
+		if (keymsg_static_resp_parse(buf, (size_t)n, &depth, &pos, &node, &nlen) < 0) {
+			client.cnt.key_stray++;
+			continue;
+		}
+		int r = keytree_offer(&f->tree, depth, pos, node, nlen);
+		if (r < 0) {
+			client.cnt.key_bad_node++;
+			log_ratelimited(L_WARNING, "bad_node", "key server sent a node (%u,%u) that does not verify",
+			                depth, pos);
+			continue;
+		}
+		if (depth == 0)
+			f->got_root = 1;
+	}
+	while (level_done(f)) {
+		if (f->level == 3) {
+			keyfetch_end(f, keytree_complete(&f->tree));
+			return;
+		}
+		f->level = f->level == 0 ? 2 : 3;
+	}
+	send_requests(f);
+}
+
+static void on_pump(struct loop *l, struct timer *t)
+{
+	struct keyfetch *f = t->arg;
+	send_requests(f);
+	timer_in(l, &f->pump, FETCH_PUMP_MS);
+}
+
+static void on_fetch_deadline(struct loop *l, struct timer *t)
+{
+	struct keyfetch *f = t->arg;
+	log_warn("key download timed out (level %d, %u requests)", f->level, f->requests);
+	keyfetch_end(f, 0);
+}
+
+struct keyfetch *keyfetch_start(uint32_t ip, uint16_t port, const uint8_t hash[32],
+                                void (*cb)(void *arg, const uint8_t *data), void *arg)
+{
+	struct keyfetch *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->fd = connected_socket(ip, port);
+	if (f->fd < 0) {
+		free(f);
+		return NULL;
+	}
+	if (keytree_init_fetch(&f->tree, hash) < 0 ||
+	    loop_add_fd(&client.loop, f->fd, EPOLLIN, on_key_readable, f) < 0) {
+		keytree_free(&f->tree);
+		close(f->fd);
+		free(f);
+		return NULL;
+	}
+	f->cb = cb;
+	f->arg = arg;
+	f->started = now_ms();
+	timer_init(&f->pump, on_pump, f);
+	timer_init(&f->deadline, on_fetch_deadline, f);
+	timer_in(&client.loop, &f->pump, FETCH_PUMP_MS);
+	timer_in(&client.loop, &f->deadline, FETCH_DEADLINE_MS);
+	send_requests(f);
+	return f;
+}
+
+void keyfetch_cancel(struct keyfetch *f)
+{
+	if (f)
+		keyfetch_free(f);
+}
+
+/* ----------------------------------------------------------- ephemeral -- */
+
+struct ephfetch {
+	int fd;
+	unsigned tries;
+	struct timer retry, deadline;
+	void (*cb)(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk);
+	void *arg;
+};
+
+static void ephfetch_free(struct ephfetch *f)
+{
+	timer_cancel(&client.loop, &f->retry);
+	timer_cancel(&client.loop, &f->deadline);
+	loop_del_fd(&client.loop, f->fd);
+	close(f->fd);
+	free(f);
+}
+
+static void eph_send(struct ephfetch *f)
+{
+	uint8_t req[KM_EPH_LEN];
+	keymsg_eph_req_build(req);
+	send(f->fd, req, sizeof req, MSG_DONTWAIT);
+	f->tries++;
+}
+
+static void on_eph_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct ephfetch *f = arg;
+	uint8_t buf[UDP_BUFSZ];
+	const uint8_t *ntru, *x;
+
+	for (int budget = 0; budget < 64; budget++) {
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		if (keymsg_eph_resp_parse(buf, (size_t)n, &ntru, &x) < 0) {
+			client.cnt.key_stray++;
+			continue;
+		}
+		void (*cb)(void *, const uint8_t *, const uint8_t *) = f->cb;
+		void *cbarg = f->arg;
+		f->cb = NULL;
+		cb(cbarg, ntru, x);
+		ephfetch_free(f);
+		return;
+	}
+}
+
+static void on_eph_retry(struct loop *l, struct timer *t)
+{
+	struct ephfetch *f = t->arg;
+	eph_send(f);
+	timer_in(l, &f->retry, EPH_RETRY_MS);
+}
+
+static void on_eph_deadline(struct loop *l, struct timer *t)
+{
+	struct ephfetch *f = t->arg;
+	void (*cb)(void *, const uint8_t *, const uint8_t *) = f->cb;
+	log_debug("no ephemeral key after %u requests", f->tries);
+	f->cb = NULL;
+	cb(f->arg, NULL, NULL);
+	ephfetch_free(f);
+}
+
+struct ephfetch *ephfetch_start(uint32_t ip, uint16_t port,
+                                void (*cb)(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk), void *arg)
+{
+	struct ephfetch *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->fd = connected_socket(ip, port);
+	if (f->fd < 0 || loop_add_fd(&client.loop, f->fd, EPOLLIN, on_eph_readable, f) < 0) {
+		if (f->fd >= 0)
+			close(f->fd);
+		free(f);
+		return NULL;
+	}
+	f->cb = cb;
+	f->arg = arg;
+	timer_init(&f->retry, on_eph_retry, f);
+	timer_init(&f->deadline, on_eph_deadline, f);
+	eph_send(f);
+	timer_in(&client.loop, &f->retry, EPH_RETRY_MS);
+	timer_in(&client.loop, &f->deadline, EPH_DEADLINE_MS);
+	return f;
+}
+
+void ephfetch_cancel(struct ephfetch *f)
+{
+	if (f)
+		ephfetch_free(f);
+}
+
+/* ---------------------------------------------------------- disk cache -- */
+
+static int cache_path(char *out, size_t cap, const char *hashtxt, const char *suffix)
+{
+	int n = snprintf(out, cap, "%s/%s%s", client.keydir, hashtxt, suffix);
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+int keycache_load(const uint8_t hash[32], const char *hashtxt, uint8_t **mce_pk, uint8_t x_pk[32])
+{
+	char path[512];
+	struct stat st;
+	uint8_t root[32], *data;
+	size_t off = 0;
+
+	if (cache_path(path, sizeof path, hashtxt, "") < 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	time_t now = time(NULL);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != KT_DATA_LEN ||
+	    st.st_mtime + KEYCACHE_MAX_AGE_S < now || st.st_mtime > now + 300) {
+		close(fd);
+		return -1;
+	}
+	data = malloc(KT_DATA_LEN);
+	if (!data) {
+		close(fd);
+		return -1;
+	}
+	while (off < KT_DATA_LEN) {
+		ssize_t r = read(fd, data + off, KT_DATA_LEN - off);
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off != KT_DATA_LEN) {
+		free(data);
+		return -1;
+	}
+	/* the file is only a hint: it must hash to the name we were given */
+	keytree_root(root, data, data + MCE_PK_LEN);
+	if (memcmp(root, hash, 32) != 0) {
+		log_warn("key cache %s does not match its hash: ignored", path);
+		free(data);
+		return -1;
+	}
+	memcpy(x_pk, data + MCE_PK_LEN, 32);
+	*mce_pk = data;   /* the 32 extra bytes at the end are harmless */
+	return 0;
+}
+
+static void mkdirs(const char *dir)
+{
+	char tmp[512];
+	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+		return;
+	for (char *s = tmp + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(tmp, 0700);
+			*s = '/';
+		}
+	mkdir(tmp, 0700);
+}
+
+void keycache_store(const char *hashtxt, const uint8_t *data)
+{
+	char path[512], tmp[600];
+	size_t off = 0;
+
+	if (cache_path(path, sizeof path, hashtxt, "") < 0)
+		return;
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	mkdirs(client.keydir);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_debug("key cache: cannot write %s: %s", tmp, strerror(errno));
+		return;
+	}
+	while (off < KT_DATA_LEN) {
+		ssize_t w = write(fd, data + off, KT_DATA_LEN - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	int bad = off != KT_DATA_LEN || fsync(fd) < 0;
+	if (close(fd) < 0)
+		bad = 1;
+	if (bad || rename(tmp, path) < 0) {
+		log_debug("key cache: cannot store %s", path);
+		unlink(tmp);
+		return;
+	}
+}
