@@ -16,6 +16,7 @@
 #include "core/keyfiles.h"
 #include "io/log.h"
 #include "io/privsep.h"
+#include "io/ctlsock.h"
 #include "io/tun.h"
 #include "server/server.h"
 #if HAVE_SYSTEMD
@@ -35,6 +36,7 @@ static void usage(FILE *f)
 	        "  -m, --mask BITS           TUN prefix length, 8..24 (default 16)\n"
 	        "  -i, --interface-name NAME TUN name (default pqcserv0)\n"
 	        "  -H, --host-ip ADDR        deliver decrypted packets to ADDR (server-in-a-bottle)\n"
+	        "      --control PATH        control socket (default " CTL_SERVER_PATH ")\n"
 	        "  -u, --user USER           unprivileged user to run as (default pqconnect)\n"
 	        "      --no-seccomp          do not install the system-call filter\n"
 	        "  -v, --verbose             more log lines (-vv: per packet)\n"
@@ -155,11 +157,11 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
-	const char *user = "pqconnect";
+	const char *user = "pqconnect", *ctlpath = CTL_SERVER_PATH;
 	int verbose = 0, c, sfd, use_seccomp = 1;
 	sigset_t mask;
 
@@ -193,6 +195,7 @@ int main(int argc, char **argv)
 		case 'i': s->ifname = optarg; break;
 		case 'H': opt_host = optarg; break;
 		case 'u': user = optarg; break;
+		case 'C': ctlpath = optarg; break;
 		case 'S': use_seccomp = 0; break;
 		case 'v': verbose++; break;
 		case 'V': printf("pqconnect-server (pqconnect-c) %s\n", PQC_VERSION); return 0;
@@ -303,6 +306,9 @@ int main(int argc, char **argv)
 	timer_in(&s->loop, &s->housekeeping, 5000);
 	timer_init(&s->eph_timer, on_eph, s);
 	on_eph(&s->loop, &s->eph_timer);
+
+	if (ctlsock_open(&s->loop, ctlpath, "pqconnect", server_control, s) < 0)
+		log_warn("no control socket at %s", ctlpath);
 
 	/* everything privileged is done: the rest runs unprivileged and confined */
 	int dropped = privsep_drop_user(user);

@@ -83,6 +83,10 @@ void peer_remove(struct server *s, struct peer *p, const char *why);
 void peers_housekeeping(struct server *s, uint64_t now);
 void peers_free(struct server *s);
 
+/* control.c: the control socket's commands */
+struct ctlbuf;
+void server_control(void *arg, int argc, char **argv, struct ctlbuf *out);
+
 /* keyserver.c */
 void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
 /* cryptoserver.c */

@@ -1,0 +1,142 @@
+/* Commands of the server's control socket (pqconnect-ctl). */
+#include <stdlib.h>
+#include <string.h>
+#include "io/ctlsock.h"
+#include "io/log.h"
+#include "server/server.h"
+
+static void hex8(char out[17], const uint8_t *tid)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (int i = 0; i < 8; i++) {
+		out[2 * i] = hx[tid[i] >> 4];
+		out[2 * i + 1] = hx[tid[i] & 15];
+	}
+	out[16] = 0;
+}
+
+static uint16_t rx_newest_epoch(const struct tunnel *t)
+{
+	uint16_t e = 0;
+	for (int i = 0; i < RX_EPOCHS; i++)
+		if (t->rx[i].used && t->rx[i].num > e)
+			e = t->rx[i].num;
+	return e;
+}
+
+static void show(struct server *s, struct ctlbuf *o, int json)
+{
+	uint64_t now = now_ms();
+	int first = 1;
+	if (json)
+		ctl_printf(o, "{\"role\":\"server\",\"interface\":\"%s\",\"address\":\"%s\",\"cryptoport\":%u,\"keyport\":%u,\"tunnels\":[",
+		           s->ifname, ip4_str(s->tun_addr), s->cryptoport, s->keyport);
+	else
+		ctl_printf(o, "interface: %s %s/%d, crypto port %u, key port %u, %u tunnel(s)\n", s->ifname,
+		           ip4_str(s->tun_addr), s->maskbits, s->cryptoport, s->keyport, s->npeers);
+	for (unsigned b = 0; b < s->tid_buckets; b++)
+		for (struct peer *p = s->by_tid[b]; p; p = p->tid_next) {
+			char tid[17];
+			const struct tunnel *t = &p->tun;
+			hex8(tid, t->tid);
+			double age = (double)(now - p->established) / 1000.0;
+			double lrx = t->last_rx ? (double)(now - t->last_rx) / 1000.0 : -1;
+			if (json) {
+				ctl_printf(o, "%s{\"tid\":\"%s\",\"endpoint\":\"%s\",\"internal\":\"%s\",\"age_s\":%.1f,"
+				              "\"tx_epoch\":%u,\"rx_epoch\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
+				              "\"tx_packets\":%llu,\"tx_bytes\":%llu,\"last_handshake_s\":%.1f,\"last_rx_s\":%.1f,"
+				              "\"state\":\"%s\"}",
+				           first ? "" : ",", tid, sa_str(&p->ep), ip4_str(p->addr), age, t->tx.epoch,
+				           rx_newest_epoch(t), (unsigned long long)t->rx_packets,
+				           (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_packets,
+				           (unsigned long long)t->tx_bytes, age, lrx, p->alive ? "alive" : "new");
+				first = 0;
+			} else {
+				ctl_printf(o, "\ntunnel %s\n  endpoint: %s\n  internal: %s\n  age: %.1f s\n"
+				              "  epoch: send %u, receive %u\n  received: %llu packets, %llu bytes\n"
+				              "  sent: %llu packets, %llu bytes\n  last handshake: %.1f s ago\n"
+				              "  last packet received: %s\n",
+				           tid, sa_str(&p->ep), ip4_str(p->addr), age, t->tx.epoch, rx_newest_epoch(t),
+				           (unsigned long long)t->rx_packets, (unsigned long long)t->rx_bytes,
+				           (unsigned long long)t->tx_packets, (unsigned long long)t->tx_bytes, age,
+				           t->last_rx ? "" : "never");
+				if (t->last_rx)
+					ctl_printf(o, "  (%.1f s ago)\n", lrx);
+			}
+		}
+	if (json)
+		ctl_printf(o, "]}\n");
+}
+
+static void stats(struct server *s, struct ctlbuf *o, int json)
+{
+	int first = 1;
+	if (json)
+		ctl_printf(o, "{\"peers\":%u", s->npeers);
+	else
+		ctl_printf(o, "peers %u\n", s->npeers);
+#define X(n) \
+	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)s->st.n); \
+	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)s->st.n);
+	SERVER_COUNTERS(X)
+#undef X
+	(void)first;
+	if (json)
+		ctl_printf(o, ",\"ephemeral_generated\":%llu,\"ephemeral_erased\":%llu}\n",
+		           (unsigned long long)s->eph.generated, (unsigned long long)s->eph.erased);
+	else
+		ctl_printf(o, "ephemeral_generated %llu\nephemeral_erased %llu\n",
+		           (unsigned long long)s->eph.generated, (unsigned long long)s->eph.erased);
+}
+
+/* A peer named by TID prefix (hex), internal address or endpoint ip[:port]. */
+static struct peer *find(struct server *s, const char *name)
+{
+	for (unsigned b = 0; b < s->tid_buckets; b++)
+		for (struct peer *p = s->by_tid[b]; p; p = p->tid_next) {
+			char tid[17];
+			hex8(tid, p->tun.tid);
+			if ((strlen(name) >= 4 && !strncmp(tid, name, strlen(name) < 16 ? strlen(name) : 16)) ||
+			    !strcmp(name, ip4_str(p->addr)) || !strcmp(name, sa_str(&p->ep)) ||
+			    !strcmp(name, ip4_str(sa_ip4(&p->ep))))
+				return p;
+		}
+	return NULL;
+}
+
+void server_control(void *arg, int argc, char **argv, struct ctlbuf *o)
+{
+	struct server *s = arg;
+	int json = argc > 1 && !strcmp(argv[argc - 1], "--json");
+	if (!strcmp(argv[0], "show"))
+		show(s, o, json);
+	else if (!strcmp(argv[0], "stats"))
+		stats(s, o, json);
+	else if (!strcmp(argv[0], "forget") && argc >= 2) {
+		struct peer *p = find(s, argv[1]);
+		if (!p) {
+			ctl_printf(o, "error: no such peer: %s\n", argv[1]);
+			return;
+		}
+		peer_remove(s, p, "forgotten by pqconnect-ctl");
+		ctl_printf(o, "ok\n");
+	} else if (!strcmp(argv[0], "info") && argc >= 2) {
+		struct peer *p = find(s, argv[1]);
+		if (!p) {
+			ctl_printf(o, "error: no such peer: %s\n", argv[1]);
+			return;
+		}
+		uint64_t now = now_ms();
+		ctl_printf(o, "endpoint=%s internal=%s age=%.1f state=%s rx-packets=%llu tx-packets=%llu "
+		              "last-rx=%.1f send-epoch=%u\n",
+		           sa_str(&p->ep), ip4_str(p->addr), (double)(now - p->established) / 1000.0,
+		           p->alive ? "alive" : "new", (unsigned long long)p->tun.rx_packets,
+		           (unsigned long long)p->tun.tx_packets,
+		           p->tun.last_rx ? (double)(now - p->tun.last_rx) / 1000.0 : -1.0, p->tun.tx.epoch);
+	} else if (!strcmp(argv[0], "reload")) {
+		ctl_printf(o, "ok\n");   /* nothing the server can re-read without new keys yet */
+	} else if (!strcmp(argv[0], "ping"))
+		ctl_printf(o, "pong\n");
+	else
+		ctl_printf(o, "error: unknown command %s (show, stats, info PEER, forget PEER, reload, ping)\n", argv[0]);
+}
