@@ -241,3 +241,40 @@ dns_announce() {
 
 # name_of KIND : the public name a case uses
 name_of() { case $1 in long) echo "www.$ZONE" ;; short) echo "short.$ZONE" ;; alt) echo "alt.$ZONE" ;; v6) echo "v6.$ZONE" ;; esac; }
+
+# ----------------------------------------------------- our daemons (host) --
+# our_keys KEYGEN DIR : fresh server keys in DIR/{config,keys} made by our
+# keygen, its output in DIR/keygen.log; prints the 52-char key hash
+our_keys() {
+    local keygen=$1 dir=$2 hash
+    rm -rf "$dir"; mkdir -p "$dir/config" "$dir/keys"; chmod 0700 "$dir/keys"
+    echo "$PQC_PORT" > "$dir/config/pqcport"; echo "$KEY_PORT" > "$dir/config/keyport"
+    "$keygen" -c "$dir/config" -d "$dir/keys" </dev/null >"$dir/keygen.log" 2>&1 || return 1
+    hash=$(sed -n 's/.*public key hash for your keys is: *\([0-9a-z]\{52\}\).*/\1/p' "$dir/keygen.log" | head -1)
+    [ ${#hash} = 52 ] && echo "$hash"
+}
+# start_our_server SERVER_BIN KEYSDIR CRYPTOPORT KEYPORT (KEYSDIR as made by our_keys)
+start_our_server() {
+    start_bg server "$NS_SRV" host "$1" -v -d "$2/keys" -c "$2/config" -p "$3" -k "$4" \
+        -a "$SRV_TUN_ADDR" -m "$TUN_MASK" -i "$SRV_TUN"
+}
+# start_our_client CLIENT_BIN
+start_our_client() {
+    start_bg client "$NS_CLI" host "$1" -v -p "$CLI_PORT" -a "$CLI_TUN_ADDR" -m "$TUN_MASK" -i "$CLI_TUN"
+}
+# wait_nfq SECONDS : until a netfilter queue is bound in the client namespace
+# (from then on the client sees DNS answers)
+wait_nfq() {
+    local i
+    for i in $(seq $(($1 * 10))); do
+        in_ns "$NS_CLI" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# ensure_pqc_user : the system user our daemons drop privileges to
+ensure_pqc_user() {
+    getent passwd pqconnect >/dev/null && return 0
+    say "creating system user pqconnect (as scripts/install-pqconnect does)"
+    useradd --system -M -d /etc/pqconnect -s /usr/sbin/nologin pqconnect
+}
