@@ -51,7 +51,7 @@ static int run(const char *const *argv, const char *input, char *out, size_t cap
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		dup2(input ? in_pipe[0] : devnull, 0);
 		dup2(out ? out_pipe[1] : devnull, 1);
-		if (log_get_level() < L_DEBUG)
+		if (log_get_level() < L_TRACE)
 			dup2(devnull, 2);
 		execve(path, (char *const *)argv, envp);
 		_exit(127);
