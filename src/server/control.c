@@ -55,13 +55,14 @@ static void show(struct server *s, struct ctlbuf *o, int json)
 				ctl_printf(o, "\ntunnel %s\n  endpoint: %s\n  internal: %s\n  age: %.1f s\n"
 				              "  epoch: send %u, receive %u\n  received: %llu packets, %llu bytes\n"
 				              "  sent: %llu packets, %llu bytes\n  last handshake: %.1f s ago\n"
-				              "  last packet received: %s\n",
+				              "  last packet received: ",
 				           tid, sa_str(&p->ep), ip4_str(p->addr), age, t->tx.epoch, rx_newest_epoch(t),
 				           (unsigned long long)t->rx_packets, (unsigned long long)t->rx_bytes,
-				           (unsigned long long)t->tx_packets, (unsigned long long)t->tx_bytes, age,
-				           t->last_rx ? "" : "never");
+				           (unsigned long long)t->tx_packets, (unsigned long long)t->tx_bytes, age);
 				if (t->last_rx)
-					ctl_printf(o, "  (%.1f s ago)\n", lrx);
+					ctl_printf(o, "%.1f s ago\n", lrx);
+				else
+					ctl_printf(o, "never\n");
 			}
 		}
 	if (json)

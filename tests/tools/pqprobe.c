@@ -1,0 +1,370 @@
+/* pqprobe: a hand-driven PQConnect peer for tests and benchmarks.  It speaks
+ * the wire protocol with the project's codecs, one step at a time, so tests
+ * can replay, forge, truncate and flood exactly as an attacker would.
+ *
+ *   pqprobe amp HOST KEYPORT
+ *       every request size 0..1400 of every key-server type: no answer may be
+ *       larger than its request
+ *   pqprobe attack HOST CRYPTOPORT KEYPORT HASH52
+ *       a real tunnel, then replayed / forged / truncated / out-of-window
+ *       packets and initiations: the tunnel must keep answering
+ *   pqprobe handshakes HOST CRYPTOPORT KEYPORT HASH52 N
+ *       N fresh initiations as fast as possible (a load generator)
+ * Prints "ok ..." / "FAIL ..." lines and exits 1 on any failure. */
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "common.h"
+#include "crypto/crypto.h"
+#include "core/tunnel.h"
+#include "proto/handshake.h"
+#include "proto/ipv4.h"
+#include "proto/keymsg.h"
+#include "proto/keytree.h"
+#include "proto/pq1name.h"
+#include "proto/tunnelpkt.h"
+#include "proto/base32.h"
+
+static int failures;
+static struct sockaddr_in srv_key, srv_crypto;
+
+#define OK(cond, ...) do { if (cond) { printf("ok "); } else { printf("FAIL "); failures++; } \
+	printf(__VA_ARGS__); printf("\n"); fflush(stdout); } while (0)
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int sock(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	bind(fd, (struct sockaddr *)&a, sizeof a);
+	return fd;
+}
+
+/* receive one datagram within ms; length or -1 */
+static int recv_wait(int fd, uint8_t *buf, size_t cap, int ms, struct sockaddr_in *from)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	socklen_t fl = sizeof *from;
+	struct sockaddr_in dummy;
+	if (poll(&p, 1, ms) <= 0)
+		return -1;
+	return (int)recvfrom(fd, buf, cap, 0, (struct sockaddr *)(from ? from : &dummy), &fl);
+}
+
+static void sendto_addr(int fd, const void *b, size_t n, const struct sockaddr_in *a)
+{
+	sendto(fd, b, n, 0, (const struct sockaddr *)a, sizeof *a);
+}
+
+/* ---- amplification ---- */
+static int amp(void)
+{
+	int fd = sock(), answered = 0, larger = 0;
+	uint8_t req[1500], resp[4096];
+	static const uint16_t types[] = { 0xf000, 0xf200, 0xf100, 0xf300, 0x0100, 0x0000 };
+	for (size_t t = 0; t < ARRAY_SIZE(types); t++)
+		for (size_t len = 0; len <= 1400; len += (len < 64 ? 1 : 7)) {
+			memset(req, 0, sizeof req);
+			if (len >= 2)
+				store16_be(req, types[t]);
+			else if (len == 1)
+				req[0] = (uint8_t)(types[t] >> 8);
+			/* a plausible static-request header for the f0 00 sizes */
+			if (types[t] == 0xf000 && len >= 11) {
+				req[3] = 1; req[4] = 3; req[6] = 2; req[7] = 5;
+				store16_be(req + 9, (uint16_t)(len - 11));
+			}
+			sendto_addr(fd, req, len, &srv_key);
+			int n = recv_wait(fd, resp, sizeof resp, 20, NULL);
+			if (n >= 0) {
+				answered++;
+				if ((size_t)n > len) {
+					larger++;
+					printf("  reply of %d bytes to a %zu-byte request of type %04x\n", n, len, types[t]);
+				}
+			}
+		}
+	/* the canonical requests are answered with exactly their own size */
+	int n = keymsg_static_req_build(req, sizeof req, 3, 909);
+	sendto_addr(fd, req, (size_t)n, &srv_key);
+	int r = recv_wait(fd, resp, sizeof resp, 1000, NULL);
+	OK(r == n, "canonical static request (3,909): %d-byte request, %d-byte reply", n, r);
+	keymsg_eph_req_build(req);
+	sendto_addr(fd, req, KM_EPH_LEN, &srv_key);
+	r = recv_wait(fd, resp, sizeof resp, 1000, NULL);
+	OK(r == KM_EPH_LEN, "canonical ephemeral request: %d-byte reply", r);
+	sendto_addr(fd, req, 2, &srv_key);
+	r = recv_wait(fd, resp, sizeof resp, 300, NULL);
+	OK(r < 0, "bare f2 00 gets no answer (the reference answers with 1196 bytes)");
+	OK(larger == 0, "no reply larger than its request (%d requests answered of every size, %d larger)", answered, larger);
+	close(fd);
+	return 0;
+}
+
+/* ---- a client session ---- */
+struct session {
+	struct keytree tree;
+	struct tunnel tun;
+	int fd;
+	uint8_t init[HS_INIT_LEN];
+};
+
+static int fetch_tree(struct keytree *t, const uint8_t root[32])
+{
+	int fd = sock();
+	uint8_t req[1300], resp[4096];
+	keytree_init_fetch(t, root);
+	for (unsigned depth = 1; depth <= 3; depth++) {
+		unsigned cnt = keytree_level_count(depth);
+		for (int round = 0; round < 20; round++) {
+			unsigned missing = 0;
+			for (unsigned pos = 0; pos < cnt; pos++) {
+				int have = depth == 1 ? t->have_l1 : depth == 2 ? t->have_l2[pos] : t->have_leaf[pos];
+				if (have)
+					continue;
+				missing++;
+				int n = keymsg_static_req_build(req, sizeof req, depth, pos);
+				sendto_addr(fd, req, (size_t)n, &srv_key);
+				if (missing % 32 == 0)
+					usleep(1000);
+			}
+			if (!missing)
+				break;
+			int n;
+			while ((n = recv_wait(fd, resp, sizeof resp, 200, NULL)) > 0) {
+				unsigned d, p;
+				const uint8_t *node;
+				size_t nl;
+				if (keymsg_static_resp_parse(resp, (size_t)n, &d, &p, &node, &nl) == 0)
+					keytree_offer(t, d, p, node, nl);
+			}
+		}
+	}
+	close(fd);
+	return keytree_complete(t) ? 0 : -1;
+}
+
+static int fetch_eph(uint8_t ntru_pk[NTRU_PK_LEN], uint8_t x_pk[32])
+{
+	int fd = sock();
+	uint8_t req[KM_EPH_LEN], resp[4096];
+	const uint8_t *np, *xp;
+	keymsg_eph_req_build(req);
+	for (int i = 0; i < 10; i++) {
+		sendto_addr(fd, req, sizeof req, &srv_key);
+		int n = recv_wait(fd, resp, sizeof resp, 500, NULL);
+		if (n > 0 && keymsg_eph_resp_parse(resp, (size_t)n, &np, &xp) == 0) {
+			memcpy(ntru_pk, np, NTRU_PK_LEN);
+			memcpy(x_pk, xp, 32);
+			close(fd);
+			return 0;
+		}
+	}
+	close(fd);
+	return -1;
+}
+
+static int make_init(struct session *s, struct hs_keys *k)
+{
+	uint8_t c0[MCE_CT_LEN], k0[32], np[NTRU_PK_LEN], xp[32];
+	if (fetch_eph(np, xp) < 0)
+		return -1;
+	mce_enc(c0, k0, keytree_mce_pk(&s->tree));
+	int r = hs_initiate(s->init, k, c0, k0, keytree_x_pk(&s->tree), np, xp);
+	wipe(k0, sizeof k0);
+	return r;
+}
+
+/* an ICMP echo request from 10.43.0.1 to 10.43.0.2 (the server re-addresses it) */
+static size_t icmp_echo(uint8_t *p, uint16_t seq)
+{
+	memset(p, 0, 28);
+	p[0] = 0x45; p[9] = 1; p[8] = 64;
+	store16_be(p + 2, 28);
+	store32_be(p + 12, 0x0a2b0001);
+	store32_be(p + 16, 0x0a2b0002);
+	store16_be(p + 10, csum_fold(csum_partial(p, 20, 0)));
+	p[20] = 8;
+	store16_be(p + 24, 0x7071);
+	store16_be(p + 26, seq);
+	store16_be(p + 22, csum_fold(csum_partial(p + 20, 8, 0)));
+	return 28;
+}
+
+/* send a ping through the tunnel, 1 if the echo reply comes back */
+static int ping(struct session *s, uint16_t seq)
+{
+	uint8_t pkt[128], out[256], in[4096], pt[4096];
+	size_t n = icmp_echo(pkt, seq);
+	int len = tunnel_seal(&s->tun, out, sizeof out, pkt, n, (uint64_t)(now_s() * 1000));
+	sendto_addr(s->fd, out, (size_t)len, &srv_crypto);
+	double end = now_s() + 1.0;
+	while (now_s() < end) {
+		int r = recv_wait(s->fd, in, sizeof in, 200, NULL);
+		if (r <= 0)
+			continue;
+		int m = tunnel_open(&s->tun, pt, in, (size_t)r, (uint64_t)(now_s() * 1000));
+		if (m >= 28 && pt[9] == 1 && pt[20] == 0 && load16_be(pt + 26) == seq)
+			return 1;
+	}
+	return 0;
+}
+
+static int open_session(struct session *s)
+{
+	struct hs_keys k;
+	s->fd = sock();
+	if (make_init(s, &k) < 0)
+		return -1;
+	sendto_addr(s->fd, s->init, HS_INIT_LEN, &srv_crypto);
+	tunnel_init(&s->tun, &k, 1, (uint64_t)(now_s() * 1000));
+	wipe(&k, sizeof k);
+	usleep(50000);
+	return 0;
+}
+
+static int attack(const uint8_t root[32])
+{
+	struct session s, s2;
+	uint8_t pkt[128], out[256], saved[256], junk[2048];
+	int len, n;
+
+	memset(&s, 0, sizeof s);
+	double t0 = now_s();
+	OK(fetch_tree(&s.tree, root) == 0, "static key tree fetched and verified (%.0f ms)", (now_s() - t0) * 1000);
+	if (failures)
+		return 1;
+	OK(open_session(&s) == 0, "initiation sent");
+	OK(ping(&s, 1), "ping through the tunnel");
+
+	/* replayed initiation: must not create or replace anything */
+	sendto_addr(s.fd, s.init, HS_INIT_LEN, &srv_crypto);
+	usleep(50000);
+	OK(ping(&s, 2), "tunnel still answers after a replayed initiation");
+
+	/* replayed tunnel packet: the server must not deliver it twice */
+	n = (int)icmp_echo(pkt, 3);
+	len = tunnel_seal(&s.tun, out, sizeof out, pkt, (size_t)n, (uint64_t)(now_s() * 1000));
+	memcpy(saved, out, (size_t)len);
+	sendto_addr(s.fd, out, (size_t)len, &srv_crypto);
+	n = recv_wait(s.fd, junk, sizeof junk, 1000, NULL);
+	OK(n > 0, "echo 3 answered once");
+	sendto_addr(s.fd, saved, (size_t)len, &srv_crypto);
+	n = recv_wait(s.fd, junk, sizeof junk, 500, NULL);
+	OK(n < 0, "replayed tunnel packet gets no second answer");
+
+	/* forged packets with the real TID: bad tag, future epochs, far counters */
+	for (int i = 0; i < 50; i++) {
+		memcpy(junk, saved, (size_t)len);
+		random_bytes(junk + 40, (size_t)len - 40);
+		junk[34] = 0;
+		junk[35] = (uint8_t)(i % 5);
+		store32_be(junk + 36, (uint32_t)(i * 977));
+		sendto_addr(s.fd, junk, (size_t)len, &srv_crypto);
+	}
+	/* truncated packets, every length */
+	for (int l = 0; l < 56; l++)
+		sendto_addr(s.fd, saved, (size_t)l, &srv_crypto);
+	/* spoofed handshake-fail and cookie-looking packets */
+	sendto_addr(s.fd, "\x03\x00", 2, &srv_crypto);
+	sendto_addr(s.fd, "pqccookE0123456789", 18, &srv_crypto);
+	/* a truncated and an oversized initiation */
+	sendto_addr(s.fd, s.init, HS_INIT_LEN - 1, &srv_crypto);
+	memcpy(junk, s.init, HS_INIT_LEN);
+	sendto_addr(s.fd, junk, HS_INIT_LEN + 1, &srv_crypto);
+	usleep(100000);
+	while (recv_wait(s.fd, junk, sizeof junk, 10, NULL) > 0)
+		;
+	OK(ping(&s, 4), "tunnel still answers after forged, truncated, 03 00 and cookie packets");
+
+	/* a second client gets its own tunnel; the first is unaffected */
+	memset(&s2, 0, sizeof s2);
+	s2.tree = s.tree;
+	OK(open_session(&s2) == 0 && ping(&s2, 5), "a second tunnel works");
+	OK(ping(&s, 6), "the first tunnel still works");
+	/* roaming: the first client's packets now come from a new port */
+	close(s.fd);
+	s.fd = sock();
+	OK(ping(&s, 7), "roaming: answers follow the new source port");
+	close(s.fd);
+	close(s2.fd);
+	tunnel_wipe(&s.tun);
+	tunnel_wipe(&s2.tun);
+	keytree_free(&s.tree);
+	return 0;
+}
+
+static int handshakes(const uint8_t root[32], int count)
+{
+	struct session s;
+	memset(&s, 0, sizeof s);
+	if (fetch_tree(&s.tree, root) < 0) {
+		OK(0, "key fetch");
+		return 1;
+	}
+	uint8_t np[NTRU_PK_LEN], xp[32];
+	if (fetch_eph(np, xp) < 0) {
+		OK(0, "ephemeral key fetch");
+		return 1;
+	}
+	/* precompute the initiations so the measurement is the server's work */
+	uint8_t (*msgs)[HS_INIT_LEN] = malloc((size_t)count * HS_INIT_LEN);
+	for (int i = 0; i < count; i++) {
+		uint8_t c0[MCE_CT_LEN], k0[32];
+		struct hs_keys k;
+		mce_enc(c0, k0, keytree_mce_pk(&s.tree));
+		hs_initiate(msgs[i], &k, c0, k0, keytree_x_pk(&s.tree), np, xp);
+	}
+	int fd = sock();
+	double t0 = now_s();
+	for (int i = 0; i < count; i++)
+		sendto_addr(fd, msgs[i], HS_INIT_LEN, &srv_crypto);
+	printf("sent %d initiations in %.3f s\n", count, now_s() - t0);
+	free(msgs);
+	close(fd);
+	keytree_free(&s.tree);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t root[32];
+	if (argc < 4 || crypto_init() < 0) {
+		fprintf(stderr, "usage: pqprobe amp HOST KEYPORT | attack HOST CPORT KPORT HASH52 | handshakes HOST CPORT KPORT HASH52 N\n");
+		return 2;
+	}
+	srv_key.sin_family = srv_crypto.sin_family = AF_INET;
+	inet_pton(AF_INET, argv[2], &srv_key.sin_addr);
+	srv_crypto.sin_addr = srv_key.sin_addr;
+	if (!strcmp(argv[1], "amp")) {
+		srv_key.sin_port = htons((uint16_t)atoi(argv[3]));
+		amp();
+	} else if (argc >= 6) {
+		srv_crypto.sin_port = htons((uint16_t)atoi(argv[3]));
+		srv_key.sin_port = htons((uint16_t)atoi(argv[4]));
+		if (strlen(argv[5]) != 52 || base32_decode(root, 32, argv[5], 52) < 0) {
+			fprintf(stderr, "pqprobe: bad hash\n");
+			return 2;
+		}
+		if (!strcmp(argv[1], "attack"))
+			attack(root);
+		else if (!strcmp(argv[1], "handshakes") && argc >= 7)
+			handshakes(root, atoi(argv[6]));
+		else
+			return 2;
+	} else
+		return 2;
+	printf("pqprobe: %d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}
