@@ -28,6 +28,7 @@
 #define FETCH_DEADLINE_MS 8000
 #define EPH_RETRY_MS 300
 #define EPH_DEADLINE_MS 3000
+#define REFUSED_GIVEUP 3       /* ICMP port unreachable this often: the port is closed */
 
 static int connected_socket(uint32_t ip, uint16_t port)
 {
@@ -52,7 +53,7 @@ struct keyfetch {
 	int got_root;
 	uint64_t sent[KT_NODES];   /* last send time per node, 0 = never */
 	uint64_t started;
-	unsigned requests;
+	unsigned requests, refused;
 	struct timer pump, deadline;
 	void (*cb)(void *arg, const uint8_t *data);
 	void *arg;
@@ -151,8 +152,15 @@ static void on_key_readable(struct loop *l, int fd, uint32_t events, void *arg)
 
 	for (int budget = 0; budget < 256; budget++) {
 		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n < 0 && errno == ECONNREFUSED && ++f->refused >= REFUSED_GIVEUP) {
+			log_debug("key server port closed (ICMP port unreachable)");
+			keyfetch_end(f, 0);
+			return;
+		}
+		if (n < 0 && errno == ECONNREFUSED)
+			continue;
 		if (n < 0)
-			break;   /* EAGAIN, or ECONNREFUSED from an ICMP error: the deadline decides */
+			break;
 		unsigned depth, pos;
 		const uint8_t *node;
 		size_t nlen;
@@ -233,7 +241,7 @@ void keyfetch_cancel(struct keyfetch *f)
 
 struct ephfetch {
 	int fd;
-	unsigned tries;
+	unsigned tries, refused;
 	struct timer retry, deadline;
 	void (*cb)(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk);
 	void *arg;
@@ -264,6 +272,16 @@ static void on_eph_readable(struct loop *l, int fd, uint32_t events, void *arg)
 
 	for (int budget = 0; budget < 64; budget++) {
 		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n < 0 && errno == ECONNREFUSED && ++f->refused >= REFUSED_GIVEUP) {
+			void (*cb)(void *, const uint8_t *, const uint8_t *) = f->cb;
+			log_debug("key server port closed (ICMP port unreachable)");
+			f->cb = NULL;
+			cb(f->arg, NULL, NULL);
+			ephfetch_free(f);
+			return;
+		}
+		if (n < 0 && errno == ECONNREFUSED)
+			continue;
 		if (n < 0)
 			return;
 		if (keymsg_eph_resp_parse(buf, (size_t)n, &ntru, &x) < 0) {
