@@ -71,8 +71,11 @@ long_label() { printf 'pq1%s%s%s' "$1" "$(port_b32 "$2")" "$(port_b32 "$3")"; } 
 # ------------------------------------------------------------- processes --
 # start_bg NAME NS MODE CMD... : start CMD in network namespace NS, detached
 # (own session, so a Ctrl-C at the terminal reaches only us and we stop things
-# in order).  MODE host = host binary through `ip netns exec`; MODE chroot =
-# inside the reference chroot (see in_chroot_ns).  The pid survives the exec
+# in order).  MODE host = host binary through `ip netns exec`; MODE hostrun =
+# the same with a private /run (our daemons keep pid files and control sockets
+# in /run/pqconnect*, which must not meet those of a pqconnect running on the
+# machine itself; the directory is $E2E_STATE/run/NAME, see run_with_rundir);
+# MODE chroot = inside the reference chroot (see in_chroot_ns).  The pid survives the exec
 # chain, so the recorded pid is the daemon itself.  SIGINT/SIGQUIT are reset
 # to default because background jobs of a script inherit them as ignored, and
 # SIGINT is the reference server's clean stop.
@@ -83,6 +86,9 @@ start_bg() {
     stop_bg "$name"
     if [ "$mode" = chroot ]; then
         set -- ip netns exec "$ns" /bin/sh -c "$CHROOT_SH" chroot-in-ns "$ns" "$PQREF_ROOT" "$@"
+    elif [ "$mode" = hostrun ]; then
+        mkdir -p "$E2E_STATE/run/$name"; chmod 0755 "$E2E_STATE/run/$name"
+        set -- ip netns exec "$ns" /bin/sh -c "$RUNDIR_SH" with-rundir "$E2E_STATE/run/$name" "$E2E_STATE" "$@"
     else
         set -- ip netns exec "$ns" "$@"
     fi
@@ -194,6 +200,23 @@ mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 [ -f "/etc/netns/$ns/resolv.conf" ] && mount --bind "/etc/netns/$ns/resolv.conf" "$root/etc/resolv.conf"
 exec chroot "$root" "$@"
 '
+# `ip netns exec` already gave the command a private mount namespace, so a
+# bind mount over /run is seen by that command only.  $E2E_STATE itself
+# (keys, logs) usually lives under /run: it is bound back at its usual place
+# inside the private /run first.
+RUNDIR_SH='
+set -e
+d=$1 st=$2
+shift 2
+case $st in
+    /run/*) mkdir -p "$d/${st#/run/}"; mount --bind "$st" "$d/${st#/run/}" ;;
+esac
+mount --rbind "$d" /run
+exec "$@"
+'
+# run_with_rundir NAME NS CMD... : CMD in NS seeing the /run of daemon NAME
+# (for example pqconnect-ctl talking to our server's control socket)
+run_with_rundir() { local name=$1 ns=$2; shift 2; ip netns exec "$ns" /bin/sh -c "$RUNDIR_SH" with-rundir "$E2E_STATE/run/$name" "$E2E_STATE" "$@"; }
 in_chroot_ns() { local ns=$1; shift; ip netns exec "$ns" /bin/sh -c "$CHROOT_SH" chroot-in-ns "$ns" "$PQREF_ROOT" "$@"; }
 have_refroot() {
     [ -x "$PQREF_ROOT/usr/bin/pqconnect-server" ] && [ -x "$PQREF_ROOT/usr/bin/pqconnect" ] &&
@@ -255,12 +278,12 @@ our_keys() {
 }
 # start_our_server SERVER_BIN KEYSDIR CRYPTOPORT KEYPORT (KEYSDIR as made by our_keys)
 start_our_server() {
-    start_bg server "$NS_SRV" host "$1" -v -d "$2/keys" -c "$2/config" -p "$3" -k "$4" \
+    start_bg server "$NS_SRV" hostrun "$1" -v -d "$2/keys" -c "$2/config" -p "$3" -k "$4" \
         -a "$SRV_TUN_ADDR" -m "$TUN_MASK" -i "$SRV_TUN"
 }
 # start_our_client CLIENT_BIN
 start_our_client() {
-    start_bg client "$NS_CLI" host "$1" -v -p "$CLI_PORT" -a "$CLI_TUN_ADDR" -m "$TUN_MASK" -i "$CLI_TUN"
+    start_bg client "$NS_CLI" hostrun "$1" -v -p "$CLI_PORT" -a "$CLI_TUN_ADDR" -m "$TUN_MASK" -i "$CLI_TUN"
 }
 # wait_nfq SECONDS : until a netfilter queue is bound in the client namespace
 # (from then on the client sees DNS answers)
