@@ -21,15 +21,34 @@
 #include "proto/dns.h"
 #include "crypto/crypto.h"
 
+/* timing policy (overridable at build time, e.g. for tests) */
+#ifndef CLIENT_DNS_DEADLINE_MS
 #define CLIENT_DNS_DEADLINE_MS 2000     /* a held DNS answer is released unchanged after this */
+#endif
+#ifndef CLIENT_CONNECT_DEADLINE_MS
 #define CLIENT_CONNECT_DEADLINE_MS 10000
+#endif
+#ifndef CLIENT_FAIL_BACKOFF_MS
 #define CLIENT_FAIL_BACKOFF_MS 5000     /* after a failed connect, pass answers at once for this long */
+#endif
+#ifndef CLIENT_MAX_HELD
 #define CLIENT_MAX_HELD 512
-#define CLIENT_IDLE_MS 180000           /* no application packets: tunnel may die */
+#endif
+#ifndef CLIENT_FORGET_MS
+#define CLIENT_FORGET_MS 600000         /* unused this long: peer removed, address freed */
+#endif
+#ifndef CLIENT_IN_USE_MS
 #define CLIENT_IN_USE_MS 120000
+#endif
+#ifndef CLIENT_TICK_MS
 #define CLIENT_TICK_MS 2000
+#endif
+#ifndef CLIENT_SILENT_MS
 #define CLIENT_SILENT_MS 10000          /* sending but nothing received: probe */
+#endif
+#ifndef CLIENT_PROBE_DEAD_MS
 #define CLIENT_PROBE_DEAD_MS 5000
+#endif
 #define KEYCACHE_MAX_AGE_S (12 * 3600)
 
 /* Every packet we drop or release unchanged is counted somewhere here. */

@@ -232,7 +232,12 @@ void on_tun_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			continue;
 		}
 		if (!p->has_tunnel) {
+			/* a known server whose tunnel expired: handshake again on demand
+			 * (this packet is lost; TCP and friends resend) */
 			client.cnt.tun_no_tunnel++;
+			p->last_app_tx = now;
+			if (!p->conn && p->have_ports && now >= p->fail_until)
+				connect_start(p);
 			continue;
 		}
 		if ((size_t)n + TP_OVERHEAD > UDP_BUFSZ) {
@@ -346,7 +351,8 @@ static void on_tick(struct loop *l, struct timer *t)
 	int in_use = now - last_app < CLIENT_IN_USE_MS;
 
 	if (!p->has_tunnel) {
-		if (!p->conn && now - last_app > CLIENT_IDLE_MS) {
+		/* keep the address and keys a while: a packet to it re-handshakes */
+		if (!p->conn && now - last_app > CLIENT_FORGET_MS) {
 			peer_remove(p);
 			return;
 		}
@@ -355,10 +361,16 @@ static void on_tick(struct loop *l, struct timer *t)
 	}
 	tunnel_tick(&p->tun, now);
 	if (!in_use) {
-		/* idle: no keepalives; remove once the tunnel has died */
-		if (!p->conn && (!tunnel_alive(&p->tun, now) || now - last_app > CLIENT_IDLE_MS)) {
+		/* idle: no keepalives; the tunnel is let go once it has died */
+		if (!p->conn && now - last_app > CLIENT_FORGET_MS) {
 			peer_remove(p);
 			return;
+		}
+		if (!p->conn && !tunnel_alive(&p->tun, now)) {
+			log_info("Tunnel to %s (%s) idle and expired", ip4_str(p->ext_ip), ip4_str(p->int_addr));
+			tid_unlink(p);
+			tunnel_wipe(&p->tun);
+			p->has_tunnel = 0;
 		}
 		timer_in(l, &p->tick, CLIENT_TICK_MS);
 		return;
