@@ -209,9 +209,9 @@ struct txtq *txt_lookup(const char *name, int ks, void (*cb)(void *arg, int port
 void txt_cancel(struct txtq *q);
 
 /* fetch.c */
-/* On-disk cache: 0 and *mce_pk (malloc'd) / x_pk on a verified hit. */
-int keycache_load(const uint8_t hash[32], const char *hashtxt, uint8_t **mce_pk, uint8_t x_pk[32]);
-void keycache_store(const char *hashtxt, const uint8_t *data /* KT_DATA_LEN */);
+/* On-disk cache (core/keycache): 0 and p->mce_pk / p->x_pk set on a verified fresh hit. */
+int client_keycache_load(struct peer *p);
+void client_keycache_store(const struct peer *p, const uint8_t *data /* KT_DATA_LEN */);
 struct keyfetch;
 /* Fetch the whole key tree of hash from ip:port.  cb(arg, data) with the
  * verified M||X (valid during the call), or data NULL on failure. */

@@ -129,7 +129,7 @@ static void on_keys(void *arg, const uint8_t *data)
 	}
 	memcpy(p->mce_pk, data, MCE_PK_LEN);
 	memcpy(p->x_pk, data + MCE_PK_LEN, 32);
-	keycache_store(p->hashtxt, data);
+	client_keycache_store(p, data);
 	log_debug("static keys of %s fetched in %llu ms", p->hashtxt,
 	          (unsigned long long)(now_ms() - c->started));
 	to_state(c, CS_EPH);
@@ -204,7 +204,7 @@ static void run(struct conn *c)
 			finish(c, 0, "cannot start the TXT lookups");
 		return;
 	case CS_KEYS:
-		if (!p->mce_pk && keycache_load(p->hash, p->hashtxt, &p->mce_pk, p->x_pk) == 0)
+		if (!p->mce_pk && client_keycache_load(p) == 0)
 			log_debug("static keys of %s from the disk cache", p->hashtxt);
 		if (p->mce_pk) {
 			c->st = CS_EPH;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "core/keycache.h"
 #include "io/log.h"
 #include "proto/keymsg.h"
 #include "proto/keytree.h"
@@ -345,98 +346,20 @@ void ephfetch_cancel(struct ephfetch *f)
 
 /* ---------------------------------------------------------- disk cache -- */
 
-static int cache_path(char *out, size_t cap, const char *hashtxt, const char *suffix)
+int client_keycache_load(struct peer *p)
 {
-	int n = snprintf(out, cap, "%s/%s%s", client.keydir, hashtxt, suffix);
-	return n > 0 && (size_t)n < cap ? 0 : -1;
-}
-
-int keycache_load(const uint8_t hash[32], const char *hashtxt, uint8_t **mce_pk, uint8_t x_pk[32])
-{
-	char path[512];
-	struct stat st;
-	uint8_t root[32], *data;
-	size_t off = 0;
-
-	if (cache_path(path, sizeof path, hashtxt, "") < 0)
+	uint8_t *data;
+	if (keycache_load(client.keydir, p->hash, time(NULL), KEYCACHE_MAX_AGE_S, &data) < 0)
 		return -1;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	time_t now = time(NULL);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != KT_DATA_LEN ||
-	    st.st_mtime + KEYCACHE_MAX_AGE_S < now || st.st_mtime > now + 300) {
-		close(fd);
-		return -1;
-	}
-	data = malloc(KT_DATA_LEN);
-	if (!data) {
-		close(fd);
-		return -1;
-	}
-	while (off < KT_DATA_LEN) {
-		ssize_t r = read(fd, data + off, KT_DATA_LEN - off);
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	close(fd);
-	if (off != KT_DATA_LEN) {
-		free(data);
-		return -1;
-	}
-	/* the file is only a hint: it must hash to the name we were given */
-	keytree_root(root, data, data + MCE_PK_LEN);
-	if (memcmp(root, hash, 32) != 0) {
-		log_warn("key cache %s does not match its hash: ignored", path);
-		free(data);
-		return -1;
-	}
-	memcpy(x_pk, data + MCE_PK_LEN, 32);
-	*mce_pk = data;   /* the 32 extra bytes at the end are harmless */
+	memcpy(p->x_pk, data + MCE_PK_LEN, 32);
+	free(p->mce_pk);
+	p->mce_pk = data;   /* the 32 extra bytes at the end are harmless */
 	return 0;
 }
 
-static void mkdirs(const char *dir)
+void client_keycache_store(const struct peer *p, const uint8_t *data)
 {
-	char tmp[512];
-	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
-		return;
-	for (char *s = tmp + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			mkdir(tmp, 0700);
-			*s = '/';
-		}
-	mkdir(tmp, 0700);
-}
-
-void keycache_store(const char *hashtxt, const uint8_t *data)
-{
-	char path[512], tmp[600];
-	size_t off = 0;
-
-	if (cache_path(path, sizeof path, hashtxt, "") < 0)
-		return;
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-	mkdirs(client.keydir);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_debug("key cache: cannot write %s: %s", tmp, strerror(errno));
-		return;
-	}
-	while (off < KT_DATA_LEN) {
-		ssize_t w = write(fd, data + off, KT_DATA_LEN - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	int bad = off != KT_DATA_LEN || fsync(fd) < 0;
-	if (close(fd) < 0)
-		bad = 1;
-	if (bad || rename(tmp, path) < 0) {
-		log_debug("key cache: cannot store %s", path);
-		unlink(tmp);
-		return;
-	}
+	if (keycache_store(client.keydir, p->hash, data) < 0)
+		log_debug("key cache: cannot store the keys of %s in %s: %s", p->hashtxt, client.keydir,
+		          strerror(errno));
 }

@@ -1,0 +1,109 @@
+/* On-disk static-key cache: see keycache.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core/keycache.h"
+#include "proto/base32.h"
+#include "proto/keytree.h"
+
+static int cache_path(char *out, size_t cap, const char *dir, const uint8_t hash[32], const char *suffix)
+{
+	char name[53];
+	base32_encode(name, hash, 32);
+	name[52] = 0;
+	int n = snprintf(out, cap, "%s/%s%s", dir, name, suffix);
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+int keycache_load(const char *dir, const uint8_t hash[32], time_t now, long max_age_s, uint8_t **out)
+{
+	char path[512];
+	struct stat st;
+	uint8_t root[32], *data;
+	size_t off = 0;
+
+	if (cache_path(path, sizeof path, dir, hash, "") < 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* a file from the future (clock jumps) is as suspect as an old one */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != KT_DATA_LEN ||
+	    st.st_mtime + max_age_s < now || st.st_mtime > now + 300) {
+		close(fd);
+		return -1;
+	}
+	data = malloc(KT_DATA_LEN);
+	if (!data) {
+		close(fd);
+		return -1;
+	}
+	while (off < KT_DATA_LEN) {
+		ssize_t r = read(fd, data + off, KT_DATA_LEN - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off != KT_DATA_LEN) {
+		free(data);
+		return -1;
+	}
+	keytree_root(root, data, data + MCE_PK_LEN);
+	if (memcmp(root, hash, 32) != 0) {
+		free(data);
+		return -1;
+	}
+	*out = data;
+	return 0;
+}
+
+static void mkdirs(const char *dir)
+{
+	char tmp[512];
+	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+		return;
+	for (char *s = tmp + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(tmp, 0700);
+			*s = '/';
+		}
+	mkdir(tmp, 0700);
+}
+
+int keycache_store(const char *dir, const uint8_t hash[32], const uint8_t *data)
+{
+	char path[512], tmp[600];
+	size_t off = 0;
+
+	if (cache_path(path, sizeof path, dir, hash, "") < 0)
+		return -1;
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	mkdirs(dir);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (off < KT_DATA_LEN) {
+		ssize_t w = write(fd, data + off, KT_DATA_LEN - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	int bad = off != KT_DATA_LEN || fsync(fd) < 0;
+	if (close(fd) < 0)
+		bad = 1;
+	if (bad || rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
