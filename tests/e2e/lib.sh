@@ -301,3 +301,29 @@ ensure_pqc_user() {
     say "creating system user pqconnect (as scripts/install-pqconnect does)"
     useradd --system -M -d /etc/pqconnect -s /usr/sbin/nologin pqconnect
 }
+
+# --------------------------------------------- the reference (in chroot) --
+# ref_keys : fresh reference server keys in $PQREF_ROOT$REF_STATE_IN_ROOT/server,
+# keygen output in $E2E_STATE/keygen-ref.log; prints the 52-char key hash.
+# The config files pqcport/keyport keep the reference keygen from asking for
+# ports on stdin.
+ref_keys() {
+    local d=$REF_STATE_IN_ROOT/server hash
+    rm -rf "${PQREF_ROOT:?}$d"; mkdir -p "$PQREF_ROOT$d/config" "$PQREF_ROOT$d/keys" "$E2E_STATE"
+    echo "$PQC_PORT" > "$PQREF_ROOT$d/config/pqcport"; echo "$KEY_PORT" > "$PQREF_ROOT$d/config/keyport"
+    chroot "$PQREF_ROOT" pqconnect-keygen -c "$d/config" -d "$d/keys" </dev/null >"$E2E_STATE/keygen-ref.log" 2>&1 || return 1
+    hash=$(sed -n 's/.*public key hash for your keys is: *\([0-9a-z]\{52\}\).*/\1/p' "$E2E_STATE/keygen-ref.log" | head -1)
+    [ ${#hash} = 52 ] && echo "$hash"
+}
+# start_ref_server CRYPTOPORT KEYPORT (keys from ref_keys)
+start_ref_server() {
+    start_bg server "$NS_SRV" chroot pqconnect-server -v -d "$REF_STATE_IN_ROOT/server/keys" \
+        -p "$1" -k "$2" -a "$SRV_TUN_ADDR" -m "$TUN_MASK" -i "$SRV_TUN"
+}
+# start_ref_client : the reference client, with our NFQUEUE shim on PYTHONPATH
+start_ref_client() {
+    mkdir -p "$PQREF_ROOT$REF_SHIM_IN_ROOT"
+    install -m 0644 "$SRC_ROOT/tests/interop/nfqshim/sitecustomize.py" "$PQREF_ROOT$REF_SHIM_IN_ROOT/sitecustomize.py"
+    start_bg client "$NS_CLI" chroot env PYTHONPATH="$REF_SHIM_IN_ROOT" \
+        pqconnect -v -p "$CLI_PORT" -a "$CLI_TUN_ADDR" -m "$TUN_MASK" -i "$CLI_TUN"
+}
