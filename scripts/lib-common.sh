@@ -2,7 +2,8 @@
 # Shared by the operator scripts in this directory (sourced, not run).
 #
 # Where the programs are taken from (first match wins):
-#   1. $PQC_BINDIR, if set (nothing else is tried);
+#   1. $PQC_BINDIR, if set (nothing else is tried); or $PQC_BUILD, a meson build
+#      directory (its src/{client,server,tools}; nothing else is tried);
 #   2. $PREFIX/bin (PREFIX defaults to /usr/local: what scripts/install-pqconnect installs);
 #   3. /usr/bin (the Debian package);
 #   4. the build tree of this source directory (build/src/...), so that run-server,
@@ -31,6 +32,7 @@ pqc_installed_bin() {
         [ -x "$PQC_BINDIR/$name" ] && echo "$PQC_BINDIR/$name"
         return 0
     fi
+    [ -z "${PQC_BUILD:-}" ] || return 0
     if [ -x "$PREFIX/bin/$name" ]; then echo "$PREFIX/bin/$name"
     elif [ -x "/usr/bin/$name" ]; then echo "/usr/bin/$name"
     fi
@@ -47,9 +49,10 @@ pqc_bin() {
             pqconnect-server) sub=server ;;
             *) sub=tools ;;
         esac
-        [ -x "$PQC_SRC/build/src/$sub/$name" ] && p=$PQC_SRC/build/src/$sub/$name
+        build=${PQC_BUILD:-$PQC_SRC/build}
+        if [ -x "$build/src/$sub/$name" ]; then p=$build/src/$sub/$name; fi
     fi
-    [ -n "$p" ] || die "$name not found in ${PQC_BINDIR:-$PREFIX/bin, /usr/bin or $PQC_SRC/build}: run scripts/install-pqconnect first"
+    [ -n "$p" ] || die "$name not found in ${PQC_BINDIR:-${PQC_BUILD:-$PREFIX/bin, /usr/bin or $PQC_SRC/build}}: run scripts/install-pqconnect first"
     echo "$p"
 }
 
