@@ -81,9 +81,9 @@ int tunnel_seal(struct tunnel *t, uint8_t *out, size_t cap, const uint8_t *pt, s
  * Returns the plaintext length (pt must hold len - 56 bytes) or a negative
  * tunnel_err; on any error the tunnel's state is unchanged. */
 int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, uint64_t now);
-/* Housekeeping: erase receive epochs older than 120 s, advance the send
- * epoch by time, derive receive epochs up to the send epoch.  Call at
- * least once per epoch. */
+/* Housekeeping: erase receive epochs older than 120 s and derive receive
+ * epochs up to the send epoch (the send epoch itself moves only when a
+ * packet is sent, as in the reference).  Call at least once per epoch. */
 void tunnel_tick(struct tunnel *t, uint64_t now);
 /* Alive while a receive epoch is held and the epochs are not used up. */
 int tunnel_alive(const struct tunnel *t, uint64_t now);
