@@ -19,6 +19,11 @@ static void usage(FILE *f)
 	        "  forget PEER       end the tunnel and erase its keys\n"
 	        "  reload            re-read the configuration without dropping tunnels\n"
 	        "  ping              check that the daemon answers\n"
+	        "options:\n"
+	        "  --server          the server's socket (" CTL_SERVER_PATH ")\n"
+	        "  --client          the client's socket (" CTL_CLIENT_PATH ")\n"
+	        "  -s, --socket PATH another control socket\n"
+	        "  --version, -h/--help\n"
 	        "Without --server/--client the command goes to every daemon that runs.\n");
 }
 
