@@ -34,7 +34,9 @@ int keymsg_static_resp_parse(const uint8_t *msg, size_t len, unsigned *depth, un
                              const uint8_t **node, size_t *nlen);
 
 void keymsg_eph_req_build(uint8_t out[KM_EPH_LEN]);
-/* Server: 0 only for the exact 1196-byte canonical request. */
+/* Server: 0 only for a request of exactly 1196 bytes with the canonical
+ * layout (type f2 00, fields of 1158 and 32 bytes); the field contents are
+ * ignored, as their size is what matters against amplification. */
 int keymsg_eph_req_check(const uint8_t *msg, size_t len);
 void keymsg_eph_resp_build(uint8_t out[KM_EPH_LEN], const uint8_t *ntru_pk, const uint8_t *x_pk);
 /* Client: exactly 2 fields of 1158 and 32 bytes.  Pointers into msg.  0 / -1. */
