@@ -10,6 +10,14 @@
  *       packets and initiations: the tunnel must keep answering
  *   pqprobe handshakes HOST CRYPTOPORT KEYPORT HASH52 N
  *       N fresh initiations as fast as possible (a load generator)
+ * Load generators for bench/ (sources spread over NSRC addresses from
+ * SRCBASE on, which must be local, because the server rate-limits per source):
+ *   pqprobe hsload HOST CRYPTOPORT KEYPORT HASH52 N SRCBASE NSRC RATE
+ *       N precomputed fresh initiations, paced at RATE per second
+ *   pqprobe tunnels HOST CRYPTOPORT KEYPORT HASH52 N [SRCBASE NSRC RATE]
+ *       the same, then one keepalive in each of the N tunnels (marks it alive)
+ *   pqprobe fetch HOST KEYPORT HASH52 N [SRCBASE NSRC]
+ *       N full key-tree fetches (verified), NSRC fetchers in parallel
  * Prints "ok ..." / "FAIL ..." lines and exits 1 on any failure. */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -337,9 +345,14 @@ static int handshakes(const uint8_t root[32], int count)
 	return 0;
 }
 
+static int bench_main(int argc, char **argv, int *rc);
+
 int main(int argc, char **argv)
 {
 	uint8_t root[32];
+	int brc;
+	if (bench_main(argc, argv, &brc))
+		return brc;
 	if (argc < 4 || crypto_init() < 0) {
 		fprintf(stderr, "usage: pqprobe amp HOST KEYPORT | attack HOST CPORT KPORT HASH52 | handshakes HOST CPORT KPORT HASH52 N\n");
 		return 2;
@@ -367,4 +380,226 @@ int main(int argc, char **argv)
 		return 2;
 	printf("pqprobe: %d failure(s)\n", failures);
 	return failures ? 1 : 0;
+}
+
+/* ---- load generators for bench/ ---- */
+#include <errno.h>
+#include <sys/wait.h>
+
+static int sock_from(uint32_t src)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), sz = 8 << 20;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(src) };
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* sleep until t (now_s() clock) */
+static void pace_until(double t)
+{
+	double d = t - now_s();
+	if (d > 0)
+		usleep((useconds_t)(d * 1e6));
+}
+
+/* One full key-tree fetch on fd: every missing node of a level is asked for
+ * (the answers drained as they come, so the socket never overflows), then
+ * the missing ones again, up to 8 rounds of at most 100 ms silence. */
+static int fetch_fast(int fd, struct keytree *t, const uint8_t root[32])
+{
+	uint8_t req[1300], resp[4096];
+	if (keytree_init_fetch(t, root) < 0)
+		return -1;
+	for (unsigned depth = 1; depth <= 3; depth++) {
+		unsigned cnt = keytree_level_count(depth);
+		for (int round = 0; round < 8; round++) {
+			unsigned missing = 0;
+			for (unsigned pos = 0; pos < cnt; pos++) {
+				int have = depth == 1 ? t->have_l1 : depth == 2 ? t->have_l2[pos] : t->have_leaf[pos];
+				if (have)
+					continue;
+				missing++;
+				int n = keymsg_static_req_build(req, sizeof req, depth, pos);
+				sendto_addr(fd, req, (size_t)n, &srv_key);
+			}
+			if (!missing)
+				break;
+			for (;;) {
+				unsigned d, p;
+				const uint8_t *node;
+				size_t nl;
+				int n = recv_wait(fd, resp, sizeof resp, 100, NULL);
+				if (n <= 0)
+					break;
+				if (keymsg_static_resp_parse(resp, (size_t)n, &d, &p, &node, &nl) == 0 && d == depth)
+					keytree_offer(t, d, p, node, nl);
+				int done = depth == 1 ? t->have_l1 : 1;
+				for (unsigned q = 0; depth > 1 && q < cnt && done; q++)
+					done = depth == 2 ? t->have_l2[q] : t->have_leaf[q];
+				if (done)
+					break;
+			}
+		}
+	}
+	return keytree_complete(t) ? 0 : -1;
+}
+
+/* N trees from NSRC parallel fetchers (one process and source address each) */
+static int bench_fetch(const uint8_t root[32], int n, uint32_t srcbase, int nsrc)
+{
+	double t0 = now_s();
+	int ok = 0;
+	for (int i = 0; i < nsrc; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			int fd = sock_from(srcbase + (uint32_t)i), got = 0;
+			for (int j = i; fd >= 0 && j < n; j += nsrc) {
+				struct keytree t;
+				memset(&t, 0, sizeof t);
+				got += fetch_fast(fd, &t, root) == 0;
+				keytree_free(&t);
+			}
+			_exit(got > 250 ? 250 : got);
+		}
+	}
+	int st;
+	while (wait(&st) > 0)
+		if (WIFEXITED(st))
+			ok += WEXITSTATUS(st);
+	double dt = now_s() - t0;
+	OK(ok == n, "fetch: %d of %d key trees complete and verified in %.3f s: %.1f trees/s, %.1f MB/s",
+	   ok, n, dt, ok / dt, ok * (double)KT_DATA_LEN / dt / 1e6);
+	return 0;
+}
+
+/* N fresh initiations from NSRC sources at RATE/s; keepalive: then one
+ * authenticated empty packet in each tunnel */
+static int bench_load(const uint8_t root[32], int n, uint32_t srcbase, int nsrc, double rate, int keepalive)
+{
+	struct keytree tree;
+	uint8_t np[NTRU_PK_LEN], xp[32];
+	int *fds = calloc((size_t)nsrc, sizeof *fds);
+	uint8_t (*msgs)[HS_INIT_LEN] = malloc((size_t)n * HS_INIT_LEN);
+	struct hs_keys *keys = calloc((size_t)n, sizeof *keys);
+	memset(&tree, 0, sizeof tree);
+	if (!fds || !msgs || !keys)
+		return 1;
+	for (int i = 0; i < nsrc; i++)
+		if ((fds[i] = sock_from(srcbase + (uint32_t)i)) < 0) {
+			OK(0, "bind source %d: %s", i, strerror(errno));
+			return 1;
+		}
+	if (fetch_fast(fds[0], &tree, root) < 0 || fetch_eph(np, xp) < 0) {
+		OK(0, "key fetch");
+		return 1;
+	}
+	double t0 = now_s();
+	for (int i = 0; i < n; i++) {
+		uint8_t c0[MCE_CT_LEN], k0[32];
+		mce_enc(c0, k0, keytree_mce_pk(&tree));
+		hs_initiate(msgs[i], &keys[i], c0, k0, keytree_x_pk(&tree), np, xp);
+		wipe(k0, sizeof k0);
+	}
+	printf("precomputed %d initiations in %.3f s\n", n, now_s() - t0);
+	fflush(stdout);
+	t0 = now_s();
+	for (int i = 0; i < n; i++) {
+		if (i % 50 == 0)
+			pace_until(t0 + i / rate);
+		sendto_addr(fds[i % nsrc], msgs[i], HS_INIT_LEN, &srv_crypto);
+	}
+	double dt = now_s() - t0;
+	printf("sent %d initiations from %d sources in %.3f s (%.0f/s)\n", n, nsrc, dt, n / dt);
+	if (keepalive) {
+		uint8_t out[256], none[1] = { 0 };
+		struct tunnel *tun = malloc(sizeof *tun);
+		t0 = now_s();
+		for (int i = 0; tun && i < n; i++) {
+			uint64_t ms = (uint64_t)(now_s() * 1000);
+			tunnel_init(tun, &keys[i], 1, ms);
+			int len = tunnel_seal(tun, out, sizeof out, none, 0, ms);
+			if (len > 0)
+				sendto_addr(fds[i % nsrc], out, (size_t)len, &srv_crypto);
+			tunnel_wipe(tun);
+			if (i % 50 == 0)
+				pace_until(t0 + i / 20000.0);
+		}
+		free(tun);
+		printf("sent %d keepalives\n", n);
+	}
+	wipe(keys, (size_t)n * sizeof *keys);
+	free(keys);
+	free(msgs);
+	for (int i = 0; i < nsrc; i++)
+		close(fds[i]);
+	free(fds);
+	keytree_free(&tree);
+	return 0;
+}
+
+static uint32_t parse_src(const char *s)
+{
+	struct in_addr a;
+	return inet_pton(AF_INET, s, &a) == 1 ? ntohl(a.s_addr) : 0;
+}
+
+/* 1 (with *rc set) when argv is one of the bench subcommands */
+static int bench_main(int argc, char **argv, int *rc)
+{
+	uint8_t root[32];
+	int load = argc >= 2 && (!strcmp(argv[1], "hsload") || !strcmp(argv[1], "tunnels"));
+	int fetch = argc >= 2 && !strcmp(argv[1], "fetch");
+	const char *hash;
+	if (!load && !fetch)
+		return 0;
+	*rc = 2;
+	if ((load && argc < 7) || (fetch && argc < 6) || crypto_init() < 0) {
+		fprintf(stderr, "usage: pqprobe hsload HOST CPORT KPORT HASH52 N SRCBASE NSRC RATE\n"
+		                "       pqprobe tunnels HOST CPORT KPORT HASH52 N [SRCBASE NSRC RATE]\n"
+		                "       pqprobe fetch HOST KPORT HASH52 N [SRCBASE NSRC]\n");
+		return 1;
+	}
+	srv_key.sin_family = srv_crypto.sin_family = AF_INET;
+	inet_pton(AF_INET, argv[2], &srv_key.sin_addr);
+	srv_crypto.sin_addr = srv_key.sin_addr;
+	if (fetch) {
+		srv_key.sin_port = htons((uint16_t)atoi(argv[3]));
+		hash = argv[4];
+	} else {
+		srv_crypto.sin_port = htons((uint16_t)atoi(argv[3]));
+		srv_key.sin_port = htons((uint16_t)atoi(argv[4]));
+		hash = argv[5];
+	}
+	if (strlen(hash) != 52 || base32_decode(root, 32, hash, 52) < 0) {
+		fprintf(stderr, "pqprobe: bad hash\n");
+		return 1;
+	}
+	if (fetch) {
+		int n = atoi(argv[5]);
+		uint32_t base = argc >= 8 ? parse_src(argv[6]) : 0;
+		int nsrc = argc >= 8 ? atoi(argv[7]) : 1;
+		if (n < 1 || nsrc < 1 || nsrc > 1024)
+			return 1;
+		bench_fetch(root, n, base, nsrc);
+	} else {
+		int n = atoi(argv[6]);
+		int have_src = argc >= 10;
+		uint32_t base = have_src ? parse_src(argv[7]) : 0;
+		int nsrc = have_src ? atoi(argv[8]) : 1;
+		double rate = have_src ? atof(argv[9]) : 1000;
+		if (n < 1 || nsrc < 1 || nsrc > 60000 || rate <= 0)
+			return 1;
+		if (bench_load(root, n, base, nsrc, rate, !strcmp(argv[1], "tunnels")))
+			failures++;
+	}
+	printf("pqprobe: %d failure(s)\n", failures);
+	*rc = failures ? 1 : 0;
+	return 1;
 }
