@@ -31,6 +31,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC_ROOT=$(cd "$BENCH_DIR/.." && pwd)
 : "${BUILD:=$SRC_ROOT/build-bench}"
 CLK_TCK=$(getconf CLK_TCK)
+PY=/usr/bin/python3                  # Debian's, with python3-matplotlib
 export NS_A NS_B VETH_A VETH_B OUT_A OUT_B IN_A IN_B LOAD_NET TUN_MTU STATE CACHE PQREF_ROOT BUILD
 
 say()  { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -64,14 +65,18 @@ launch() {
     echo "$pid"
 }
 # stop_pids PIDFILE [SIG] : SIG (TERM) to every recorded process still ours,
-# bounded wait, then KILL whatever is left.
+# bounded wait, TERM after 2 s, KILL after 5 s.
 stop_pids() {
     local pf=$1 sig=${2:-TERM} pid st label i left
     [ -f "$pf" ] || return 0
     while read -r pid st label; do is_running "$pid" "$st" && kill -"$sig" "$pid" 2>/dev/null; done <"$pf"
     for i in $(seq 50); do
         left=0
-        while read -r pid st label; do is_running "$pid" "$st" && left=1; done <"$pf"
+        while read -r pid st label; do
+            is_running "$pid" "$st" || continue
+            left=1
+            [ "$i" = 20 ] && kill -TERM "$pid" 2>/dev/null
+        done <"$pf"
         [ $left = 0 ] && break
         sleep 0.1
     done
