@@ -9,7 +9,13 @@
  *                key, initiation, ICMP confirmation)
  *   fetch.c      key-tree download, ephemeral key, on-disk key cache
  *   txt.c        /etc/resolv.conf and the TXT lookups of the short pq1 form
- * One epoll loop, no threads; every wait has a deadline. */
+ *   monitor.c    the root part: netfilter queue, rules, hooks (privsep)
+ *   worker.c     the worker's side of the channel to the monitor; static peers
+ *   control.c    the control socket's commands (pqconnect-ctl)
+ *   ping.c       liveness pings with TrIPE's every/timeout/retries
+ *   peersfile.c  the static peers file parser (pure)
+ * Two processes (monitor as root, worker as pqconnect), each with one epoll
+ * loop, no threads; every wait has a deadline. */
 #ifndef PQC_CLIENT_H
 #define PQC_CLIENT_H
 #include <stdint.h>
@@ -20,6 +26,10 @@
 #include "core/tunnel.h"
 #include "proto/dns.h"
 #include "crypto/crypto.h"
+#include "client/peersfile.h"
+#include "client/privmsg.h"
+#include "io/ctlsock.h"
+#include <sys/types.h>
 
 /* timing policy (overridable at build time, e.g. for tests) */
 #ifndef CLIENT_DNS_DEADLINE_MS
@@ -73,6 +83,29 @@ struct counters {
 	uint64_t dns_canary;
 	uint64_t proxy_drop;         /* proxy mode: queries/answers dropped */
 	uint64_t connect_ok, connect_fail;
+	uint64_t rx_old_tunnel;      /* accepted on the tunnel a handshake replaced (not a drop) */
+	uint64_t ping_sent, ping_ok, ping_lost, reconnects;
+	uint64_t mon_bad;            /* malformed messages from the monitor */
+};
+#define CLIENT_COUNTERS(X) \
+	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_seal_fail) X(tun_write_fail) \
+	X(rx_not_tunnel) X(rx_handshake_fail) X(rx_unknown_tid) X(rx_open_fail) X(rx_bad_inner) \
+	X(rx_keepalive) X(rx_probe) X(rx_old_tunnel) X(key_stray) X(key_bad_node) X(dns_unparsable) \
+	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(proxy_drop) X(connect_ok) X(connect_fail) \
+	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad)
+
+/* Liveness pings of one peer (TrIPE connect's PING and its `info` keys). */
+struct pingstat {
+	int checking;                   /* state "check": a ping is out */
+	unsigned attempt;               /* 1..retries within the current batch */
+	unsigned failures;              /* failed pings in the current or last batch */
+	uint16_t seq;                   /* ICMP sequence of the ping that is out */
+	uint64_t sent, next;            /* when it was sent; when the next batch starts */
+	int last_timeout;               /* the most recent ping timed out */
+	uint64_t n, lost;
+	double last, min, max, sum, sumsq;   /* ms */
+	uint64_t sent_us;               /* for the round-trip time */
+	struct timer timer;
 };
 
 struct conn;
@@ -105,6 +138,21 @@ struct peer {
 
 	struct timer tick;
 	struct peer *next_all, *next_hash, *next_tid;
+
+	uint64_t last_handshake;        /* when the current tunnel was installed */
+	/* the tunnel the last handshake replaced: its packets are still
+	 * accepted until its receive epochs expire (kick without a gap) */
+	int has_old;
+	struct tunnel old;
+	struct peer *next_oldtid;
+
+	/* static peers (peers file); 0/"" for peers learnt from DNS */
+	int is_static;
+	char name[PF_NAME_MAX + 1];
+	uint32_t every_ms, timeout_ms, retries;
+	int hook_up;                    /* ifup ran: ifdown is owed */
+	uint64_t last_try;              /* last connect attempt without a tunnel */
+	struct pingstat ping;
 };
 
 struct client {
@@ -120,17 +168,22 @@ struct client {
 	char proxy_spec[128];
 	const char *keydir;             /* on-disk key cache */
 	const char *pidfile;
+	const char *user;               /* the worker runs as this user */
+	const char *ctlpath;            /* control socket */
+	const char *peers_path;         /* static peers file, or NULL */
 	/* descriptors */
-	int tunfd, udpfd, sigfd;
+	int tunfd, udpfd, sigfd, monfd, ctlfd;
 	struct udp_rx *rx;
 	struct udp_tx *tx;
-	struct nfqueue *nfq;
+	struct pm_stats mon;            /* the monitor's counters (sent every 500 ms) */
+	struct peersfile *pf;           /* static peers, as last loaded */
 	/* peers */
 	struct addrpool pool;
 	struct peer *peers;
 	unsigned npeers;
 	struct peer *by_hash[256];
 	struct peer *by_tid[256];
+	struct peer *by_oldtid[256];
 	struct peer **by_host;          /* pool.size entries */
 	struct counters cnt;
 };
@@ -192,7 +245,46 @@ int held_add(struct peer *p, const uint8_t *pkt, size_t len, int is_nfq, uint32_
 /* Release every answer held for p: rewritten if ok, unchanged otherwise. */
 void held_resolve(struct peer *p, int ok);
 void held_release_all(void);
-void intercept_on_packet(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t len, void *arg);
+/* A queued packet the monitor handed over; the verdict goes back through
+ * worker_verdict. */
+void intercept_packet(uint32_t id, const uint8_t *pkt, size_t len);
+
+/* monitor.c (root) */
+int monitor_run(pid_t worker, int sock, struct peersfile *pf, const char *pf_path);
+/* Read a peers file: 0 and a malloc'd *text (NULL, *len 0 if the file does
+ * not exist), or -1 (errno). */
+int peersfile_read(const char *path, char **text, size_t *len);
+
+/* worker.c */
+int worker_channel_open(int fd);
+/* Verdict for a queued packet: pkt NULL = accept unchanged. */
+void worker_verdict(uint32_t id, const uint8_t *pkt, size_t len);
+/* Ask the monitor to run p's ifup (up = 1) or ifdown hook. */
+void worker_hook(struct peer *p, int up);
+/* Ask the monitor to re-read the peers file (it sends it back). */
+int worker_request_reload(void);
+/* Apply a peers file: create/update static peers, connect to new ones. */
+void static_peers_apply(const char *text, size_t len);
+/* Peer by name, hash (52 chars or a prefix of at least 4), internal or external address. */
+struct peer *peer_find(const char *name);
+
+/* control.c */
+void client_control(void *arg, int argc, char **argv, struct ctlbuf *out);
+
+/* ping.c */
+/* Tick of the ping schedule (called from the peer's tick). */
+void ping_tick(struct peer *p, uint64_t now);
+/* A probe reply with this sequence number came back. */
+void ping_reply(struct peer *p, uint16_t seq, uint64_t now);
+void ping_reset(struct peer *p);
+/* TrIPE's info lines for p's pings. */
+void ping_info(const struct peer *p, struct ctlbuf *o);
+
+/* peers.c, for kick/forget */
+/* Erase p's tunnels (current and old) and keys now. */
+void peer_drop_tunnel(struct peer *p);
+/* Like peer_create, at a chosen address (0 = next free). */
+struct peer *peer_create_at(const uint8_t hash[32], uint32_t addr);
 
 /* dnsproxy.c */
 int dnsproxy_start(const char *spec);

@@ -147,11 +147,11 @@ static void release_nfq(struct held *h, const uint8_t *payload, size_t plen)
 	if (payload && udppkt_parse(&u, h->pkt, h->len) == 0) {
 		int n = udppkt_rebuild(out, sizeof out, h->pkt, h->len, &u, payload, plen);
 		if (n > 0) {
-			nfqueue_accept_with(client.nfq, h->nfq_id, out, (size_t)n);
+			worker_verdict(h->nfq_id, out, (size_t)n);
 			return;
 		}
 	}
-	nfqueue_accept(client.nfq, h->nfq_id);
+	worker_verdict(h->nfq_id, NULL, 0);
 }
 
 static void release_proxy(struct held *h, const uint8_t *payload, size_t plen)
@@ -252,9 +252,9 @@ void held_release_all(void)
 	}
 }
 
-/* ---------------------------------------------------- netfilter queue -- */
+/* ------------------------------- netfilter queue (through the monitor) -- */
 
-void intercept_on_packet(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t len, void *arg)
+void intercept_packet(uint32_t id, const uint8_t *pkt, size_t len)
 {
 	static uint8_t dns_out[65536], pkt_out[65536];
 	struct udppkt u;
@@ -263,25 +263,25 @@ void intercept_on_packet(struct nfqueue *q, uint32_t id, const uint8_t *pkt, siz
 
 	if (udppkt_parse(&u, pkt, len) < 0 || u.sport != 53) {
 		client.cnt.dns_unparsable++;
-		nfqueue_accept(q, id);
+		worker_verdict(id, NULL, 0);
 		return;
 	}
 	switch (dns_decide(u.payload, u.payload_len, dns_out, sizeof dns_out, &outlen, &p)) {
 	case DEC_PASS:
-		nfqueue_accept(q, id);
+		worker_verdict(id, NULL, 0);
 		return;
 	case DEC_REPLACE: {
 		int n = udppkt_rebuild(pkt_out, sizeof pkt_out, pkt, len, &u, dns_out, outlen);
 		if (n < 0)
-			nfqueue_accept(q, id);
+			worker_verdict(id, NULL, 0);
 		else
-			nfqueue_accept_with(q, id, pkt_out, (size_t)n);
+			worker_verdict(id, pkt_out, (size_t)n);
 		return;
 	}
 	case DEC_HOLD:
 		if (held_add(p, pkt, len, 1, id, NULL) < 0) {
 			client.cnt.dns_failopen++;
-			nfqueue_accept(q, id);
+			worker_verdict(id, NULL, 0);
 		}
 		return;
 	}

@@ -1,21 +1,34 @@
-/* pqconnect: the client daemon.  Creates the TUN device and the tunnel
- * socket, intercepts DNS answers (netfilter queue, or the --dns-proxy
- * resolver), and runs everything in one event loop until SIGINT/SIGTERM. */
+/* pqconnect: the client daemon.
+ *
+ * Start-up as root: options, pid file, the static peers file, the TUN
+ * device, the tunnel socket, the key cache directory (handed to the
+ * unprivileged user), then fork:
+ *   parent  = monitor (monitor.c): the netfilter queue, the rules, hooks;
+ *   child   = worker: opens the control socket and (--dns-proxy) the proxy
+ *             sockets, drops to user pqconnect (no capabilities, empty
+ *             bounding set, no_new_privs), installs the seccomp filter and
+ *             runs everything else in one event loop until SIGINT/SIGTERM. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "io/ctlsock.h"
 #include "io/log.h"
-#include "io/rules.h"
+#include "io/privsep.h"
 #include "io/tun.h"
 
 struct client client;
@@ -31,6 +44,9 @@ static void usage(FILE *f)
 	        "  -H, --host-ip ADDR          destination address of decrypted packets\n"
 	        "      --dns-proxy ADDR[:PORT] run a DNS proxy instead of the netfilter queue\n"
 	        "      --queue-num N           netfilter queue number (default 0)\n"
+	        "      --peers FILE            static peers (default " PF_DEFAULT_PATH " if present)\n"
+	        "      --control PATH          control socket (default " CTL_CLIENT_PATH ")\n"
+	        "      --user USER             the worker's user (default pqconnect)\n"
 	        "      --pid-file PATH         (default /run/pqconnect.pid)\n"
 	        "      --key-cache DIR         (default /var/lib/pqconnect/keys)\n"
 	        "  -v, -vv                     debug / trace logging\n"
@@ -91,12 +107,55 @@ static int pidfile_claim(const char *path)
 	return 0;
 }
 
+/* The key cache directory belongs to the worker's user, mode 0700 (its
+ * parents are created 0755 if missing); files an earlier root-run client
+ * left there are handed over too.  Done as root before the fork. */
+static void keydir_prepare(const char *dir, const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	char tmp[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof tmp)
+		return;
+	memcpy(tmp, dir, n + 1);
+	for (char *s = tmp + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			mkdir(tmp, 0755);
+			*s = '/';
+		}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_warn("key cache %s: %s", dir, strerror(errno));
+		return;
+	}
+	if (!pw)
+		return;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	if (fchown(dfd, pw->pw_uid, pw->pw_gid) < 0 || fchmod(dfd, 0700) < 0)
+		log_warn("key cache %s: %s", dir, strerror(errno));
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			fchownat(dfd, e->d_name, pw->pw_uid, pw->pw_gid, AT_SYMLINK_NOFOLLOW);
+	closedir(d);
+}
+
+/* -------------------------------------------------------------- worker -- */
+
 static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
 	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
-			log_info("Received signal %u, exiting", si.ssi_signo);
+			log_info("worker: signal %u, exiting", si.ssi_signo);
 			loop_stop(l);
 		}
 	}
@@ -105,17 +164,95 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 static void log_counters(void)
 {
 	const struct counters *c = &client.cnt;
-#define C(f) log_info("counter %-18s %llu", #f, (unsigned long long)c->f)
-	C(tun_not_ipv4); C(tun_no_peer); C(tun_no_tunnel); C(tun_seal_fail); C(tun_write_fail);
-	C(rx_not_tunnel); C(rx_handshake_fail); C(rx_unknown_tid); C(rx_open_fail); C(rx_bad_inner);
-	C(rx_keepalive); C(rx_probe); C(key_stray); C(key_bad_node); C(dns_unparsable);
-	C(dns_failopen); C(dns_rewritten); C(dns_canary); C(proxy_drop); C(connect_ok); C(connect_fail);
+#define C(f) log_info("counter %-18s %llu", #f, (unsigned long long)c->f);
+	CLIENT_COUNTERS(C)
 #undef C
-	if (client.nfq)
-		log_info("counter %-18s %llu", "nfq_losses", (unsigned long long)nfqueue_losses(client.nfq));
 }
 
-enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE };
+/* System calls the worker needs beyond privsep_seccomp's event-loop set:
+ * sockets for key fetches and TXT lookups, and the key cache files. */
+static const int worker_syscalls[] = {
+	SYS_socket, SYS_connect, SYS_bind, SYS_setsockopt, SYS_getsockname, SYS_getpeername, SYS_shutdown,
+	SYS_openat, SYS_renameat, SYS_unlinkat, SYS_mkdirat, SYS_fsync, SYS_fdatasync, SYS_fchmod,
+	SYS_ftruncate, SYS_utimensat, SYS_statx, SYS_uname, SYS_prctl,
+#ifdef SYS_open
+	SYS_open, SYS_rename, SYS_unlink, SYS_mkdir, SYS_stat, SYS_lstat,
+#endif
+#ifdef SYS_renameat2
+	SYS_renameat2,
+#endif
+#ifdef SYS_newfstatat
+	SYS_newfstatat,
+#endif
+	0
+};
+
+static int worker_main(int monfd)
+{
+	struct client *c = &client;
+	sigset_t mask;
+	int rc = 1;
+
+	c->monfd = monfd;
+	if (loop_init(&c->loop) < 0)
+		return 1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	c->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (c->sigfd < 0 || loop_add_fd(&c->loop, c->sigfd, EPOLLIN, on_signal, NULL) < 0) {
+		log_error("signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (peers_init() < 0)
+		goto out;
+	c->tx->fd = c->udpfd;
+	if (loop_add_fd(&c->loop, c->tunfd, EPOLLIN, on_tun_readable, NULL) < 0 ||
+	    loop_add_fd(&c->loop, c->udpfd, EPOLLIN, on_udp_readable, NULL) < 0 ||
+	    worker_channel_open(monfd) < 0)
+		goto out_peers;
+	/* still root here: the socket is created root:pqconnect 0660, the
+	 * listening descriptor stays with us after the drop */
+	c->ctlfd = ctlsock_open(&c->loop, c->ctlpath, c->user, client_control, NULL);
+	if (c->ctlfd < 0)
+		log_warn("no control socket at %s", c->ctlpath);
+	if (c->proxy_mode && dnsproxy_start(c->proxy_spec) < 0)
+		goto out_peers;
+
+	int dropped = privsep_drop_user(c->user);
+	if (dropped < 0)
+		goto out_proxy;
+	/* the credential change cleared it: set it again */
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	if (dropped == 0 && privsep_seccomp(worker_syscalls) < 0)
+		goto out_proxy;
+	if (getppid() == 1)
+		goto out_proxy;   /* the monitor died before we got here */
+
+	if (c->pf) {
+		/* the file as read by root before the fork; later reloads come from the monitor */
+		for (unsigned i = 0; i < c->pf->n; i++)
+			log_debug("static peer %s", c->pf->peer[i].name);
+	}
+	static_peers_apply(NULL, 0);
+	log_info("worker ready (pid %ld)", (long)getpid());
+	loop_run(&c->loop);
+	rc = 0;
+	held_release_all();
+	log_counters();
+out_proxy:
+	if (c->proxy_mode)
+		dnsproxy_stop();
+out_peers:
+	peers_shutdown();
+out:
+	loop_free(&c->loop);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- main -- */
+
+enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER };
 
 int main(int argc, char **argv)
 {
@@ -129,13 +266,18 @@ int main(int argc, char **argv)
 		{ "queue-num", required_argument, NULL, OPT_QUEUE_NUM },
 		{ "pid-file", required_argument, NULL, OPT_PIDFILE },
 		{ "key-cache", required_argument, NULL, OPT_KEYCACHE },
+		{ "peers", required_argument, NULL, OPT_PEERS },
+		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "user", required_argument, NULL, OPT_USER },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct client *c = &client;
-	int verbose = 0, opt, rc = 1;
+	int verbose = 0, opt, rc = 1, sv[2];
 	long v;
+	char *pftext = NULL;
+	size_t pflen = 0;
 
 	c->port = 42423;
 	c->tun_addr = 0x0a2b0001;
@@ -143,7 +285,9 @@ int main(int argc, char **argv)
 	snprintf(c->ifname, sizeof c->ifname, "pqccli0");
 	c->keydir = "/var/lib/pqconnect/keys";
 	c->pidfile = "/run/pqconnect.pid";
-	c->tunfd = c->udpfd = c->sigfd = -1;
+	c->user = "pqconnect";
+	c->ctlpath = CTL_CLIENT_PATH;
+	c->tunfd = c->udpfd = c->sigfd = c->monfd = c->ctlfd = -1;
 
 	while ((opt = getopt_long(argc, argv, "p:a:m:i:H:vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -190,6 +334,15 @@ int main(int argc, char **argv)
 		case OPT_KEYCACHE:
 			c->keydir = optarg;
 			break;
+		case OPT_PEERS:
+			c->peers_path = optarg;
+			break;
+		case OPT_CONTROL:
+			c->ctlpath = optarg;
+			break;
+		case OPT_USER:
+			c->user = optarg;
+			break;
 		case OPT_VERSION:
 			printf("pqconnect %s\n", PQC_VERSION);
 			return 0;
@@ -216,6 +369,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "crypto initialisation failed\n");
 		return 1;
 	}
+
+	/* static peers: an explicit --peers must exist; the default may not */
+	if (!c->peers_path && access(PF_DEFAULT_PATH, F_OK) == 0)
+		c->peers_path = PF_DEFAULT_PATH;
+	if (c->peers_path) {
+		struct pf_error err;
+		if (peersfile_read(c->peers_path, &pftext, &pflen) < 0 || !pftext) {
+			fprintf(stderr, "pqconnect: cannot read %s: %s\n", c->peers_path,
+			        pftext ? strerror(errno) : "no such file");
+			return 1;
+		}
+		c->pf = malloc(sizeof *c->pf);
+		if (!c->pf || peersfile_parse(c->pf, pftext, pflen, &err) < 0) {
+			fprintf(stderr, "pqconnect: %s line %u: %s\n", c->peers_path, c->pf ? err.line : 0,
+			        c->pf ? err.msg : "out of memory");
+			return 1;
+		}
+	}
+	free(pftext);
+
 	if (pidfile_claim(c->pidfile) < 0)
 		return 1;
 	umask(077);
@@ -226,75 +399,58 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-
-	if (loop_init(&c->loop) < 0)
-		goto out_pid;
-	c->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (c->sigfd < 0 || loop_add_fd(&c->loop, c->sigfd, EPOLLIN, on_signal, NULL) < 0) {
-		log_error("signalfd: %s", strerror(errno));
-		goto out_loop;
-	}
 
 	c->tunfd = tun_open(c->ifname, &c->tun_addr, c->maskbits, TUN_MTU);
 	if (c->tunfd < 0) {
 		log_error("cannot create TUN device %s", c->ifname);
-		goto out_loop;
+		goto out_pid;
 	}
 	log_info("TUN device %s: %s/%d", c->ifname, ip4_str(c->tun_addr), c->maskbits);
-	if (peers_init() < 0)
-		goto out_tun;
 	c->udpfd = udp_bind4(0, c->port);
 	if (c->udpfd < 0) {
 		log_error("cannot bind UDP port %u: %s", c->port, strerror(errno));
-		goto out_peers;
+		goto out_tun;
 	}
-	c->tx->fd = c->udpfd;
-	if (loop_add_fd(&c->loop, c->tunfd, EPOLLIN, on_tun_readable, NULL) < 0 ||
-	    loop_add_fd(&c->loop, c->udpfd, EPOLLIN, on_udp_readable, NULL) < 0)
+	keydir_prepare(c->keydir, c->user);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		log_error("socketpair: %s", strerror(errno));
 		goto out_udp;
-
-	if (c->proxy_mode) {
-		if (dnsproxy_start(c->proxy_spec) < 0)
-			goto out_udp;
-	} else {
-		rules_cleanup();
-		c->nfq = nfqueue_open(&c->loop, c->queue_num, intercept_on_packet, NULL);
-		if (!c->nfq)
-			goto out_udp;
-		if (rules_install(c->queue_num) == RULES_NONE)
-			goto out_nfq;
 	}
-	log_info("Listening on port %u", c->port);
-
-	loop_run(&c->loop);
-	rc = 0;
-
-	if (!c->proxy_mode)
-		rules_remove();
-	held_release_all();
-out_nfq:
-	if (c->nfq) {
-		if (rc != 0)
-			rules_remove();
-		log_counters();
-		nfqueue_close(c->nfq, &c->loop);
-		c->nfq = NULL;
-	} else if (rc == 0)
-		log_counters();
-	if (c->proxy_mode)
-		dnsproxy_stop();
-out_udp:
-	if (c->udpfd >= 0)
+	int sz = 4 << 20;
+	for (int i = 0; i < 2; i++) {
+		setsockopt(sv[i], SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz);
+		setsockopt(sv[i], SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		goto out_udp;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		rc = worker_main(sv[1]);
 		close(c->udpfd);
-out_peers:
-	peers_shutdown();
+		close(c->tunfd);
+		_exit(rc);
+	}
+	/* the monitor keeps neither the TUN nor the tunnel socket */
+	close(sv[1]);
+	close(c->udpfd);
+	close(c->tunfd);
+	c->udpfd = c->tunfd = -1;
+	rc = monitor_run(pid, sv[0], c->pf, c->peers_path);
+	close(sv[0]);
+	unlink(c->ctlpath);
+	goto out_pid;
+out_udp:
+	close(c->udpfd);
 out_tun:
 	close(c->tunfd);
-out_loop:
-	if (c->sigfd >= 0)
-		close(c->sigfd);
-	loop_free(&c->loop);
 out_pid:
 	unlink(c->pidfile);
 	return rc;

@@ -54,14 +54,56 @@ static void tid_unlink(struct peer *p)
 	p->next_tid = NULL;
 }
 
+static void oldtid_unlink(struct peer *p)
+{
+	struct peer **pp = &client.by_oldtid[bucket(p->old.tid)];
+	for (; *pp; pp = &(*pp)->next_oldtid)
+		if (*pp == p) {
+			*pp = p->next_oldtid;
+			break;
+		}
+	p->next_oldtid = NULL;
+}
+
+/* The peer whose replaced (old) tunnel has this TID. */
+static struct peer *peer_by_oldtid(const uint8_t tid[32])
+{
+	for (struct peer *p = client.by_oldtid[bucket(tid)]; p; p = p->next_oldtid)
+		if (p->has_old && !memcmp(p->old.tid, tid, 32))
+			return p;
+	return NULL;
+}
+
+static void drop_old(struct peer *p)
+{
+	if (!p->has_old)
+		return;
+	oldtid_unlink(p);
+	tunnel_wipe(&p->old);
+	p->has_old = 0;
+}
+
+void peer_drop_tunnel(struct peer *p)
+{
+	drop_old(p);
+	if (p->has_tunnel) {
+		tid_unlink(p);
+		tunnel_wipe(&p->tun);
+		p->has_tunnel = 0;
+	}
+	p->ping.checking = 0;
+}
+
 static void on_tick(struct loop *l, struct timer *t);
 
-struct peer *peer_create(const uint8_t hash[32])
+struct peer *peer_create(const uint8_t hash[32]) { return peer_create_at(hash, 0); }
+
+struct peer *peer_create_at(const uint8_t hash[32], uint32_t want)
 {
 	struct peer *p;
-	uint32_t addr;
+	uint32_t addr = want;
 
-	if (addrpool_alloc(&client.pool, &addr) < 0)
+	if (want ? addrpool_take(&client.pool, want) < 0 : addrpool_alloc(&client.pool, &addr) < 0)
 		return NULL;
 	p = calloc(1, sizeof *p);
 	if (!p) {
@@ -76,6 +118,7 @@ struct peer *peer_create(const uint8_t hash[32])
 	random_bytes(&p->probe_id, sizeof p->probe_id);
 	timer_init(&p->tick, on_tick, p);
 	timer_in(&client.loop, &p->tick, CLIENT_TICK_MS);
+	ping_reset(p);
 
 	client.by_host[addrpool_index(&client.pool, addr)] = p;
 	p->next_hash = client.by_hash[bucket(hash)];
@@ -94,11 +137,9 @@ void peer_remove(struct peer *p)
 	connect_abort(p);
 	held_resolve(p, 0);
 	timer_cancel(&client.loop, &p->tick);
-	if (p->has_tunnel) {
-		tid_unlink(p);
-		tunnel_wipe(&p->tun);
-		p->has_tunnel = 0;
-	}
+	timer_cancel(&client.loop, &p->ping.timer);
+	peer_drop_tunnel(p);
+	worker_hook(p, 0);
 	for (pp = &client.by_hash[bucket(p->hash)]; *pp; pp = &(*pp)->next_hash)
 		if (*pp == p) {
 			*pp = p->next_hash;
@@ -125,10 +166,20 @@ int peer_tunnel_up(const struct peer *p, uint64_t now)
 void peer_install_tunnel(struct peer *p, const struct hs_keys *k, uint64_t now)
 {
 	if (p->has_tunnel) {
+		/* keep the replaced tunnel for packets still under way (kick,
+		 * re-handshake): its receive epochs expire by themselves */
+		drop_old(p);
 		tid_unlink(p);
-		tunnel_wipe(&p->tun);
+		memcpy(&p->old, &p->tun, sizeof p->old);
+		memset(&p->tun, 0, sizeof p->tun);   /* its key blocks now belong to old */
+		p->has_old = 1;
+		p->next_oldtid = client.by_oldtid[bucket(p->old.tid)];
+		client.by_oldtid[bucket(p->old.tid)] = p;
 	}
 	tunnel_init(&p->tun, k, 1, now);
+	p->last_handshake = now;
+	p->ping.checking = 0;
+	p->ping.next = now + (p->every_ms ? p->every_ms : PF_DEFAULT_EVERY_MS);
 	p->has_tunnel = 1;
 	p->next_tid = client.by_tid[bucket(p->tun.tid)];
 	client.by_tid[bucket(p->tun.tid)] = p;
@@ -271,12 +322,17 @@ static void rx_one(const uint8_t *d, size_t len, const union sockaddr_any *from,
 		return;
 	}
 	struct peer *p = peer_by_tid(h.tid);
+	struct tunnel *t = p ? &p->tun : NULL;
+	if (!p && (p = peer_by_oldtid(h.tid))) {
+		t = &p->old;
+		client.cnt.rx_old_tunnel++;
+	}
 	if (!p) {
 		client.cnt.rx_unknown_tid++;
 		log_ratelimited(L_DEBUG, "rx_tid", "unknown tunnel id from %s", sa_str(from));
 		return;
 	}
-	int n = tunnel_open(&p->tun, pt, d, len, now);
+	int n = tunnel_open(t, pt, d, len, now);
 	if (n < 0) {
 		client.cnt.rx_open_fail++;
 		log_ratelimited(L_DEBUG, "rx_open", "tunnel packet from %s dropped: %s", sa_str(from),
@@ -300,6 +356,7 @@ static void rx_one(const uint8_t *d, size_t len, const union sockaddr_any *from,
 	}
 	if (is_probe_reply(p, pt, (size_t)n)) {
 		client.cnt.rx_probe++;
+		ping_reply(p, load16_be(pt + (size_t)(pt[0] & 15) * 4 + 6), now);
 		if (p->conn)
 			connect_probe_reply(p);
 		return;
@@ -348,11 +405,24 @@ static void on_tick(struct loop *l, struct timer *t)
 	struct peer *p = t->arg;
 	uint64_t now = now_ms();
 	uint64_t last_app = max3(p->last_app_tx, p->last_app_rx, p->last_dns);
-	int in_use = now - last_app < CLIENT_IN_USE_MS;
+	/* static peers are always in use: kept warm and pinged */
+	int in_use = p->is_static || now - last_app < CLIENT_IN_USE_MS;
 
+	if (p->has_old) {
+		tunnel_tick(&p->old, now);
+		if (!tunnel_alive(&p->old, now))
+			drop_old(p);
+	}
 	if (!p->has_tunnel) {
 		/* keep the address and keys a while: a packet to it re-handshakes */
-		if (!p->conn && now - last_app > CLIENT_FORGET_MS) {
+		if (p->is_static) {
+			/* TrIPE's connect keeps trying: every `every` */
+			uint64_t every = p->every_ms ? p->every_ms : PF_DEFAULT_EVERY_MS;
+			if (!p->conn && now >= p->fail_until && now - p->last_try >= every) {
+				p->last_try = now;
+				connect_start(p);
+			}
+		} else if (!p->conn && now - last_app > CLIENT_FORGET_MS) {
 			peer_remove(p);
 			return;
 		}
@@ -368,9 +438,7 @@ static void on_tick(struct loop *l, struct timer *t)
 		}
 		if (!p->conn && !tunnel_alive(&p->tun, now)) {
 			log_info("Tunnel to %s (%s) idle and expired", ip4_str(p->ext_ip), ip4_str(p->int_addr));
-			tid_unlink(p);
-			tunnel_wipe(&p->tun);
-			p->has_tunnel = 0;
+			peer_drop_tunnel(p);
 		}
 		timer_in(l, &p->tick, CLIENT_TICK_MS);
 		return;
@@ -406,6 +474,7 @@ void peer_connect_done(struct peer *p, int ok)
 	if (ok) {
 		client.cnt.connect_ok++;
 		p->fail_until = 0;
+		worker_hook(p, 1);
 	} else {
 		client.cnt.connect_fail++;
 		p->fail_until = now_ms() + CLIENT_FAIL_BACKOFF_MS;

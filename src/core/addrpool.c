@@ -78,3 +78,14 @@ void addrpool_free(struct addrpool *p, uint32_t addr)
 	clr_bit(p, (uint32_t)i);
 	p->used--;
 }
+
+int addrpool_take(struct addrpool *p, uint32_t addr)
+{
+	long i = addrpool_index(p, addr);
+	/* reserved numbers (0, 1, own, broadcast) and taken ones are refused alike */
+	if (i < 0 || get_bit(p, (uint32_t)i))
+		return -1;
+	set_bit(p, (uint32_t)i);
+	p->used++;
+	return 0;
+}

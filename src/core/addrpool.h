@@ -23,6 +23,9 @@ struct addrpool {
 int addrpool_init(struct addrpool *p, uint32_t addr, int maskbits);
 /* Lowest free address; 0 and *addr set, or -1 when full. */
 int addrpool_alloc(struct addrpool *p, uint32_t *addr);
+/* Reserve this particular address (a configured one).  0, or -1 if it is
+ * outside the pool, reserved or already taken. */
+int addrpool_take(struct addrpool *p, uint32_t addr);
 /* Give an address back (ignored if not allocated or outside the pool). */
 void addrpool_free(struct addrpool *p, uint32_t addr);
 /* 1 if addr lies inside the subnet (whether or not allocated). */

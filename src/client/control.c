@@ -1,0 +1,182 @@
+/* The client's control socket commands (pqconnect-ctl); see ctlcmd.h.
+ * Answers are built in the worker from its own state; the monitor's
+ * counters arrive every 500 ms and are shown with the others. */
+#include <stdio.h>
+#include <string.h>
+#include "client/client.h"
+#include "client/ctlcmd.h"
+#include "io/log.h"
+
+static uint16_t rx_newest_epoch(const struct tunnel *t)
+{
+	uint16_t e = 0;
+	for (int i = 0; i < RX_EPOCHS; i++)
+		if (t->rx[i].used && t->rx[i].num > e)
+			e = t->rx[i].num;
+	return e;
+}
+
+static double ago(uint64_t now, uint64_t then) { return then ? (double)(now - then) / 1000.0 : -1.0; }
+
+static const char *state_of(const struct peer *p, uint64_t now)
+{
+	if (p->conn)
+		return p->has_tunnel ? "rekeying" : "connecting";
+	if (!p->has_tunnel)
+		return "down";
+	return peer_tunnel_up(p, now) ? "up" : "expiring";
+}
+
+static void show(struct ctlbuf *o, int json)
+{
+	uint64_t now = now_ms();
+	int first = 1;
+
+	if (json)
+		ctl_printf(o, "{\"role\":\"client\",\"interface\":\"%s\",\"address\":\"%s\",\"port\":%u,\"tunnels\":[",
+		           client.ifname, ip4_str(client.tun_addr), client.port);
+	else
+		ctl_printf(o, "interface: %s %s/%d, port %u, %u peer(s)\n", client.ifname, ip4_str(client.tun_addr),
+		           client.maskbits, client.port, client.npeers);
+	for (const struct peer *p = client.peers; p; p = p->next_all) {
+		const struct tunnel *t = &p->tun;
+		int up = p->has_tunnel;
+		if (json) {
+			ctl_printf(o, "%s{\"peer\":\"%s\",\"hash\":\"%s\",\"static\":%s,\"state\":\"%s\","
+			              "\"endpoint\":\"%s\",\"internal\":\"%s\",\"age_s\":%.1f,\"tx_epoch\":%u,"
+			              "\"rx_epoch\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
+			              "\"tx_bytes\":%llu,\"last_handshake_s\":%.1f,\"last_rx_s\":%.1f,\"old_tunnel\":%s,"
+			              "\"ping_state\":\"%s\",\"n_ping\":%llu,\"n_lost\":%llu}",
+			           first ? "" : ",", p->name[0] ? p->name : p->hashtxt, p->hashtxt,
+			           p->is_static ? "true" : "false", state_of(p, now), sa_str(&p->ep), ip4_str(p->int_addr),
+			           up ? ago(now, t->created) : -1.0, up ? t->tx.epoch : 0, up ? rx_newest_epoch(t) : 0,
+			           up ? (unsigned long long)t->rx_packets : 0ULL, up ? (unsigned long long)t->rx_bytes : 0ULL,
+			           up ? (unsigned long long)t->tx_packets : 0ULL, up ? (unsigned long long)t->tx_bytes : 0ULL,
+			           ago(now, p->last_handshake), up ? ago(now, t->last_rx) : -1.0,
+			           p->has_old ? "true" : "false", p->ping.checking ? "check" : "idle",
+			           (unsigned long long)p->ping.n, (unsigned long long)p->ping.lost);
+			first = 0;
+			continue;
+		}
+		ctl_printf(o, "\npeer %s%s\n  hash: %s\n  state: %s\n  endpoint: %s\n  internal: %s\n",
+		           p->name[0] ? p->name : p->hashtxt, p->is_static ? " (static)" : "", p->hashtxt,
+		           state_of(p, now), p->has_tunnel ? sa_str(&p->ep) : ip4_str(p->ext_ip), ip4_str(p->int_addr));
+		if (!up)
+			continue;
+		ctl_printf(o, "  age: %.1f s\n  epoch: send %u, receive %u\n  received: %llu packets, %llu bytes\n"
+		              "  sent: %llu packets, %llu bytes\n  last handshake: %.1f s ago\n  last packet received: ",
+		           ago(now, t->created), t->tx.epoch, rx_newest_epoch(t), (unsigned long long)t->rx_packets,
+		           (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_packets,
+		           (unsigned long long)t->tx_bytes, ago(now, p->last_handshake));
+		if (t->last_rx)
+			ctl_printf(o, "%.1f s ago\n", ago(now, t->last_rx));
+		else
+			ctl_printf(o, "never\n");
+		if (p->has_old)
+			ctl_printf(o, "  previous tunnel: still accepted (%llu packets received)\n",
+			           (unsigned long long)p->old.rx_packets);
+	}
+	if (json)
+		ctl_printf(o, "]}\n");
+}
+
+static void stats(struct ctlbuf *o, int json)
+{
+	const struct counters *c = &client.cnt;
+	const struct pm_stats *m = &client.mon;
+	const char *sep = json ? "," : "";
+
+	if (json)
+		ctl_printf(o, "{\"peers\":%u", client.npeers);
+	else
+		ctl_printf(o, "peers %u\n", client.npeers);
+#define X(n) \
+	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)c->n); \
+	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)c->n);
+	CLIENT_COUNTERS(X)
+#undef X
+#define M(n) \
+	if (json) ctl_printf(o, "%s\"monitor_%s\":%llu", sep, #n, (unsigned long long)m->n); \
+	else ctl_printf(o, "monitor_%s %llu\n", #n, (unsigned long long)m->n);
+	M(queued) M(passed) M(forwarded) M(worker_full) M(verdict_timeout) M(verdict_bad) M(queue_losses)
+	M(hooks_run)
+#undef M
+	if (json)
+		ctl_printf(o, "}\n");
+}
+
+static void info(struct ctlbuf *o, const struct peer *p)
+{
+	uint64_t now = now_ms();
+	ctl_printf(o, "peer=%s\nhash=%s\nstatic=%s\nendpoint=%s\ninternal=%s\ntunnel=%s\n",
+	           p->name[0] ? p->name : p->hashtxt, p->hashtxt, p->is_static ? "yes" : "no",
+	           p->has_tunnel ? sa_str(&p->ep) : ip4_str(p->ext_ip), ip4_str(p->int_addr), state_of(p, now));
+	if (p->has_tunnel)
+		ctl_printf(o, "age=%.1fs\nlast-handshake=%.1fs\nlast-rx=%.1fs\nsend-epoch=%u\nrx-packets=%llu\n"
+		              "tx-packets=%llu\nrx-bytes=%llu\ntx-bytes=%llu\n",
+		           ago(now, p->tun.created), ago(now, p->last_handshake), ago(now, p->tun.last_rx),
+		           p->tun.tx.epoch, (unsigned long long)p->tun.rx_packets, (unsigned long long)p->tun.tx_packets,
+		           (unsigned long long)p->tun.rx_bytes, (unsigned long long)p->tun.tx_bytes);
+	ping_info(p, o);
+}
+
+void client_control(void *arg, int argc, char **argv, struct ctlbuf *o)
+{
+	struct ctlcmd cmd;
+	char err[128];
+	struct peer *p = NULL;
+
+	(void)arg;
+	if (ctlcmd_parse(argc, argv, &cmd, err, sizeof err) < 0) {
+		ctl_printf(o, "error: %s\n", err);
+		return;
+	}
+	if (cmd.peer && !(p = peer_find(cmd.peer))) {
+		ctl_printf(o, "error: no such peer: %s\n", cmd.peer);
+		return;
+	}
+	switch (cmd.cmd) {
+	case CMD_SHOW:
+		show(o, cmd.json);
+		return;
+	case CMD_STATS:
+		stats(o, cmd.json);
+		return;
+	case CMD_INFO:
+		info(o, p);
+		return;
+	case CMD_KICK:
+		if (p->conn) {
+			ctl_printf(o, "error: a handshake with %s is already running\n", cmd.peer);
+			return;
+		}
+		if (!p->have_ports) {
+			ctl_printf(o, "error: ports of %s unknown (short pq1 name not looked up yet)\n", cmd.peer);
+			return;
+		}
+		log_info("kick %s: new handshake (the old tunnel stays until it expires)",
+		         p->name[0] ? p->name : p->hashtxt);
+		connect_start(p);
+		ctl_printf(o, p->conn ? "ok\n" : "error: could not start a handshake\n");
+		return;
+	case CMD_FORGET:
+		log_info("forget %s: tunnel ended, keys erased", p->name[0] ? p->name : p->hashtxt);
+		peer_remove(p);
+		ctl_printf(o, "ok\n");
+		return;
+	case CMD_RELOAD:
+		if (!client.peers_path) {
+			ctl_printf(o, "error: no peers file (start with --peers FILE)\n");
+			return;
+		}
+		if (worker_request_reload() < 0) {
+			ctl_printf(o, "error: cannot reach the monitor\n");
+			return;
+		}
+		ctl_printf(o, "ok: re-reading %s (tunnels are kept)\n", client.peers_path);
+		return;
+	case CMD_PING:
+		ctl_printf(o, "pong\n");
+		return;
+	}
+}

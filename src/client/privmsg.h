@@ -1,0 +1,59 @@
+/* Messages between the client's two processes (privilege separation):
+ *
+ *   monitor (root)   keeps only the netfilter queue, the rules and the
+ *                    peers file (for the hook commands); runs hooks
+ *   worker           (user pqconnect, no capabilities, seccomp) everything
+ *                    else: DNS parsing, key fetches, handshakes, tunnels
+ *
+ * They talk over a SOCK_SEQPACKET socketpair: one message per record, a
+ * fixed 12-byte header with an explicit body length, checked on receipt
+ * (record length == header + len, len <= PM_MAX_BODY, type known). */
+#ifndef PQC_PRIVMSG_H
+#define PQC_PRIVMSG_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum pm_type {
+	PM_PACKET = 1,  /* monitor -> worker: queued packet `id`, body = whole IP packet */
+	PM_ACCEPT,      /* worker -> monitor: accept `id` unchanged (no body) */
+	PM_REPLACE,     /* worker -> monitor: accept `id` with body as the new IP packet */
+	PM_HOOK,        /* worker -> monitor: a static peer went up/down, body = struct pm_hook */
+	PM_RELOAD,      /* worker -> monitor: please re-read the peers file (no body) */
+	PM_PEERS,       /* monitor -> worker: the peers file's text (body, may be empty) */
+	PM_STATS,       /* monitor -> worker: body = struct pm_stats */
+};
+
+struct pm_hdr {
+	uint32_t type;
+	uint32_t id;
+	uint32_t len;   /* body bytes that follow */
+};
+
+#define PM_MAX_BODY 65536
+#define PM_MAX_MSG (sizeof(struct pm_hdr) + PM_MAX_BODY)
+
+struct pm_hook {
+	uint8_t hash[32];
+	uint32_t int_addr, ext_ip;   /* host order */
+	uint16_t port, keyport;
+	uint32_t up;                 /* 1 ifup, 0 ifdown */
+};
+
+struct pm_stats {               /* the monitor's counters, for `pqconnect-ctl stats` */
+	uint64_t queued;            /* packets seen on the queue */
+	uint64_t passed;            /* accepted at once: no "pq1"/canary bytes */
+	uint64_t forwarded;         /* handed to the worker */
+	uint64_t worker_full;       /* accepted at once: worker busy (too many pending / send failed) */
+	uint64_t verdict_timeout;   /* accepted unchanged: the worker did not answer in time */
+	uint64_t verdict_bad;       /* worker verdicts refused (unknown id, bad length) */
+	uint64_t queue_losses;      /* netfilter queue overruns and failed verdicts */
+	uint64_t hooks_run;
+};
+
+/* Send one message (non-blocking).  0 / -1 (errno set). */
+int pm_send(int fd, uint32_t type, uint32_t id, const void *body, size_t len);
+/* Receive one message into buf (PM_MAX_MSG bytes).  Returns 1 with *h set
+ * and *body pointing into buf, 0 if nothing is waiting, -1 when the other
+ * side has gone (EOF or error), -2 for a malformed record (dropped). */
+int pm_recv(int fd, uint8_t *buf, struct pm_hdr *h, const uint8_t **body);
+#endif
