@@ -27,8 +27,14 @@ int privsep_drop_user(const char *user)
 	/* no capabilities at all, bounding set cleared, supplementary groups dropped */
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0) {
-		log_error("dropping privileges to %s failed", user);
-		return -1;
+		/* clearing the bounding set needs CAP_SETPCAP; without it the
+		 * capability sets are still emptied by the uid change */
+		log_warn("could not clear the capability bounding set (no CAP_SETPCAP?)");
+		capng_clear(CAPNG_SELECT_CAPS);
+		if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP) != 0) {
+			log_error("dropping privileges to %s failed", user);
+			return -1;
+		}
 	}
 #else
 	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||

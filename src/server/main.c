@@ -310,6 +310,10 @@ int main(int argc, char **argv)
 	if (ctlsock_open(&s->loop, ctlpath, "pqconnect", server_control, s) < 0)
 		log_warn("no control socket at %s", ctlpath);
 
+#if HAVE_SYSTEMD
+	/* before the seccomp filter, which forbids the socket sd_notify opens */
+	sd_notify(0, "READY=1");
+#endif
 	/* everything privileged is done: the rest runs unprivileged and confined */
 	int dropped = privsep_drop_user(user);
 	if (dropped < 0)
@@ -319,9 +323,6 @@ int main(int argc, char **argv)
 
 	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s", s->cryptoport, s->keyport, s->ifname,
 	         ip4_str(s->tun_addr), s->maskbits, s->host ? ", delivering to " : "", s->host ? ip4_str(s->host) : "");
-#if HAVE_SYSTEMD
-	sd_notify(0, "READY=1");
-#endif
 	loop_run(&s->loop);
 
 	dump_stats(s);
