@@ -73,8 +73,9 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		log_debug("new peer %s for %s", ip4_str(p->int_addr), info.pq1_owner);
 	}
 	p->last_dns = now;
-	if (!p->conn) {
-		/* the answer is the freshest truth about where the server is */
+	if (!p->conn && !p->is_static) {
+		/* the answer is the freshest truth about where the server is
+		 * (a static peer's address and ports come from the peers file) */
 		p->ext_ip = info.addrs[0];
 		snprintf(p->owner, sizeof p->owner, "%s", info.pq1_owner);
 		if (info.pq1.has_ports) {
