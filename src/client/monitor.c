@@ -38,6 +38,16 @@
 #define MON_VERDICT_MS (CLIENT_DNS_DEADLINE_MS + 2000)   /* worker's own deadline plus slack */
 #define MON_SWEEP_MS 500
 #define MON_STOP_MS 3000
+#define MON_HOOK_PEERS (2 * PF_MAX_PEERS)
+#define MON_MAX_HOOKS 16     /* hook processes running at once */
+
+/* What the monitor knows of each static peer's hooks: only transitions
+ * run a hook (a confused worker cannot make it run ifup twice), and the
+ * peers still up when the worker dies get their ifdown from here. */
+struct hookstate {
+	int used, up;
+	struct pm_hook last;
+};
 
 struct pending {
 	uint32_t id;
@@ -57,6 +67,8 @@ static struct {
 	struct peersfile *pf;
 	const char *pf_path;
 	struct timer sweep, stop_timer;
+	struct hookstate hooks[MON_HOOK_PEERS];
+	unsigned hooks_alive;
 	uint8_t buf[PM_MAX_MSG];
 } mon;
 
@@ -149,6 +161,12 @@ static void on_packet(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t
 static void run_hook(const struct pf_peer *pp, const struct pm_hook *h)
 {
 	const char *cmd = h->up ? pp->ifup : pp->ifdown;
+
+	if (cmd[0] && mon.hooks_alive >= MON_MAX_HOOKS) {
+		log_warn("%s hook of %s not run: %u hooks still running", h->up ? "ifup" : "ifdown", pp->name,
+		         mon.hooks_alive);
+		return;
+	}
 	char env[16][PF_NAME_MAX + 64];
 	char *envp[17];
 	char hash[53];
@@ -192,7 +210,48 @@ static void run_hook(const struct pf_peer *pp, const struct pm_hook *h)
 		_exit(127);
 	}
 	mon.st.hooks_run++;
+	mon.hooks_alive++;
 	log_info("%s hook of peer %s started (pid %ld)", h->up ? "ifup" : "ifdown", pp->name, (long)pid);
+}
+
+/* A hook message from the worker: run it only if it changes the state. */
+static void hook_request(const struct pm_hook *hk)
+{
+	const struct pf_peer *pp = mon.pf ? peersfile_find(mon.pf, hk->hash) : NULL;
+	struct hookstate *hs = NULL, *slot = NULL;
+
+	if (!pp || hk->up > 1)
+		return;
+	for (unsigned i = 0; i < MON_HOOK_PEERS; i++) {
+		if (mon.hooks[i].used && !memcmp(mon.hooks[i].last.hash, hk->hash, 32))
+			hs = &mon.hooks[i];
+		else if (!mon.hooks[i].used && !slot)
+			slot = &mon.hooks[i];
+	}
+	if (!hs) {
+		if (!hk->up || !slot)
+			return;     /* down without ever being up: nothing to undo */
+		hs = slot;
+		hs->used = 1;
+	}
+	if (hs->up == (int)hk->up)
+		return;
+	hs->up = (int)hk->up;
+	hs->last = *hk;
+	run_hook(pp, hk);
+	if (!hs->up)
+		hs->used = 0;
+}
+
+/* The worker is gone: its tunnels went with it. */
+static void hooks_all_down(void)
+{
+	for (unsigned i = 0; i < MON_HOOK_PEERS; i++)
+		if (mon.hooks[i].used && mon.hooks[i].up) {
+			struct pm_hook hk = mon.hooks[i].last;
+			hk.up = 0;
+			hook_request(&hk);
+		}
 }
 
 /* ------------------------------------------------------- peers file -- */
@@ -249,6 +308,13 @@ static void reload(void)
 		free(text);
 		return;
 	}
+	/* peers that left the file: their ifdown comes from the old file */
+	for (unsigned i = 0; i < MON_HOOK_PEERS; i++)
+		if (mon.hooks[i].used && mon.hooks[i].up && !peersfile_find(pf, mon.hooks[i].last.hash)) {
+			struct pm_hook hk = mon.hooks[i].last;
+			hk.up = 0;
+			hook_request(&hk);
+		}
 	free(mon.pf);
 	mon.pf = pf;
 	if (pm_send(mon.sock, PM_PEERS, 0, text, len) < 0)
@@ -308,15 +374,12 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		case PM_HOOK: {
 			struct pm_hook hk;
-			const struct pf_peer *pp;
 			if (h.len != sizeof hk) {
 				mon.st.verdict_bad++;
 				break;
 			}
 			memcpy(&hk, body, sizeof hk);
-			pp = mon.pf ? peersfile_find(mon.pf, hk.hash) : NULL;
-			if (pp)
-				run_hook(pp, &hk);
+			hook_request(&hk);
 			break;
 		}
 		case PM_RELOAD:
@@ -365,6 +428,8 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 				if (pid <= 0)
 					break;
 				if (pid != mon.worker) {
+					if (mon.hooks_alive)
+						mon.hooks_alive--;
 					if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 						log_warn("hook (pid %ld) failed (status %d)", (long)pid, status);
 					continue;
@@ -448,6 +513,7 @@ int monitor_run(pid_t worker, int sock, struct peersfile *pf, const char *pf_pat
 	if (!client.proxy_mode)
 		rules_remove();
 	accept_all_pending();
+	hooks_all_down();
 	log_info("monitor: %llu queued, %llu passed at once, %llu to the worker, %llu busy, "
 	         "%llu verdict timeouts, %llu bad verdicts, %llu queue losses, %llu hooks",
 	         (unsigned long long)mon.st.queued, (unsigned long long)mon.st.passed,
