@@ -41,8 +41,9 @@ NS_DNS=${NS_PREFIX}dns
 : "${TUN_MASK:=16}"
 : "${WEB_MARKER:=pqc-e2e-marker-4f9d2a: this page came through the tunnel}"
 
-# where things live inside the reference chroot
-REF_STATE_IN_ROOT=/var/lib/pqc-e2e
+# where things live inside the reference chroot (one directory per state
+# directory, so harnesses with another E2E_STATE never share reference keys)
+REF_STATE_IN_ROOT=/var/lib/pqc-e2e/$(basename "$E2E_STATE")
 REF_SHIM_IN_ROOT=$REF_STATE_IN_ROOT/nfqshim
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,6 +55,16 @@ PIDS=$E2E_STATE/pids
 say()  { printf '%s e2e: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { say "ERROR: $*"; exit 1; }
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root (namespaces, TUN devices)"; }
+# e2e_lock : one run per state directory at a time (two runs would tear down
+# each other's namespaces).  Taken by the top-level commands (matrix, demo);
+# the daemons do not inherit the descriptor (see start_bg).
+e2e_lock() {
+    exec 8>"$E2E_STATE.lock"
+    if ! flock -n 8; then
+        say "another e2e run holds $E2E_STATE.lock; waiting (up to 30 min)"
+        flock -w 1800 8 || die "gave up waiting for $E2E_STATE.lock"
+    fi
+}
 now()  { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -93,7 +104,7 @@ start_bg() {
         set -- ip netns exec "$ns" "$@"
     fi
     setsid env --default-signal=INT,QUIT /bin/sh -c 'echo $$ > "$0"; exec "$@"' "$pidf.new" "$@" \
-        </dev/null >>"$logf" 2>&1 &
+        </dev/null >>"$logf" 2>&1 8>&- &
     for i in $(seq 50); do [ -s "$pidf.new" ] && break; sleep 0.1; done
     [ -s "$pidf.new" ] || die "could not start $name"
     # record the start time with the pid: a pid is only ever signalled while
