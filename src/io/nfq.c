@@ -27,8 +27,8 @@ struct nfqueue {
 	nfqueue_cb cb;
 	void *arg;
 	uint64_t losses;
-	uint8_t rbuf[NFQ_BUFSZ];
-	uint8_t wbuf[NFQ_BUFSZ];
+	uint8_t rbuf[NFQ_BUFSZ] __attribute__((aligned(8)));   /* netlink headers are read in place */
+	uint8_t wbuf[NFQ_BUFSZ] __attribute__((aligned(8)));
 };
 
 /* Send a config message and wait for the kernel's acknowledgement, so that
