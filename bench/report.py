@@ -96,10 +96,11 @@ def fmt(x, nd=3):
     return ("%." + str(nd) + "f") % x
 
 
-def ratio(a, b, nd=2):
+def ratio(a, b):
     if a is None or not b:
         return ""
-    return " (%s×)" % (("%." + str(nd) + "f") % (a / b))
+    r = a / b
+    return " (%s×)" % ("%.2f" % r if r >= 0.1 else "%.2g" % r)
 
 
 def table(path, markdown=False):
