@@ -293,8 +293,20 @@ start_our_server() {
         -a "$SRV_TUN_ADDR" -m "$TUN_MASK" -i "$SRV_TUN"
 }
 # start_our_client CLIENT_BIN
+# The machine's own client state (key cache in /var/lib/pqconnect, static
+# peers in /etc/pqconnect/config) must neither be used nor written: when the
+# client knows the options, both point into this case's log directory.
 start_our_client() {
-    start_bg client "$NS_CLI" hostrun "$1" -v -p "$CLI_PORT" -a "$CLI_TUN_ADDR" -m "$TUN_MASK" -i "$CLI_TUN"
+    local extra=() help
+    help=$("$1" --help 2>&1)
+    if [[ $help == *--key-cache* ]]; then
+        extra+=(--key-cache "$LOGDIR/key-cache")
+    fi
+    if [[ $help == *--peers* ]]; then
+        : > "$LOGDIR/peers"
+        extra+=(--peers "$LOGDIR/peers")
+    fi
+    start_bg client "$NS_CLI" hostrun "$1" -v -p "$CLI_PORT" -a "$CLI_TUN_ADDR" -m "$TUN_MASK" -i "$CLI_TUN" "${extra[@]}"
 }
 # wait_nfq SECONDS : until a netfilter queue is bound in the client namespace
 # (from then on the client sees DNS answers)
