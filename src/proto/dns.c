@@ -46,21 +46,22 @@ struct dns_rr {
  * previous jump (so a chain of pointers always moves backwards and cannot
  * loop) and may not point into the header; labels are at most 63 bytes and
  * the expanded name at most 255.  limit bounds the name's own bytes (the end
- * of the rdata for a name inside rdata); pointer targets only need to be
- * inside the message. */
+ * of the rdata for a name inside rdata); a name reached through a pointer
+ * must end before the segment that pointed to it. */
 static int name_read(const uint8_t *msg, size_t len, size_t limit, size_t *off,
                      struct dns_name *n)
 {
-	size_t pos = *off, segment = *off, end = 0;
+	size_t pos = *off, segment = *off, end = 0, stop = limit;
 	int jumped = 0;
 
+	(void)len;
 	n->len = 0;
 	for (;;) {
-		if (pos >= (jumped ? len : limit))
+		if (pos >= stop)
 			return -1;
 		uint8_t c = msg[pos];
 		if ((c & 0xc0) == 0xc0) {
-			if (pos + 1 >= (jumped ? len : limit))
+			if (pos + 1 >= stop)
 				return -1;
 			size_t target = ((size_t)(c & 0x3f) << 8) | msg[pos + 1];
 			if (!jumped)
@@ -68,6 +69,11 @@ static int name_read(const uint8_t *msg, size_t len, size_t limit, size_t *off,
 			if (target < DNS_HDR_LEN || target >= segment)
 				return -1;
 			jumped = 1;
+			/* The name pointed to must lie wholly before the segment that
+			 * points to it, as a compressor writes it; otherwise a question
+			 * could borrow labels from the answers, and the question section
+			 * copied alone (dns_make_nxdomain) would no longer parse. */
+			stop = segment;
 			pos = segment = target;
 			continue;
 		}
@@ -82,7 +88,6 @@ static int name_read(const uint8_t *msg, size_t len, size_t limit, size_t *off,
 			*off = end;
 			return 0;
 		}
-		size_t stop = jumped ? len : limit;
 		if (c > stop - pos - 1)            /* label runs past the data */
 			return -1;
 		if (n->len + 1 + c + 1 > DNS_WIRE_MAX)   /* keep room for the zero */
