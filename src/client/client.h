@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include "io/loop.h"
 #include "io/udp.h"
+#include "io/tunio.h"
 #include "io/nfq.h"
 #include "core/addrpool.h"
 #include "core/tunnel.h"
@@ -173,6 +174,9 @@ struct client {
 	const char *peers_path;         /* static peers file, or NULL */
 	/* descriptors */
 	int tunfd, udpfd, sigfd, monfd, ctlfd;
+	int offload;                    /* try TUN and UDP segmentation offloads (default) */
+	int tunvnet;                    /* the TUN was opened with a virtio-net header */
+	struct tunio tio;               /* the worker's view of the TUN */
 	struct udp_rx *rx;
 	struct udp_tx *tx;
 	struct pm_stats mon;            /* the monitor's counters (sent every 500 ms) */

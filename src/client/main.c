@@ -43,6 +43,7 @@ static void usage(FILE *f)
 	        "  -i, --interface-name NAME   TUN name (default pqccli0)\n"
 	        "  -H, --host-ip ADDR          destination address of decrypted packets\n"
 	        "      --dns-proxy ADDR[:PORT] run a DNS proxy instead of the netfilter queue\n"
+	        "      --no-offload        no TUN/UDP segmentation offloads\n"
 	        "      --queue-num N           netfilter queue number (default 0)\n"
 	        "      --peers FILE            static peers (default " PF_DEFAULT_PATH " if present)\n"
 	        "      --control PATH          control socket (default " CTL_CLIENT_PATH ")\n"
@@ -207,6 +208,9 @@ static int worker_main(int monfd)
 	if (peers_init() < 0)
 		goto out;
 	c->tx->fd = c->udpfd;
+	c->tx->gso = c->offload;
+	log_info("offloads: TUN %s, UDP GRO %s, UDP GSO %s", c->tio.vnet ? "on" : "off",
+	         c->rx->gro ? "on" : "off", c->tx->gso ? "tried" : "off");
 	if (loop_add_fd(&c->loop, c->tunfd, EPOLLIN, on_tun_readable, NULL) < 0 ||
 	    loop_add_fd(&c->loop, c->udpfd, EPOLLIN, on_udp_readable, NULL) < 0 ||
 	    worker_channel_open(monfd) < 0)
@@ -252,7 +256,7 @@ out:
 
 /* ---------------------------------------------------------------- main -- */
 
-enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER };
+enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD };
 
 int main(int argc, char **argv)
 {
@@ -269,6 +273,7 @@ int main(int argc, char **argv)
 		{ "peers", required_argument, NULL, OPT_PEERS },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -288,9 +293,13 @@ int main(int argc, char **argv)
 	c->user = "pqconnect";
 	c->ctlpath = CTL_CLIENT_PATH;
 	c->tunfd = c->udpfd = c->sigfd = c->monfd = c->ctlfd = -1;
+	c->offload = 1;
 
 	while ((opt = getopt_long(argc, argv, "p:a:m:i:H:vh", opts, NULL)) != -1) {
 		switch (opt) {
+		case OPT_NO_OFFLOAD:
+			c->offload = 0;
+			break;
 		case 'p':
 			if (parse_num(optarg, 0, 65535, &v) < 0)
 				goto bad;
@@ -403,7 +412,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	c->tunfd = tun_open(c->ifname, &c->tun_addr, c->maskbits, TUN_MTU);
+	c->tunfd = tun_open_vnet(c->ifname, &c->tun_addr, c->maskbits, TUN_MTU, c->offload ? &c->tunvnet : NULL);
 	if (c->tunfd < 0) {
 		log_error("cannot create TUN device %s", c->ifname);
 		goto out_pid;

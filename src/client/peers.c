@@ -259,46 +259,48 @@ static int is_probe_reply(const struct peer *p, const uint8_t *pkt, size_t len)
 
 /* ------------------------------------------------------ TUN -> tunnel -- */
 
+/* One IPv4 packet from the TUN (or one segment of a super-packet). */
+static int tun_packet(void *arg, const uint8_t *buf, size_t n)
+{
+	uint64_t now = *(const uint64_t *)arg;
+	struct peer *p = peer_by_addr(ipv4_dst(buf));
+	if (!p) {
+		client.cnt.tun_no_peer++;
+		log_ratelimited(L_DEBUG, "tun_no_peer", "dropping packet to %s: no peer", ip4_str(ipv4_dst(buf)));
+		return 0;
+	}
+	if (!p->has_tunnel) {
+		/* a known server whose tunnel expired: handshake again on demand
+		 * (this packet is lost; TCP and friends resend) */
+		client.cnt.tun_no_tunnel++;
+		p->last_app_tx = now;
+		if (!p->conn && p->have_ports && now >= p->fail_until)
+			connect_start(p);
+		return 0;
+	}
+	if (n + TP_OVERHEAD > UDP_BUFSZ) {
+		client.cnt.tun_seal_fail++;
+		return 0;
+	}
+	if (send_sealed(p, buf, n, now) == 0) {
+		p->last_app_tx = now;
+		p->last_tx_epoch = p->tun.tx.epoch;
+	}
+	return 0;
+}
+
 void on_tun_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
-	uint8_t buf[65536];
 	uint64_t now = now_ms();
 
-	for (int budget = 0; budget < 256; budget++) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_ratelimited(L_ERROR, "tun_read", "TUN read: %s", strerror(errno));
+	for (int budget = 0; budget < 64; budget++) {
+		int r = tunio_read(&client.tio, tun_packet, &now);
+		if (r < 0) {
+			log_ratelimited(L_ERROR, "tun_read", "TUN read: %s", strerror(errno));
 			break;
 		}
-		if (ipv4_check(buf, (size_t)n) < 0) {
-			client.cnt.tun_not_ipv4++;
-			continue;
-		}
-		struct peer *p = peer_by_addr(ipv4_dst(buf));
-		if (!p) {
-			client.cnt.tun_no_peer++;
-			log_ratelimited(L_DEBUG, "tun_no_peer", "dropping packet to %s: no peer",
-			                ip4_str(ipv4_dst(buf)));
-			continue;
-		}
-		if (!p->has_tunnel) {
-			/* a known server whose tunnel expired: handshake again on demand
-			 * (this packet is lost; TCP and friends resend) */
-			client.cnt.tun_no_tunnel++;
-			p->last_app_tx = now;
-			if (!p->conn && p->have_ports && now >= p->fail_until)
-				connect_start(p);
-			continue;
-		}
-		if ((size_t)n + TP_OVERHEAD > UDP_BUFSZ) {
-			client.cnt.tun_seal_fail++;
-			continue;
-		}
-		if (send_sealed(p, buf, (size_t)n, now) == 0) {
-			p->last_app_tx = now;
-			p->last_tx_epoch = p->tun.tx.epoch;
-		}
+		if (r == 0)
+			break;
 	}
 	udp_tx_flush(client.tx);
 }
@@ -362,12 +364,13 @@ static void rx_one(const uint8_t *d, size_t len, const union sockaddr_any *from,
 		return;
 	}
 	uint32_t dst = client.host_ip ? client.host_ip : client.tun_addr;
-	if (ipv4_readdress(pt, (size_t)n, p->int_addr, dst) < 0) {
+	int w = tunio_deliver(&client.tio, pt, (size_t)n, p->int_addr, dst);
+	if (w == -1) {
 		client.cnt.rx_bad_inner++;
 		return;
 	}
 	p->last_app_rx = now;
-	if (write(client.tunfd, pt, (size_t)n) != n) {
+	if (w < 0) {
 		client.cnt.tun_write_fail++;
 		log_ratelimited(L_WARNING, "tun_write", "TUN write: %s", strerror(errno));
 	}
@@ -384,7 +387,10 @@ void on_udp_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			break;
 		}
 		for (int i = 0; i < n; i++)
-			rx_one(client.rx->buf[i], client.rx->msg[i].msg_len, &client.rx->from[i], now);
+			rx_one(client.rx->dg[i].p, client.rx->dg[i].len, client.rx->dg[i].from, now);
+		/* coalesced segments go to the TUN once per batch */
+		if (tunio_flush(&client.tio) < 0)
+			client.cnt.tun_write_fail++;
 		if (n < UDP_BATCH)
 			break;
 	}
@@ -491,7 +497,9 @@ int peers_init(void)
 	client.tx = calloc(1, sizeof *client.tx);
 	if (!client.by_host || !client.rx || !client.tx)
 		return -1;
-	udp_rx_init(client.rx);
+	if (udp_rx_init_gro(client.rx, client.udpfd) < 0 ||
+	    tunio_adopt(&client.tio, client.tunfd, client.tunvnet) < 0)
+		return -1;
 	client.tx->fd = -1;
 	return 0;
 }
@@ -501,6 +509,8 @@ void peers_shutdown(void)
 	while (client.peers)
 		peer_remove(client.peers);
 	free(client.by_host);
+	if (client.rx)
+		udp_rx_free(client.rx);
 	free(client.rx);
 	free(client.tx);
 	client.by_host = NULL;

@@ -76,6 +76,11 @@ static int ifioctl(int s, unsigned long req, struct ifreq *ifr, const char *what
 
 int tun_open(const char *ifname, uint32_t *addr, int maskbits, int mtu)
 {
+	return tun_open_vnet(ifname, addr, maskbits, mtu, NULL);
+}
+
+int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int *vnet)
+{
 	struct ifreq ifr;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
 	int fd, s = -1;
@@ -90,11 +95,28 @@ int tun_open(const char *ifname, uint32_t *addr, int maskbits, int mtu)
 		return -1;
 	}
 	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		if (vnet) {
+			/* an older kernel without IFF_VNET_HDR: plain packets */
+			close(fd);
+			*vnet = 0;
+			return tun_open_vnet(ifname, addr, maskbits, mtu, NULL);
+		}
 		log_error("tun: TUNSETIFF %s: %s", ifname, strerror(errno));
 		goto fail;
+	}
+	if (vnet) {
+		int hsz = 10;
+		unsigned off = TUN_F_CSUM | TUN_F_TSO4;
+		*vnet = ioctl(fd, TUNSETVNETHDRSZ, &hsz) == 0 && ioctl(fd, TUNSETOFFLOAD, off) == 0;
+		if (!*vnet) {
+			/* the header stays, but no offloads: keep it simple and say no */
+			log_warn("tun: no offloads on %s: %s", ifname, strerror(errno));
+			close(fd);
+			return tun_open_vnet(ifname, addr, maskbits, mtu, NULL);
+		}
 	}
 	if (pick_free(ifname, addr, maskbits) < 0) {
 		log_error("tun: no free network of size /%d", maskbits);

@@ -10,4 +10,8 @@
 /* Creates (or attaches to) ifname, sets addr/maskbits (addr may be changed
  * on overlap: *addr is updated), MTU, brings it up; non-blocking fd or -1. */
 int tun_open(const char *ifname, uint32_t *addr, int maskbits, int mtu);
+/* The same; if vnet is non-NULL, also ask for a virtio-net header with
+ * checksum and TCPv4 segmentation offloads, and set *vnet to 1 if the
+ * kernel agreed (0: plain packets). */
+int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int *vnet);
 #endif

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdlib.h>
+#include <netinet/udp.h>
 #include "io/udp.h"
 #include "io/log.h"
 
@@ -59,16 +61,41 @@ int udp_bind_any(uint16_t port)
 	return fd;
 }
 
-void udp_rx_init(struct udp_rx *rx)
+static int rx_alloc(struct udp_rx *rx, size_t bufsz)
 {
 	memset(rx->msg, 0, sizeof rx->msg);
+	rx->bufsz = bufsz;
 	for (int i = 0; i < UDP_BATCH; i++) {
+		rx->buf[i] = malloc(bufsz);
+		if (!rx->buf[i])
+			return -1;
 		rx->iov[i].iov_base = rx->buf[i];
-		rx->iov[i].iov_len = UDP_BUFSZ;
+		rx->iov[i].iov_len = bufsz;
 		rx->msg[i].msg_hdr.msg_iov = &rx->iov[i];
 		rx->msg[i].msg_hdr.msg_iovlen = 1;
 		rx->msg[i].msg_hdr.msg_name = &rx->from[i];
-		rx->msg[i].msg_hdr.msg_namelen = sizeof rx->from[i];
+	}
+	return 0;
+}
+
+int udp_rx_init(struct udp_rx *rx)
+{
+	rx->gro = 0;
+	return rx_alloc(rx, UDP_BUFSZ);
+}
+
+int udp_rx_init_gro(struct udp_rx *rx, int fd)
+{
+	int one = 1;
+	rx->gro = setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof one) == 0;
+	return rx_alloc(rx, rx->gro ? UDP_GRO_BUFSZ : UDP_BUFSZ);
+}
+
+void udp_rx_free(struct udp_rx *rx)
+{
+	for (int i = 0; i < UDP_BATCH; i++) {
+		free(rx->buf[i]);
+		rx->buf[i] = NULL;
 	}
 }
 
@@ -77,6 +104,8 @@ int udp_recv_batch(int fd, struct udp_rx *rx)
 	for (int i = 0; i < UDP_BATCH; i++) {
 		rx->msg[i].msg_hdr.msg_namelen = sizeof rx->from[i];
 		rx->msg[i].msg_hdr.msg_flags = 0;
+		rx->msg[i].msg_hdr.msg_control = rx->gro ? rx->ctrl[i] : NULL;
+		rx->msg[i].msg_hdr.msg_controllen = rx->gro ? sizeof rx->ctrl[i] : 0;
 	}
 	int n = recvmmsg(fd, rx->msg, UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
@@ -87,7 +116,33 @@ int udp_recv_batch(int fd, struct udp_rx *rx)
 			return 0;
 		return -1;
 	}
-	return n;
+	int nd = 0;
+	for (int i = 0; i < n; i++) {
+		size_t len = rx->msg[i].msg_len, seg = len;
+		if (rx->gro) {
+			struct msghdr *mh = &rx->msg[i].msg_hdr;
+			for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+				if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO) {
+					int g;
+					memcpy(&g, CMSG_DATA(c), sizeof g);
+					if (g > 0)
+						seg = (size_t)g;
+				}
+		}
+		for (size_t off = 0; off < len && nd < UDP_MAX_DGRAMS; off += seg) {
+			rx->dg[nd].p = rx->buf[i] + off;
+			rx->dg[nd].len = len - off < seg ? len - off : seg;
+			rx->dg[nd].from = &rx->from[i];
+			nd++;
+		}
+		if (len == 0 && nd < UDP_MAX_DGRAMS) {
+			rx->dg[nd].p = rx->buf[i];
+			rx->dg[nd].len = 0;
+			rx->dg[nd].from = &rx->from[i];
+			nd++;
+		}
+	}
+	return nd;
 }
 
 uint8_t *udp_tx_slot(struct udp_tx *tx)
@@ -99,33 +154,81 @@ uint8_t *udp_tx_slot(struct udp_tx *tx)
 
 void udp_tx_commit(struct udp_tx *tx, size_t len, const union sockaddr_any *to)
 {
-	int i = tx->n;
-	tx->to[i] = *to;
-	tx->iov[i].iov_base = tx->buf[i];
-	tx->iov[i].iov_len = len;
-	memset(&tx->msg[i], 0, sizeof tx->msg[i]);
-	tx->msg[i].msg_hdr.msg_iov = &tx->iov[i];
-	tx->msg[i].msg_hdr.msg_iovlen = 1;
-	tx->msg[i].msg_hdr.msg_name = &tx->to[i];
-	tx->msg[i].msg_hdr.msg_namelen = sa_len(to);
+	tx->to[tx->n] = *to;
+	tx->len[tx->n] = len;
 	tx->n++;
+}
+
+/* Build the messages: one per datagram, or with GSO one per run of
+ * datagrams to the same destination whose sizes are equal (the last of a
+ * run may be shorter).  Returns the number of messages. */
+static int build_msgs(struct udp_tx *tx)
+{
+	int m = 0;
+	for (int i = 0; i < tx->n;) {
+		int k = 1;
+		size_t total = tx->len[i];
+		if (tx->gso)
+			while (i + k < tx->n && k < 64 && tx->len[i + k - 1] == tx->len[i] &&
+			       tx->len[i + k] <= tx->len[i] && total + tx->len[i + k] <= 65000 &&
+			       sa_equal(&tx->to[i + k], &tx->to[i]))
+				total += tx->len[i + k++];
+		for (int j = 0; j < k; j++) {
+			tx->iov[i + j].iov_base = tx->buf[i + j];
+			tx->iov[i + j].iov_len = tx->len[i + j];
+		}
+		struct msghdr *mh = &tx->msg[m].msg_hdr;
+		memset(&tx->msg[m], 0, sizeof tx->msg[m]);
+		mh->msg_iov = &tx->iov[i];
+		mh->msg_iovlen = (size_t)k;
+		mh->msg_name = &tx->to[i];
+		mh->msg_namelen = sa_len(&tx->to[i]);
+		if (k > 1) {
+			uint16_t seg = (uint16_t)tx->len[i];
+			mh->msg_control = tx->ctrl[m];
+			mh->msg_controllen = CMSG_SPACE(sizeof seg);
+			struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof seg);
+			memcpy(CMSG_DATA(c), &seg, sizeof seg);
+		}
+		m++;
+		i += k;
+	}
+	return m;
 }
 
 void udp_tx_flush(struct udp_tx *tx)
 {
-	int off = 0;
-	while (off < tx->n) {
-		int r = sendmmsg(tx->fd, tx->msg + off, (unsigned)(tx->n - off), MSG_DONTWAIT);
+	int m, off = 0;
+	if (!tx->n)
+		return;
+	m = build_msgs(tx);
+	while (off < m) {
+		int r = sendmmsg(tx->fd, tx->msg + off, (unsigned)(m - off), MSG_DONTWAIT);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
+			if (tx->gso && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT) &&
+			    tx->msg[off].msg_hdr.msg_iovlen > 1) {
+				/* no GSO on this path: from now on one datagram per message */
+				log_info("UDP segmentation offload unavailable (%s): sending datagrams one by one",
+				         strerror(errno));
+				tx->gso = 0;
+				m = build_msgs(tx);
+				off = 0;
+				continue;
+			}
 			/* a refused datagram (no route, buffer full) is dropped; go on with the rest */
 			log_ratelimited(L_DEBUG, "udp_tx_flush", "sendmmsg: %s", strerror(errno));
 			off++;
 			continue;
 		}
 		off += r;
+		tx->sends++;
 	}
+	tx->datagrams += (uint64_t)tx->n;
 	tx->n = 0;
 }
 

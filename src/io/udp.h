@@ -22,30 +22,56 @@ int udp_bind_any(uint16_t port);
 /* Non-blocking IPv4 socket bound to addr:port (addr host order, 0 = any). */
 int udp_bind4(uint32_t addr, uint16_t port);
 
+struct udp_dgram {
+	uint8_t *p;
+	size_t len;
+	union sockaddr_any *from;
+};
+
+/* Receive side.  With GRO (udp_rx_init_gro) the kernel may hand several
+ * datagrams of one sender in one buffer; they are split again here, so
+ * callers always see single datagrams in rx->dg[0..n). */
+#define UDP_GRO_BUFSZ 65536
+#define UDP_MAX_DGRAMS (UDP_BATCH * 64)
 struct udp_rx {
 	struct mmsghdr msg[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	union sockaddr_any from[UDP_BATCH];
-	uint8_t buf[UDP_BATCH][UDP_BUFSZ];
+	uint8_t *buf[UDP_BATCH];
+	size_t bufsz;
+	int gro;
+	char ctrl[UDP_BATCH][64];
+	struct udp_dgram dg[UDP_MAX_DGRAMS];
 };
-void udp_rx_init(struct udp_rx *rx);
-/* Receives up to UDP_BATCH datagrams; returns the count (0 if none), -1 on error.
- * Datagram i: rx->buf[i], length rx->msg[i].msg_len, source rx->from[i]. */
+/* Plain receive buffers (UDP_BUFSZ each).  0 / -1. */
+int udp_rx_init(struct udp_rx *rx);
+/* Turn on UDP GRO for fd if the kernel has it, with buffers to match.  0 / -1. */
+int udp_rx_init_gro(struct udp_rx *rx, int fd);
+void udp_rx_free(struct udp_rx *rx);
+/* Receives what is waiting (up to UDP_BATCH buffers); returns the number of
+ * datagrams in rx->dg (0 if none), -1 on error. */
 int udp_recv_batch(int fd, struct udp_rx *rx);
 
+/* Send side: datagrams are queued in slots and sent with one sendmmsg per
+ * flush; with GSO on, runs of equal-size datagrams to one destination go
+ * as one UDP_SEGMENT send each. */
 struct udp_tx {
 	struct mmsghdr msg[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	union sockaddr_any to[UDP_BATCH];
 	uint8_t buf[UDP_BATCH][UDP_BUFSZ];
+	size_t len[UDP_BATCH];
+	char ctrl[UDP_BATCH][32];
 	int n;
 	int fd;
+	int gso;                         /* 1: try UDP_SEGMENT */
+	uint64_t sends, datagrams;
 };
 /* Queue: returns a buffer to fill for the next datagram (flushing first if full). */
 uint8_t *udp_tx_slot(struct udp_tx *tx);
 /* Commit the slot returned last with its length and destination. */
 void udp_tx_commit(struct udp_tx *tx, size_t len, const union sockaddr_any *to);
-/* Send everything queued (sendmmsg); drops what the kernel refuses. */
+/* Send everything queued; drops what the kernel refuses. */
 void udp_tx_flush(struct udp_tx *tx);
 /* One datagram, no batching.  Returns 0 / -1. */
 int udp_send(int fd, const void *buf, size_t len, const union sockaddr_any *to);

@@ -131,9 +131,9 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	for (int round = 0; round < 16 && (n = udp_recv_batch(fd, &s->rx)) > 0; round++) {
 		uint64_t now = now_ms();
 		for (int i = 0; i < n; i++) {
-			const uint8_t *m = s->rx.buf[i];
-			size_t len = s->rx.msg[i].msg_len;
-			const union sockaddr_any *from = &s->rx.from[i];
+			const uint8_t *m = s->rx.dg[i].p;
+			size_t len = s->rx.dg[i].len;
+			const union sockaddr_any *from = s->rx.dg[i].from;
 			uint16_t type = len >= 2 ? load16_be(m) : 0;
 			if (type == TP_TYPE)
 				tunnel_packet(s, m, len, from, now);
@@ -147,7 +147,8 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			else
 				s->st.crypto_unknown_type++;
 		}
-		/* replies the kernel produced meanwhile go out in batches too */
+		/* coalesced segments to the TUN, and replies, go out per batch */
+		tunio_flush(&s->tio);
 		udp_tx_flush(&s->tx);
 	}
 }

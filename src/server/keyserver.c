@@ -63,9 +63,9 @@ void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	for (int round = 0; round < 8 && (n = udp_recv_batch(fd, &s->rx)) > 0; round++) {
 		uint64_t now = now_ms();
 		for (int i = 0; i < n; i++) {
-			const uint8_t *m = s->rx.buf[i];
-			size_t len = s->rx.msg[i].msg_len;
-			const union sockaddr_any *from = &s->rx.from[i];
+			const uint8_t *m = s->rx.dg[i].p;
+			size_t len = s->rx.dg[i].len;
+			const union sockaddr_any *from = s->rx.dg[i].from;
 			if (!ratelimit_allow(&s->key_rl, sa_ip4(from), now)) {
 				s->st.key_ratelimited++;
 				continue;

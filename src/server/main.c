@@ -38,6 +38,7 @@ static void usage(FILE *f)
 	        "  -H, --host-ip ADDR        deliver decrypted packets to ADDR (server-in-a-bottle)\n"
 	        "      --control PATH        control socket (default " CTL_SERVER_PATH ")\n"
 	        "  -u, --user USER           unprivileged user to run as (default pqconnect)\n"
+	        "      --no-offload          no TUN/UDP segmentation offloads\n"
 	        "      --no-seccomp          do not install the system-call filter\n"
 	        "  -v, --verbose             more log lines (-vv: per packet)\n"
 	        "      --version             print the version\n"
@@ -157,12 +158,12 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "no-offload", 0, 0, 'O' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
 	const char *user = "pqconnect", *ctlpath = CTL_SERVER_PATH;
-	int verbose = 0, c, sfd, use_seccomp = 1;
+	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1;
 	sigset_t mask;
 
 	s->keydir = getenv("KEYPATH") ? getenv("KEYPATH") : "/etc/pqconnect/keys";
@@ -197,6 +198,7 @@ int main(int argc, char **argv)
 		case 'u': user = optarg; break;
 		case 'C': ctlpath = optarg; break;
 		case 'S': use_seccomp = 0; break;
+		case 'O': offload = 0; break;
 		case 'v': verbose++; break;
 		case 'V': printf("pqconnect-server (pqconnect-c) %s\n", PQC_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -258,8 +260,7 @@ int main(int argc, char **argv)
 	ratelimit_init(&s->hs_rl, 10, 20, 5000, 5000);
 	ratelimit_init(&s->key_rl, 3000, 1000, 200000, 50000);
 
-	s->tun_fd = tun_open(s->ifname, &s->tun_addr, s->maskbits, TUN_MTU);
-	if (s->tun_fd < 0)
+	if (tunio_open(&s->tio, s->ifname, &s->tun_addr, s->maskbits, TUN_MTU, offload) < 0)
 		return 1;
 	if (addrpool_init(&s->pool, s->tun_addr, s->maskbits) < 0) {
 		log_error("bad TUN network");
@@ -283,8 +284,14 @@ int main(int argc, char **argv)
 	}
 	log_info("Done generating ephemeral keypairs");
 
-	udp_rx_init(&s->rx);
+	if (udp_rx_init_gro(&s->rx, s->crypto_fd) < 0) {
+		log_error("out of memory");
+		return 1;
+	}
 	s->tx.fd = s->crypto_fd;
+	s->tx.gso = offload;
+	log_info("offloads: TUN %s, UDP GRO %s, UDP GSO %s", s->tio.vnet ? "on" : "off",
+	         s->rx.gro ? "on" : "off", s->tx.gso ? "tried" : "off");
 	s->ktx.fd = s->key_fd;
 
 	sigemptyset(&mask);
@@ -298,7 +305,7 @@ int main(int argc, char **argv)
 	if (sfd < 0 || loop_add_fd(&s->loop, sfd, EPOLLIN, on_signal, s) < 0 ||
 	    loop_add_fd(&s->loop, s->crypto_fd, EPOLLIN, cryptoserver_readable, s) < 0 ||
 	    loop_add_fd(&s->loop, s->key_fd, EPOLLIN, keyserver_readable, s) < 0 ||
-	    loop_add_fd(&s->loop, s->tun_fd, EPOLLIN, tun_readable, s) < 0) {
+	    loop_add_fd(&s->loop, s->tio.fd, EPOLLIN, tun_readable, s) < 0) {
 		log_error("event loop set-up failed");
 		return 1;
 	}
@@ -334,7 +341,8 @@ int main(int argc, char **argv)
 	keytree_free(&s->tree);
 	replaycache_free(&s->replay);
 	loop_free(&s->loop);
-	close(s->tun_fd);
+	tunio_close(&s->tio);
+	udp_rx_free(&s->rx);
 	close(s->crypto_fd);
 	close(s->key_fd);
 	log_info("Stopped");

@@ -14,6 +14,7 @@
 #include "core/tunnel.h"
 #include "io/loop.h"
 #include "io/udp.h"
+#include "io/tunio.h"
 #include "proto/keytree.h"
 
 struct peer {
@@ -58,7 +59,8 @@ struct server {
 
 	/* runtime */
 	struct loop loop;
-	int crypto_fd, key_fd, tun_fd;
+	int crypto_fd, key_fd;
+	struct tunio tio;               /* the TUN, with offloads when the kernel has them */
 	struct udp_rx rx;
 	struct udp_tx tx;               /* crypto port */
 	struct udp_tx ktx;              /* key port */
