@@ -147,7 +147,7 @@ int udp_recv_batch(int fd, struct udp_rx *rx)
 
 uint8_t *udp_tx_slot(struct udp_tx *tx)
 {
-	if (tx->n == UDP_BATCH)
+	if (tx->n == UDP_TX_BATCH)
 		udp_tx_flush(tx);
 	return tx->buf[tx->n];
 }

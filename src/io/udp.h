@@ -6,7 +6,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#define UDP_BATCH 32
+#define UDP_BATCH 32            /* receive buffers per recvmmsg */
+#define UDP_TX_BATCH 64         /* datagrams queued per send: a whole 64 KB TSO packet */
 #define UDP_BUFSZ 2048
 
 union sockaddr_any {
@@ -56,12 +57,12 @@ int udp_recv_batch(int fd, struct udp_rx *rx);
  * flush; with GSO on, runs of equal-size datagrams to one destination go
  * as one UDP_SEGMENT send each. */
 struct udp_tx {
-	struct mmsghdr msg[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	union sockaddr_any to[UDP_BATCH];
-	uint8_t buf[UDP_BATCH][UDP_BUFSZ];
-	size_t len[UDP_BATCH];
-	char ctrl[UDP_BATCH][32];
+	struct mmsghdr msg[UDP_TX_BATCH];
+	struct iovec iov[UDP_TX_BATCH];
+	union sockaddr_any to[UDP_TX_BATCH];
+	uint8_t buf[UDP_TX_BATCH][UDP_BUFSZ];
+	size_t len[UDP_TX_BATCH];
+	char ctrl[UDP_TX_BATCH][32];
 	int n;
 	int fd;
 	int gso;                         /* 1: try UDP_SEGMENT */
