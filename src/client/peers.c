@@ -205,18 +205,6 @@ static int send_sealed(struct peer *p, const uint8_t *pt, size_t n, uint64_t now
 	return 0;
 }
 
-static uint16_t ip_checksum(const uint8_t *b, size_t len)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 void peer_send_probe(struct peer *p, uint64_t now)
 {
 	uint8_t pkt[20 + 8 + 16];
@@ -233,14 +221,14 @@ void peer_send_probe(struct peer *p, uint64_t now)
 	pkt[9] = 1;                     /* ICMP */
 	store32_be(pkt + 12, src);
 	store32_be(pkt + 16, dst);
-	store16_be(pkt + 10, ip_checksum(pkt, 20));
+	store16_be(pkt + 10, csum_fold(csum_partial(pkt, 20, 0)));
 	uint8_t *icmp = pkt + 20;
 	icmp[0] = 8;                    /* echo request */
 	store16_be(icmp + 4, p->probe_id);
 	store16_be(icmp + 6, p->probe_seq++);
 	memcpy(icmp + 8, PROBE_MAGIC, 8);
 	memcpy(icmp + 16, &now, 8);
-	store16_be(icmp + 2, ip_checksum(icmp, 24));
+	store16_be(icmp + 2, csum_fold(csum_partial(icmp, 24, 0)));
 	if (send_sealed(p, pkt, sizeof pkt, now) == 0) {
 		p->last_tx_epoch = p->tun.tx.epoch;
 		udp_tx_flush(client.tx);
