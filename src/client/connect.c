@@ -38,11 +38,9 @@ struct conn {
 
 static void run(struct conn *c);
 
-static void finish(struct conn *c, int ok, const char *why)
+/* Stop everything a connect attempt has running and detach it from its peer. */
+static void conn_release(struct conn *c)
 {
-	struct peer *p = c->p;
-	uint64_t took = now_ms() - c->started;
-
 	timer_cancel(&client.loop, &c->step);
 	timer_cancel(&client.loop, &c->deadline);
 	if (c->txt_p)
@@ -53,7 +51,15 @@ static void finish(struct conn *c, int ok, const char *why)
 		keyfetch_cancel(c->kf);
 	if (c->ef)
 		ephfetch_cancel(c->ef);
-	p->conn = NULL;
+	c->p->conn = NULL;
+}
+
+static void finish(struct conn *c, int ok, const char *why)
+{
+	struct peer *p = c->p;
+	uint64_t took = now_ms() - c->started;
+
+	conn_release(c);
 	if (ok && c->st == CS_VERIFY)
 		log_debug("Tunnel to %s confirmed (%llu ms)", ip4_str(p->ext_ip), (unsigned long long)took);
 	else if (ok)
@@ -282,16 +288,6 @@ void connect_abort(struct peer *p)
 	struct conn *c = p->conn;
 	if (!c)
 		return;
-	timer_cancel(&client.loop, &c->step);
-	timer_cancel(&client.loop, &c->deadline);
-	if (c->txt_p)
-		txt_cancel(c->txt_p);
-	if (c->txt_ks)
-		txt_cancel(c->txt_ks);
-	if (c->kf)
-		keyfetch_cancel(c->kf);
-	if (c->ef)
-		ephfetch_cancel(c->ef);
-	p->conn = NULL;
+	conn_release(c);
 	free(c);
 }

@@ -7,14 +7,6 @@
 #include "client/ctlcmd.h"
 #include "io/log.h"
 
-static uint16_t rx_newest_epoch(const struct tunnel *t)
-{
-	uint16_t e = 0;
-	for (int i = 0; i < RX_EPOCHS; i++)
-		if (t->rx[i].used && t->rx[i].num > e)
-			e = t->rx[i].num;
-	return e;
-}
 
 static double ago(uint64_t now, uint64_t then) { return then ? (double)(now - then) / 1000.0 : -1.0; }
 
@@ -49,7 +41,7 @@ static void show(struct ctlbuf *o, int json)
 			              "\"ping_state\":\"%s\",\"n_ping\":%llu,\"n_lost\":%llu}",
 			           first ? "" : ",", p->name[0] ? p->name : p->hashtxt, p->hashtxt,
 			           p->is_static ? "true" : "false", state_of(p, now), sa_str(&p->ep), ip4_str(p->int_addr),
-			           up ? ago(now, t->created) : -1.0, up ? t->tx.epoch : 0, up ? rx_newest_epoch(t) : 0,
+			           up ? ago(now, t->created) : -1.0, up ? t->tx.epoch : 0, up ? tunnel_rx_epoch(t) : 0,
 			           up ? (unsigned long long)t->rx_packets : 0ULL, up ? (unsigned long long)t->rx_bytes : 0ULL,
 			           up ? (unsigned long long)t->tx_packets : 0ULL, up ? (unsigned long long)t->tx_bytes : 0ULL,
 			           ago(now, p->last_handshake), up ? ago(now, t->last_rx) : -1.0,
@@ -65,7 +57,7 @@ static void show(struct ctlbuf *o, int json)
 			continue;
 		ctl_printf(o, "  age: %.1f s\n  epoch: send %u, receive %u\n  received: %llu packets, %llu bytes\n"
 		              "  sent: %llu packets, %llu bytes\n  last handshake: %.1f s ago\n  last packet received: ",
-		           ago(now, t->created), t->tx.epoch, rx_newest_epoch(t), (unsigned long long)t->rx_packets,
+		           ago(now, t->created), t->tx.epoch, tunnel_rx_epoch(t), (unsigned long long)t->rx_packets,
 		           (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_packets,
 		           (unsigned long long)t->tx_bytes, ago(now, p->last_handshake));
 		if (t->last_rx)

@@ -358,6 +358,15 @@ int tunnel_needs_rekey(const struct tunnel *t)
 	return 0;
 }
 
+uint16_t tunnel_rx_epoch(const struct tunnel *t)
+{
+	uint16_t e = 0;
+	for (int k = 0; k < RX_EPOCHS; k++)
+		if (t->rx[k].used && t->rx[k].num > e)
+			e = t->rx[k].num;
+	return e;
+}
+
 void tunnel_wipe(struct tunnel *t)
 {
 	for (int k = 0; k < RX_EPOCHS; k++)

@@ -88,6 +88,8 @@ void tunnel_tick(struct tunnel *t, uint64_t now);
 /* Alive while a receive epoch is held and the epochs are not used up. */
 int tunnel_alive(const struct tunnel *t, uint64_t now);
 int tunnel_needs_rekey(const struct tunnel *t);
+/* The newest receive epoch held (0 if none). */
+uint16_t tunnel_rx_epoch(const struct tunnel *t);
 /* Erase every key. */
 void tunnel_wipe(struct tunnel *t);
 const char *tunnel_strerror(int err);

@@ -15,14 +15,6 @@ static void hex8(char out[17], const uint8_t *tid)
 	out[16] = 0;
 }
 
-static uint16_t rx_newest_epoch(const struct tunnel *t)
-{
-	uint16_t e = 0;
-	for (int i = 0; i < RX_EPOCHS; i++)
-		if (t->rx[i].used && t->rx[i].num > e)
-			e = t->rx[i].num;
-	return e;
-}
 
 static void show(struct server *s, struct ctlbuf *o, int json)
 {
@@ -47,7 +39,7 @@ static void show(struct server *s, struct ctlbuf *o, int json)
 				              "\"tx_packets\":%llu,\"tx_bytes\":%llu,\"last_handshake_s\":%.1f,\"last_rx_s\":%.1f,"
 				              "\"state\":\"%s\"}",
 				           first ? "" : ",", tid, sa_str(&p->ep), ip4_str(p->addr), age, t->tx.epoch,
-				           rx_newest_epoch(t), (unsigned long long)t->rx_packets,
+				           tunnel_rx_epoch(t), (unsigned long long)t->rx_packets,
 				           (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_packets,
 				           (unsigned long long)t->tx_bytes, age, lrx, p->alive ? "alive" : "new");
 				first = 0;
@@ -56,7 +48,7 @@ static void show(struct server *s, struct ctlbuf *o, int json)
 				              "  epoch: send %u, receive %u\n  received: %llu packets, %llu bytes\n"
 				              "  sent: %llu packets, %llu bytes\n  last handshake: %.1f s ago\n"
 				              "  last packet received: ",
-				           tid, sa_str(&p->ep), ip4_str(p->addr), age, t->tx.epoch, rx_newest_epoch(t),
+				           tid, sa_str(&p->ep), ip4_str(p->addr), age, t->tx.epoch, tunnel_rx_epoch(t),
 				           (unsigned long long)t->rx_packets, (unsigned long long)t->rx_bytes,
 				           (unsigned long long)t->tx_packets, (unsigned long long)t->tx_bytes, age);
 				if (t->last_rx)
