@@ -131,6 +131,11 @@ struct peer {
 	/* verified static keys (kept for re-handshakes) */
 	uint8_t *mce_pk;                /* MCE_PK_LEN bytes or NULL */
 	uint8_t x_pk[32];
+	/* one McEliece encapsulation made ahead of time (while the ephemeral
+	 * key is on its way, or after a handshake for the next one), so the
+	 * ~100 us of encapsulation is off the path from DNS answer to tunnel */
+	uint8_t pre_c0[MCE_CT_LEN], pre_k0[KEM_SS_LEN];
+	int have_pre;
 
 	uint64_t created, last_dns, last_app_tx, last_app_rx, last_auth_rx;
 	uint64_t probe_since;           /* liveness probe running since (0 = none) */

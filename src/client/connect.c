@@ -119,6 +119,14 @@ static void on_txt_ks(void *arg, int port)
 	txt_done(c);
 }
 
+/* Make the next encapsulation now, if the peer has none ready. */
+static void prekey_fill(struct peer *p)
+{
+	if (p->have_pre || !p->mce_pk)
+		return;
+	p->have_pre = mce_enc(p->pre_c0, p->pre_k0, p->mce_pk) == 0;
+}
+
 static void on_keys(void *arg, const uint8_t *data)
 {
 	struct conn *c = arg;
@@ -155,8 +163,13 @@ static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
 		finish(c, 0, "no ephemeral key from the key server");
 		return;
 	}
-	if (mce_enc(c0, k0, p->mce_pk) != 0 ||
-	    hs_initiate(msg, &keys, c0, k0, p->x_pk, ntru_pk, x_pk) != 0) {
+	prekey_fill(p);
+	memcpy(c0, p->pre_c0, sizeof c0);
+	memcpy(k0, p->pre_k0, sizeof k0);
+	wipe(p->pre_k0, sizeof p->pre_k0);
+	int have = p->have_pre;
+	p->have_pre = 0;
+	if (!have || hs_initiate(msg, &keys, c0, k0, p->x_pk, ntru_pk, x_pk) != 0) {
 		wipe(k0, sizeof k0);
 		finish(c, 0, "handshake computation failed");
 		return;
@@ -176,6 +189,7 @@ static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
 	c->st = CS_PROBE;
 	peer_send_probe(p, now);
 	timer_in(&client.loop, &c->step, PROBE_EVERY_MS);
+	prekey_fill(p);           /* ready for the next handshake (kick, re-handshake) */
 }
 
 static void run(struct conn *c)
@@ -223,6 +237,7 @@ static void run(struct conn *c)
 		return;
 	case CS_EPH:
 		c->ef = ephfetch_start(p->ext_ip, p->keyport, on_eph, c);
+		prekey_fill(p);       /* while the ephemeral key is on its way */
 		if (!c->ef)
 			finish(c, 0, "cannot ask for the ephemeral key");
 		return;
