@@ -43,7 +43,7 @@ static void usage(FILE *f)
 	        "  -i, --interface-name NAME   TUN name (default pqccli0)\n"
 	        "  -H, --host-ip ADDR          destination address of decrypted packets\n"
 	        "      --dns-proxy ADDR[:PORT] run a DNS proxy instead of the netfilter queue\n"
-	        "      --no-offload        no TUN/UDP segmentation offloads\n"
+	        "      --no-offload            no TUN/UDP segmentation offloads\n"
 	        "      --queue-num N           netfilter queue number (default 0)\n"
 	        "      --peers FILE            static peers (default " PF_DEFAULT_PATH " if present)\n"
 	        "      --control PATH          control socket (default " CTL_CLIENT_PATH ")\n"
