@@ -334,6 +334,13 @@ accepted:
 
 void tunnel_tick(struct tunnel *t, uint64_t now)
 {
+	/* a send epoch that has ended keeps no packet key: the next packet
+	 * starts a new epoch from next_root anyway (tx_follow_time) */
+	if (now > t->tx.expire) {
+		wipe(t->tx.ck, sizeof t->tx.ck);
+		wipe(t->tx.keys, sizeof t->tx.keys);
+		t->tx.left = 0;
+	}
 	rx_follow_tx(t, now);
 	for (int k = 0; k < RX_EPOCHS; k++)
 		if (t->rx[k].used && now >= t->rx[k].created + EPOCH_TIMEOUT_MS)

@@ -185,6 +185,22 @@ int main(void)
 	tunnel_wipe(&c);
 	tunnel_wipe(&s);
 
+	/* an ended send epoch keeps no key material but next_root, and sending
+	 * afterwards still works */
+	pair(&c, &s, now);
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"a", 1, now);
+	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1);
+	now += EPOCH_MS + 1;
+	tunnel_tick(&c, now);
+	{
+		static const uint8_t zero[sizeof c.tx.keys];
+		CHECK(!memcmp(c.tx.ck, zero, sizeof c.tx.ck) && !memcmp(c.tx.keys, zero, sizeof c.tx.keys));
+	}
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"b", 1, now);
+	CHECK(c.tx.epoch == 1 && tunnel_open(&s, pt, pkt, (size_t)n, now) == 1);
+	tunnel_wipe(&c);
+	tunnel_wipe(&s);
+
 	/* exhausted epochs */
 	pair(&c, &s, now);
 	c.tx.epoch = UINT16_MAX;
