@@ -128,39 +128,15 @@ struct session {
 	uint8_t init[HS_INIT_LEN];
 };
 
+static int fetch_fast(int fd, struct keytree *t, const uint8_t root[32]);
+
+/* the whole key tree on a socket of its own (fetch_fast below) */
 static int fetch_tree(struct keytree *t, const uint8_t root[32])
 {
 	int fd = sock();
-	uint8_t req[1300], resp[4096];
-	keytree_init_fetch(t, root);
-	for (unsigned depth = 1; depth <= 3; depth++) {
-		unsigned cnt = keytree_level_count(depth);
-		for (int round = 0; round < 20; round++) {
-			unsigned missing = 0;
-			for (unsigned pos = 0; pos < cnt; pos++) {
-				int have = depth == 1 ? t->have_l1 : depth == 2 ? t->have_l2[pos] : t->have_leaf[pos];
-				if (have)
-					continue;
-				missing++;
-				int n = keymsg_static_req_build(req, sizeof req, depth, pos);
-				sendto_addr(fd, req, (size_t)n, &srv_key);
-				if (missing % 32 == 0)
-					usleep(1000);
-			}
-			if (!missing)
-				break;
-			int n;
-			while ((n = recv_wait(fd, resp, sizeof resp, 200, NULL)) > 0) {
-				unsigned d, p;
-				const uint8_t *node;
-				size_t nl;
-				if (keymsg_static_resp_parse(resp, (size_t)n, &d, &p, &node, &nl) == 0)
-					keytree_offer(t, d, p, node, nl);
-			}
-		}
-	}
+	int r = fetch_fast(fd, t, root);
 	close(fd);
-	return keytree_complete(t) ? 0 : -1;
+	return r;
 }
 
 static int fetch_eph(uint8_t ntru_pk[NTRU_PK_LEN], uint8_t x_pk[32])
