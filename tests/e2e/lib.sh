@@ -310,10 +310,17 @@ start_our_client() {
 }
 # wait_nfq SECONDS : until a netfilter queue is bound in the client namespace
 # (from then on the client sees DNS answers)
+# and its interception rule is in place: the client binds the queue first
+# and installs the rule after (an iptables run, tens of ms), so an answer in
+# between would pass uncaught.
 wait_nfq() {
     local i
     for i in $(seq $(($1 * 10))); do
-        in_ns "$NS_CLI" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | grep -q . && return 0
+        if in_ns "$NS_CLI" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | grep -q . &&
+           { in_ns "$NS_CLI" iptables -S INPUT 2>/dev/null; in_ns "$NS_CLI" nft list ruleset 2>/dev/null; } |
+               grep -qiE 'NFQUEUE|queue'; then
+            return 0
+        fi
         sleep 0.1
     done
     return 1
