@@ -314,11 +314,13 @@ start_our_client() {
 # and installs the rule after (an iptables run, tens of ms), so an answer in
 # between would pass uncaught.
 wait_nfq() {
-    local i
+    local i bound rules
     for i in $(seq $(($1 * 10))); do
-        if in_ns "$NS_CLI" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null | grep -q . &&
-           { in_ns "$NS_CLI" iptables -S INPUT 2>/dev/null; in_ns "$NS_CLI" nft list ruleset 2>/dev/null; } |
-               grep -qiE 'NFQUEUE|queue'; then
+        # captured first: callers run with pipefail, and a failing nft or an
+        # early-exiting grep must not decide the result
+        bound=$(in_ns "$NS_CLI" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null || true)
+        rules=$( { in_ns "$NS_CLI" iptables -S INPUT 2>/dev/null; in_ns "$NS_CLI" nft list ruleset 2>/dev/null; } || true)
+        if [ -n "$bound" ] && [[ ${rules,,} == *queue* ]]; then
             return 0
         fi
         sleep 0.1

@@ -54,6 +54,10 @@ static double now_s(void)
 static int sock(void)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	/* a whole key tree (about 1.1 MB) may arrive at once: room for it */
+	int sz = 4 << 20;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	bind(fd, (struct sockaddr *)&a, sizeof a);
 	return fd;
