@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/keycache.h"
+#include "core/keyfiles.h"
 #include "proto/base32.h"
 #include "proto/keytree.h"
 
@@ -80,30 +81,10 @@ static void mkdirs(const char *dir)
 
 int keycache_store(const char *dir, const uint8_t hash[32], const uint8_t *data)
 {
-	char path[512], tmp[600];
-	size_t off = 0;
-
-	if (cache_path(path, sizeof path, dir, hash, "") < 0)
-		return -1;
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	char name[53];
+	base32_encode(name, hash, 32);
+	name[52] = 0;
 	mkdirs(dir);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	while (off < KT_DATA_LEN) {
-		ssize_t w = write(fd, data + off, KT_DATA_LEN - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	int bad = off != KT_DATA_LEN || fsync(fd) < 0;
-	if (close(fd) < 0)
-		bad = 1;
-	if (bad || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	/* atomic (temporary file, fsync, rename), mode 0600: as every key file */
+	return keyfile_write(dir, name, data, KT_DATA_LEN, 0600);
 }
