@@ -167,6 +167,7 @@ struct client {
 	uint16_t port;
 	uint32_t tun_addr;
 	int maskbits;
+	int mtu;                        /* TUN MTU (--mtu) */
 	char ifname[16];
 	uint32_t host_ip;               /* -H: destination of decrypted packets (0 = tun_addr) */
 	uint16_t queue_num;

@@ -44,6 +44,7 @@ static void usage(FILE *f)
 	        "  -H, --host-ip ADDR          destination address of decrypted packets\n"
 	        "      --dns-proxy ADDR[:PORT] run a DNS proxy instead of the netfilter queue\n"
 	        "      --no-offload            no TUN/UDP segmentation offloads\n"
+	        "      --mtu N                 TUN MTU, 576..1992 (default 1200)\n"
 	        "      --queue-num N           netfilter queue number (default 0)\n"
 	        "      --peers FILE            static peers (default " PF_DEFAULT_PATH " if present)\n"
 	        "      --control PATH          control socket (default " CTL_CLIENT_PATH ")\n"
@@ -256,7 +257,7 @@ out:
 
 /* ---------------------------------------------------------------- main -- */
 
-enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD };
+enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD, OPT_MTU };
 
 int main(int argc, char **argv)
 {
@@ -274,6 +275,7 @@ int main(int argc, char **argv)
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
+		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -294,11 +296,17 @@ int main(int argc, char **argv)
 	c->ctlpath = CTL_CLIENT_PATH;
 	c->tunfd = c->udpfd = c->sigfd = c->monfd = c->ctlfd = -1;
 	c->offload = 1;
+	c->mtu = TUN_MTU;
 
 	while ((opt = getopt_long(argc, argv, "p:a:m:i:H:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_NO_OFFLOAD:
 			c->offload = 0;
+			break;
+		case OPT_MTU:
+			if (parse_num(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &v) < 0)
+				goto bad;
+			c->mtu = (int)v;
 			break;
 		case 'p':
 			if (parse_num(optarg, 0, 65535, &v) < 0)
@@ -412,7 +420,9 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	c->tunfd = tun_open_vnet(c->ifname, &c->tun_addr, c->maskbits, TUN_MTU, c->offload ? &c->tunvnet : NULL);
+	if (c->mtu > TUN_MTU_ETH)
+		log_warn("MTU %d: tunnel packets will be larger than 1500 bytes (%d fits)", c->mtu, TUN_MTU_ETH);
+	c->tunfd = tun_open_vnet(c->ifname, &c->tun_addr, c->maskbits, c->mtu, c->offload ? &c->tunvnet : NULL);
 	if (c->tunfd < 0) {
 		log_error("cannot create TUN device %s", c->ifname);
 		goto out_pid;

@@ -1,11 +1,16 @@
-/* TUN devices: IFF_TUN | IFF_NO_PI, an IPv4 address/mask, MTU 1200, up.
+/* TUN devices: IFF_TUN | IFF_NO_PI, an IPv4 address/mask, MTU (1200 by default), up.
  * Like the reference, an address that overlaps an existing network is
  * replaced by the first free one of the same size (10/8, 172.16/12, 192.168/16). */
 #ifndef PQC_TUN_H
 #define PQC_TUN_H
 #include <stdint.h>
 
-#define TUN_MTU 1200
+#define TUN_MTU 1200         /* the reference's, and the default */
+#define TUN_MTU_MIN 576
+/* 1500-byte outer IPv4 packets: 20 IP + 8 UDP + 56 tunnel header and tag */
+#define TUN_MTU_ETH 1416
+/* the largest inner packet whose tunnel datagram fits the 2048-byte UDP buffers */
+#define TUN_MTU_MAX 1992
 
 /* Creates (or attaches to) ifname, sets addr/maskbits (addr may be changed
  * on overlap: *addr is updated), MTU, brings it up; non-blocking fd or -1. */

@@ -39,6 +39,7 @@ static void usage(FILE *f)
 	        "      --control PATH        control socket (default " CTL_SERVER_PATH ")\n"
 	        "  -u, --user USER           unprivileged user to run as (default pqconnect)\n"
 	        "      --no-offload          no TUN/UDP segmentation offloads\n"
+	        "      --mtu N               TUN MTU, 576..1992 (default 1200)\n"
 	        "      --no-seccomp          do not install the system-call filter\n"
 	        "  -v, --verbose             more log lines (-vv: per packet)\n"
 	        "      --version             print the version\n"
@@ -158,13 +159,15 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "no-offload", 0, 0, 'O' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
 	const char *user = "pqconnect", *ctlpath = CTL_SERVER_PATH;
-	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1;
+	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1, mtu = TUN_MTU;
 	sigset_t mask;
+	long v;
+	char *end;
 
 	s->keydir = getenv("KEYPATH") ? getenv("KEYPATH") : "/etc/pqconnect/keys";
 	s->confdir = "/etc/pqconnect/config";
@@ -199,6 +202,15 @@ int main(int argc, char **argv)
 		case 'C': ctlpath = optarg; break;
 		case 'S': use_seccomp = 0; break;
 		case 'O': offload = 0; break;
+		case 'M':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			mtu = (errno || !*optarg || *end) ? 0 : (int)v;
+			if (mtu < TUN_MTU_MIN || mtu > TUN_MTU_MAX) {
+				fprintf(stderr, "pqconnect-server: MTU must be %d..%d\n", TUN_MTU_MIN, TUN_MTU_MAX);
+				return 2;
+			}
+			break;
 		case 'v': verbose++; break;
 		case 'V': printf("pqconnect-server (pqconnect-c) %s\n", PQC_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -209,7 +221,6 @@ int main(int argc, char **argv)
 	log_info("Starting PQConnect Server");
 
 	/* configuration files first, then the command line wins */
-	long v;
 	if ((v = read_number_file(s->confdir, "pqcport")) >= 0)
 		s->cryptoport = (uint16_t)v;
 	else if (v == -2) {
@@ -260,7 +271,9 @@ int main(int argc, char **argv)
 	ratelimit_init(&s->hs_rl, 10, 20, 5000, 5000);
 	ratelimit_init(&s->key_rl, 3000, 1000, 200000, 50000);
 
-	if (tunio_open(&s->tio, s->ifname, &s->tun_addr, s->maskbits, TUN_MTU, offload) < 0)
+	if (mtu > TUN_MTU_ETH)
+		log_warn("MTU %d: tunnel packets will be larger than 1500 bytes (%d fits)", mtu, TUN_MTU_ETH);
+	if (tunio_open(&s->tio, s->ifname, &s->tun_addr, s->maskbits, mtu, offload) < 0)
 		return 1;
 	if (addrpool_init(&s->pool, s->tun_addr, s->maskbits) < 0) {
 		log_error("bad TUN network");

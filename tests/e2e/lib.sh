@@ -288,9 +288,9 @@ our_keys() {
     [ ${#hash} = 52 ] && echo "$hash"
 }
 # start_our_server SERVER_BIN KEYSDIR CRYPTOPORT KEYPORT (KEYSDIR as made by our_keys)
-start_our_server() {
+start_our_server() {   # SERVER_BIN KEYDIR PQC_PORT KEY_PORT [EXTRA-OPTIONS...]
     start_bg server "$NS_SRV" hostrun "$1" -v -d "$2/keys" -c "$2/config" -p "$3" -k "$4" \
-        -a "$SRV_TUN_ADDR" -m "$TUN_MASK" -i "$SRV_TUN"
+        -a "$SRV_TUN_ADDR" -m "$TUN_MASK" -i "$SRV_TUN" "${@:5}"
 }
 # start_our_client CLIENT_BIN
 # The machine's own client state (key cache in /var/lib/pqconnect, static
