@@ -81,6 +81,13 @@ int privsep_seccomp(const int *extra)
 			seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
 	for (; extra && *extra; extra++)
 		seccomp_rule_add(ctx, SCMP_ACT_ALLOW, *extra, 0);
+	/* every thread of the process, not only the caller (the server's
+	 * handshake workers are started before the filter) */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0) {
+		log_error("seccomp: cannot filter every thread");
+		seccomp_release(ctx);
+		return -1;
+	}
 	int r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0) {

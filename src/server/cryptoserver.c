@@ -1,8 +1,9 @@
 /* The crypto port (PROTOCOL.md §7.4, §8, §10): dispatch on the first bytes.
  *   01 00  initiation: exactly 1299 bytes; rate-limited per source;
- *          McEliece decapsulated once, then each accepted ephemeral key
- *          tried; c0 remembered for the acceptance window (replays refused);
- *          an existing tunnel id is never replaced.
+ *          handed to a handshake worker (hspool.c), which decapsulates
+ *          McEliece once, then tries each accepted ephemeral key; back in
+ *          the loop, c0 is remembered for the acceptance window (replays
+ *          refused); an existing tunnel id is never replaced.
  *   02 00  tunnel packet: TID lookup, authenticated decryption, roaming,
  *          re-addressing, delivery to the TUN.
  *   03 00, pqccookE, anything else: counted and ignored (unauthenticated
@@ -16,13 +17,13 @@
 
 static const uint8_t cookie_prefix[8] = { 'p', 'q', 'c', 'c', 'o', 'o', 'k', 'E' };
 
+/* The cheap checks in the loop; the expensive part goes to the handshake
+ * workers (hspool.c) with copies of the accepted ephemeral secret keys. */
 static void handshake(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
 {
-	struct hs_responder st;
-	struct hs_keys keys;
 	const struct ephkey *cand[EPH_SLOTS];
-	uint64_t wall = wall_s();
-	int n, ok = 0;
+	struct hs_job *j;
+	int n;
 
 	if (len != HS_INIT_LEN) {
 		s->st.hs_bad_len++;
@@ -39,42 +40,84 @@ static void handshake(struct server *s, const uint8_t *m, size_t len, const unio
 		log_ratelimited(L_WARNING, "hs_replay", "Replayed initiation from %s: dropped", sa_str(from));
 		return;
 	}
-	n = ephkeys_accepted(&s->eph, wall, cand, EPH_SLOTS);
+	n = ephkeys_accepted(&s->eph, wall_s(), cand, EPH_SLOTS);
 	if (n == 0) {
 		s->st.hs_no_ephkey++;
 		return;
 	}
-	if (hs_respond_begin(&st, m, len, s->mce_sk, s->x_sk) < 0) {
-		s->st.hs_decrypt_fail++;
-		log_ratelimited(L_INFO, "hs_fail", "Handshake from %s failed (c1 does not open)", sa_str(from));
-		hs_responder_wipe(&st);
+	j = hspool_get(&s->hsp);
+	if (!j) {
+		s->st.hs_queue_full++;
+		log_ratelimited(L_WARNING, "hs_full", "Handshake workers busy: initiation from %s dropped", sa_str(from));
 		return;
 	}
-	for (int i = 0; i < n && !ok; i++)
-		ok = hs_respond_try(&st, m, cand[i]->x_sk, cand[i]->ntru_sk, &keys) == 0;
-	hs_responder_wipe(&st);
-	if (!ok) {
+	memcpy(j->msg, m, HS_INIT_LEN);
+	j->from = *from;
+	j->t_recv = now;
+	j->ncand = n;
+	for (int i = 0; i < n; i++) {
+		memcpy(j->cand[i].x_sk, cand[i]->x_sk, X25519_LEN);
+		memcpy(j->cand[i].ntru_sk, cand[i]->ntru_sk, NTRU_SK_LEN);
+	}
+	hspool_submit(&s->hsp, j);
+}
+
+/* A worker is done with j: make the tunnel (or count why not). */
+static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now)
+{
+	const union sockaddr_any *from = &j->from;
+	struct peer *p;
+
+	switch (j->result) {
+	case HSJ_STALE:
+		s->st.hs_stale++;
+		log_ratelimited(L_WARNING, "hs_stale", "Initiation from %s waited over %d ms for a worker: dropped",
+		                sa_str(from), HSPOOL_STALE_MS);
+		return;
+	case HSJ_C1:
+		s->st.hs_decrypt_fail++;
+		log_ratelimited(L_INFO, "hs_fail", "Handshake from %s failed (c1 does not open)", sa_str(from));
+		return;
+	case HSJ_C3:
 		s->st.hs_decrypt_fail++;
 		log_ratelimited(L_INFO, "hs_fail", "Handshake from %s failed (no accepted ephemeral key opens c3)", sa_str(from));
 		return;
+	case HSJ_OK:
+		break;
 	}
-	if (replaycache_add(&s->replay, m + HS_OFF_C0, MCE_CT_LEN, now) < 0) {
-		s->st.hs_replay_full++;
-		log_ratelimited(L_WARNING, "hs_full", "Replay cache full: handshake from %s refused", sa_str(from));
-		wipe(&keys, sizeof keys);
+	/* the same initiation may have been queued twice before either finished */
+	if (replaycache_seen(&s->replay, j->msg + HS_OFF_C0, MCE_CT_LEN, now)) {
+		s->st.hs_replay++;
+		log_ratelimited(L_WARNING, "hs_replay", "Replayed initiation from %s: dropped", sa_str(from));
 		return;
 	}
-	struct peer *p = peer_add(s, &keys, from, now);
+	if (replaycache_add(&s->replay, j->msg + HS_OFF_C0, MCE_CT_LEN, now) < 0) {
+		s->st.hs_replay_full++;
+		log_ratelimited(L_WARNING, "hs_full", "Replay cache full: handshake from %s refused", sa_str(from));
+		return;
+	}
+	p = peer_add(s, &j->keys, from, now);
 	if (!p) {
 		log_ratelimited(L_WARNING, "hs_peer", "Handshake from %s succeeded but no tunnel could be made", sa_str(from));
-		wipe(&keys, sizeof keys);
 		return;
 	}
 	s->st.hs_ok++;
 	log_info("Handshake succeeded: New tunnel created");
 	log_info("New Session Established:  External IP: %s  Internal IP: %s", sa_str(from), ip4_str(p->addr));
-	log_debug("Tunnel with tID %02x%02x%02x%02x... created successfully", keys.tid[0], keys.tid[1], keys.tid[2], keys.tid[3]);
-	wipe(&keys, sizeof keys);
+	log_debug("Tunnel with tID %02x%02x%02x%02x... created successfully", j->keys.tid[0], j->keys.tid[1],
+	          j->keys.tid[2], j->keys.tid[3]);
+}
+
+void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct server *s = arg;
+	struct hs_job *j;
+	uint64_t now = now_ms();
+	(void)l, (void)fd, (void)events;
+	while ((j = hspool_done(&s->hsp)) != NULL) {
+		handshake_finish(s, j, now);
+		hspool_release(&s->hsp, j);     /* erases the session keys too */
+	}
 }
 
 static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)

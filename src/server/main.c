@@ -40,6 +40,8 @@ static void usage(FILE *f)
 	        "  -u, --user USER           unprivileged user to run as (default pqconnect)\n"
 	        "      --no-offload          no TUN/UDP segmentation offloads\n"
 	        "      --mtu N               TUN MTU, 576..1992 (default 1200)\n"
+	        "      --handshake-threads N threads for handshakes, 0..16 (default: one per CPU;\n"
+	        "                            0: in the event loop)\n"
 	        "      --no-seccomp          do not install the system-call filter\n"
 	        "  -v, --verbose             more log lines (-vv: per packet)\n"
 	        "      --version             print the version\n"
@@ -159,12 +161,12 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
 	const char *user = "pqconnect", *ctlpath = CTL_SERVER_PATH;
-	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1, mtu = TUN_MTU;
+	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1, mtu = TUN_MTU, hs_threads = -1;
 	sigset_t mask;
 	long v;
 	char *end;
@@ -210,6 +212,15 @@ int main(int argc, char **argv)
 				fprintf(stderr, "pqconnect-server: MTU must be %d..%d\n", TUN_MTU_MIN, TUN_MTU_MAX);
 				return 2;
 			}
+			break;
+		case 'T':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || !*optarg || *end || v < 0 || v > HSPOOL_MAX_THREADS) {
+				fprintf(stderr, "pqconnect-server: handshake threads must be 0..%d\n", HSPOOL_MAX_THREADS);
+				return 2;
+			}
+			hs_threads = (int)v;
 			break;
 		case 'v': verbose++; break;
 		case 'V': printf("pqconnect-server (pqconnect-c) %s\n", PQC_VERSION); return 0;
@@ -338,13 +349,24 @@ int main(int argc, char **argv)
 	int dropped = privsep_drop_user(user);
 	if (dropped < 0)
 		return 1;
+	/* the workers start unprivileged (capabilities are per thread and
+	 * copied at creation) and get the seccomp filter with the loop's thread */
+	if (hs_threads < 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		hs_threads = ncpu < 1 ? 1 : ncpu > HSPOOL_MAX_THREADS ? HSPOOL_MAX_THREADS : (int)ncpu;
+	}
+	if (hspool_start(&s->hsp, hs_threads, s->mce_sk, s->x_sk) < 0 ||
+	    loop_add_fd(&s->loop, s->hsp.efd, EPOLLIN, handshakes_finished, s) < 0)
+		return 1;
 	if (dropped == 0 && use_seccomp && privsep_seccomp(NULL) < 0)
 		return 1;
 
-	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s", s->cryptoport, s->keyport, s->ifname,
-	         ip4_str(s->tun_addr), s->maskbits, s->host ? ", delivering to " : "", s->host ? ip4_str(s->host) : "");
+	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s, %d handshake thread%s", s->cryptoport,
+	         s->keyport, s->ifname, ip4_str(s->tun_addr), s->maskbits, s->host ? ", delivering to " : "",
+	         s->host ? ip4_str(s->host) : "", hs_threads, hs_threads == 1 ? "" : "s");
 	loop_run(&s->loop);
 
+	hspool_stop(&s->hsp);
 	dump_stats(s);
 	peers_free(s);
 	ephkeys_wipe(&s->eph);

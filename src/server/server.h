@@ -1,6 +1,7 @@
 /* pqconnect-server: state shared by its parts.
  *   keyserver.c     UDP key port: static key-tree nodes and ephemeral keys
  *   cryptoserver.c  UDP crypto port: initiations and tunnel packets in
+ *   hspool.c        handshake worker threads (McEliece off the packet path)
  *   deliver.c       TUN side: decrypted packets out, replies into tunnels
  *   peers.c         the peer table (by TID, by internal address)
  *   main.c          options, set-up, event loop, housekeeping */
@@ -15,6 +16,7 @@
 #include "io/loop.h"
 #include "io/udp.h"
 #include "io/tunio.h"
+#include "server/hspool.h"
 #include "proto/keytree.h"
 
 struct peer {
@@ -29,7 +31,7 @@ struct peer {
 /* Every kind of dropped or handled packet has a counter. */
 #define SERVER_COUNTERS(X) \
 	X(hs_ok) X(hs_bad_len) X(hs_replay) X(hs_decrypt_fail) X(hs_ratelimited) \
-	X(hs_tid_exists) X(hs_replay_full) X(hs_no_address) X(hs_no_ephkey) \
+	X(hs_tid_exists) X(hs_replay_full) X(hs_no_address) X(hs_no_ephkey) X(hs_queue_full) X(hs_stale) \
 	X(tun_ok) X(tun_keepalive) X(tun_unknown_tid) X(tun_auth) X(tun_replay) X(tun_old) \
 	X(tun_epoch) X(tun_ahead) X(tun_short) X(tun_bad_inner) X(tun_cookie) X(tun_write_fail) \
 	X(hsfail_ignored) X(crypto_unknown_type) \
@@ -65,6 +67,7 @@ struct server {
 	struct udp_tx tx;               /* crypto port */
 	struct udp_tx ktx;              /* key port */
 	struct ephkeys eph;
+	struct hspool hsp;              /* handshake workers */
 	struct replaycache replay;
 	struct ratelimit hs_rl, key_rl;
 	struct addrpool pool;
@@ -93,6 +96,7 @@ void server_control(void *arg, int argc, char **argv, struct ctlbuf *out);
 void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
 /* cryptoserver.c */
 void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
+void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg);    /* hspool eventfd */
 /* deliver.c */
 void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len);
 void tun_readable(struct loop *l, int fd, uint32_t events, void *arg);

@@ -1,0 +1,195 @@
+/* Handshake workers (see hspool.h).  One mutex guards the three lists; a
+ * job is touched by one thread at a time: the loop until submitted, a
+ * worker until finished, the loop again until released. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "io/log.h"
+#include "io/loop.h"
+#include "server/hspool.h"
+
+void hspool_run(struct hs_job *j, const uint8_t *mce_sk, const uint8_t *x_sk, uint64_t now)
+{
+	struct hs_responder st;
+
+	if (now - j->t_recv > HSPOOL_STALE_MS) {
+		j->result = HSJ_STALE;
+		return;
+	}
+	if (hs_respond_begin(&st, j->msg, HS_INIT_LEN, mce_sk, x_sk) < 0) {
+		hs_responder_wipe(&st);
+		j->result = HSJ_C1;
+		return;
+	}
+	j->result = HSJ_C3;
+	for (int i = 0; i < j->ncand; i++)
+		if (hs_respond_try(&st, j->msg, j->cand[i].x_sk, j->cand[i].ntru_sk, &j->keys) == 0) {
+			j->result = HSJ_OK;
+			break;
+		}
+	hs_responder_wipe(&st);
+	/* the candidates' secrets are not needed any more */
+	wipe(j->cand, sizeof j->cand);
+}
+
+static int idx(const struct hspool *p, const struct hs_job *j) { return (int)(j - p->jobs); }
+
+/* list helpers, called with p->mu held */
+static void fifo_put(struct hspool *p, int *head, int *tail, int i)
+{
+	p->jobs[i].next = -1;
+	if (*tail >= 0)
+		p->jobs[*tail].next = i;
+	else
+		*head = i;
+	*tail = i;
+}
+
+static int fifo_take(struct hspool *p, int *head, int *tail)
+{
+	int i = *head;
+	if (i >= 0) {
+		*head = p->jobs[i].next;
+		if (*head < 0)
+			*tail = -1;
+	}
+	return i;
+}
+
+static void signal_done(struct hspool *p)
+{
+	uint64_t one = 1;
+	/* the counter only saturates after 2^64 - 2 wake-ups; EAGAIN is harmless */
+	if (write(p->efd, &one, sizeof one) < 0 && errno != EAGAIN)
+		return;
+}
+
+static void *worker(void *arg)
+{
+	struct hspool *p = arg;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->todo_head < 0)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop)
+			break;
+		int i = fifo_take(p, &p->todo_head, &p->todo_tail);
+		pthread_mutex_unlock(&p->mu);
+		hspool_run(&p->jobs[i], p->mce_sk, p->x_sk, now_ms());
+		pthread_mutex_lock(&p->mu);
+		int was_empty = p->done_head < 0;
+		fifo_put(p, &p->done_head, &p->done_tail, i);
+		if (was_empty)
+			signal_done(p);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const uint8_t *x_sk)
+{
+	memset(p, 0, sizeof *p);
+	p->todo_head = p->todo_tail = p->done_head = p->done_tail = -1;
+	p->mce_sk = mce_sk;
+	p->x_sk = x_sk;
+	p->nthreads = nthreads < 0 ? 0 : nthreads > HSPOOL_MAX_THREADS ? HSPOOL_MAX_THREADS : nthreads;
+	/* calloc'd pages are only touched when a job is first used */
+	p->jobs = calloc(HSPOOL_JOBS, sizeof *p->jobs);
+	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!p->jobs || p->efd < 0) {
+		log_error("handshake pool: %s", strerror(errno));
+		return -1;
+	}
+	p->free_top = -1;
+	for (int i = HSPOOL_JOBS - 1; i >= 0; i--) {
+		p->jobs[i].next = p->free_top;
+		p->free_top = i;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (; p->started < p->nthreads; p->started++) {
+		int e = pthread_create(&p->th[p->started], NULL, worker, p);
+		if (e) {
+			log_error("handshake pool: thread %d: %s", p->started, strerror(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct hs_job *hspool_get(struct hspool *p)
+{
+	struct hs_job *j = NULL;
+	pthread_mutex_lock(&p->mu);
+	if (p->free_top >= 0) {
+		j = &p->jobs[p->free_top];
+		p->free_top = j->next;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return j;
+}
+
+void hspool_submit(struct hspool *p, struct hs_job *j)
+{
+	if (p->nthreads == 0) {
+		hspool_run(j, p->mce_sk, p->x_sk, now_ms());
+		pthread_mutex_lock(&p->mu);
+		int was_empty = p->done_head < 0;
+		fifo_put(p, &p->done_head, &p->done_tail, idx(p, j));
+		if (was_empty)
+			signal_done(p);
+		pthread_mutex_unlock(&p->mu);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	fifo_put(p, &p->todo_head, &p->todo_tail, idx(p, j));
+	p->queued++;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+struct hs_job *hspool_done(struct hspool *p)
+{
+	uint64_t v;
+	pthread_mutex_lock(&p->mu);
+	int i = fifo_take(p, &p->done_head, &p->done_tail);
+	if (i < 0) {
+		/* read under the lock: a worker that finishes after this sees an
+		 * empty list and writes again */
+		if (read(p->efd, &v, sizeof v) < 0 && errno != EAGAIN)
+			log_warn("handshake pool eventfd: %s", strerror(errno));
+	} else if (p->nthreads)
+		p->queued--;
+	pthread_mutex_unlock(&p->mu);
+	return i < 0 ? NULL : &p->jobs[i];
+}
+
+void hspool_release(struct hspool *p, struct hs_job *j)
+{
+	wipe(j, sizeof *j);
+	pthread_mutex_lock(&p->mu);
+	j->next = p->free_top;
+	p->free_top = idx(p, j);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void hspool_stop(struct hspool *p)
+{
+	if (!p->jobs)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->started; i++)
+		pthread_join(p->th[i], NULL);
+	wipe(p->jobs, HSPOOL_JOBS * sizeof *p->jobs);
+	free(p->jobs);
+	p->jobs = NULL;
+	if (p->efd >= 0)
+		close(p->efd);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+}

@@ -1,0 +1,80 @@
+/* Handshake workers: the McEliece decapsulation and the ephemeral steps of
+ * an initiation (about 270 µs of CPU) run on threads of their own, so that
+ * the event loop, which moves the packets of the existing tunnels, never
+ * waits for them, and a server with several cores accepts handshakes on all
+ * of them.
+ *
+ * The event loop does the cheap checks (length, rate limit, replay), takes
+ * a job (a bounded pool: when it is empty the initiation is dropped and
+ * counted, so a flood cannot build a queue of seconds), copies in the
+ * message, the source and the accepted ephemeral secret keys, and submits
+ * it.  A worker runs it and signals the eventfd; the loop then finishes the
+ * handshake (replay cache, peer table, log) and releases the job, which
+ * erases it.  A job that waited longer than HSPOOL_STALE_MS in the queue is
+ * not run: its initiator has given up or sent another.
+ *
+ * With 0 threads nothing is started: hspool_run() runs a job in the
+ * caller's thread. */
+#ifndef PQC_HSPOOL_H
+#define PQC_HSPOOL_H
+#include <pthread.h>
+#include <stdint.h>
+#include "core/ephkeys.h"
+#include "io/udp.h"
+#include "proto/handshake.h"
+
+#define HSPOOL_MAX_THREADS 16
+#define HSPOOL_JOBS 256
+#define HSPOOL_STALE_MS 1000
+
+enum hs_result { HSJ_OK, HSJ_C1, HSJ_C3, HSJ_STALE };
+
+struct hs_job {
+	/* in */
+	uint8_t msg[HS_INIT_LEN];
+	union sockaddr_any from;
+	uint64_t t_recv;                /* now_ms() when it arrived */
+	int ncand;
+	struct {
+		uint8_t x_sk[X25519_LEN];
+		uint8_t ntru_sk[NTRU_SK_LEN];
+	} cand[EPH_SLOTS];
+	/* out */
+	enum hs_result result;
+	struct hs_keys keys;
+	int next;                       /* ring / free-list link */
+};
+
+struct hspool {
+	int nthreads, started;
+	pthread_t th[HSPOOL_MAX_THREADS];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct hs_job *jobs;            /* HSPOOL_JOBS */
+	int free_top;                   /* LIFO of free jobs (hot ones reused first) */
+	int todo_head, todo_tail;       /* FIFO of submitted jobs */
+	int done_head, done_tail;       /* FIFO of finished jobs */
+	int queued;                     /* submitted, not yet finished */
+	int stop;
+	int efd;                        /* eventfd: finished jobs are waiting */
+	const uint8_t *mce_sk, *x_sk;   /* long-term secrets, read-only */
+};
+
+/* Allocates the jobs and the eventfd; starts nthreads workers (0: none).
+ * 0, or -1 with a log line. */
+int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const uint8_t *x_sk);
+/* A free job, or NULL when all are queued or running. */
+struct hs_job *hspool_get(struct hspool *p);
+/* Hands a filled job to the workers (or, with 0 threads, runs it now and
+ * queues it as finished). */
+void hspool_submit(struct hspool *p, struct hs_job *j);
+/* The next finished job, or NULL.  Clears the eventfd when none is left. */
+struct hs_job *hspool_done(struct hspool *p);
+/* Erases the job and returns it to the free list. */
+void hspool_release(struct hspool *p, struct hs_job *j);
+/* Stops and joins the workers, erases every job, frees. */
+void hspool_stop(struct hspool *p);
+
+/* The work itself, pure: decapsulate once, try each candidate key. */
+void hspool_run(struct hs_job *j, const uint8_t *mce_sk, const uint8_t *x_sk, uint64_t now);
+#endif
