@@ -132,7 +132,8 @@ def table(path, markdown=False):
                                  "%.1f" % t["udp_loss"] if "udp_loss" in t else "?"),
             "%.0f" % c1 if c1 is not None else "n/a",
         ])
-    extras = [r for r in recs if r["test"] in ("handshakes", "dns_first_packet", "keyserver", "idle_tunnels")]
+    extras = [r for r in recs if r["test"] in ("handshakes", "handshakes_2core", "ping_under_load",
+                                              "dns_first_packet", "keyserver", "idle_tunnels")]
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + " --- |" * len(head))

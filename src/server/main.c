@@ -277,9 +277,16 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		return 1;
 	}
-	/* initiations: 10/s per source (burst 20), 5000/s overall;
+	if (hs_threads < 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		hs_threads = ncpu < 1 ? 1 : ncpu > HSPOOL_MAX_THREADS ? HSPOOL_MAX_THREADS : (int)ncpu;
+	}
+	/* initiations: 10/s per source (burst 20); overall 4000/s per
+	 * handshake thread (a core does about 3700), at least 5000/s: what a
+	 * flood gets past this is dropped when the 256 queued jobs are taken;
 	 * key server: a full tree is 938 requests: 3000/s per source, burst 1000 */
-	ratelimit_init(&s->hs_rl, 10, 20, 5000, 5000);
+	unsigned hs_global = hs_threads > 1 ? 4000u * (unsigned)hs_threads : 5000u;
+	ratelimit_init(&s->hs_rl, 10, 20, hs_global, hs_global);
 	ratelimit_init(&s->key_rl, 3000, 1000, 200000, 50000);
 
 	if (mtu > TUN_MTU_ETH)
@@ -351,10 +358,6 @@ int main(int argc, char **argv)
 		return 1;
 	/* the workers start unprivileged (capabilities are per thread and
 	 * copied at creation) and get the seccomp filter with the loop's thread */
-	if (hs_threads < 0) {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		hs_threads = ncpu < 1 ? 1 : ncpu > HSPOOL_MAX_THREADS ? HSPOOL_MAX_THREADS : (int)ncpu;
-	}
 	if (hspool_start(&s->hsp, hs_threads, s->mce_sk, s->x_sk) < 0 ||
 	    loop_add_fd(&s->loop, s->hsp.efd, EPOLLIN, handshakes_finished, s) < 0)
 		return 1;
