@@ -17,6 +17,8 @@
 
 static const uint8_t cookie_prefix[8] = { 'p', 'q', 'c', 'c', 'o', 'o', 'k', 'E' };
 
+static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now);
+
 /* The cheap checks in the loop; the expensive part goes to the handshake
  * workers (hspool.c) with copies of the accepted ephemeral secret keys. */
 static void handshake(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
@@ -59,7 +61,10 @@ static void handshake(struct server *s, const uint8_t *m, size_t len, const unio
 		memcpy(j->cand[i].x_sk, cand[i]->x_sk, X25519_LEN);
 		memcpy(j->cand[i].ntru_sk, cand[i]->ntru_sk, NTRU_SK_LEN);
 	}
-	hspool_submit(&s->hsp, j);
+	if (hspool_submit(&s->hsp, j)) {     /* run inline (--handshake-threads 0) */
+		handshake_finish(s, j, now);
+		hspool_release(&s->hsp, j);
+	}
 }
 
 /* A worker is done with j: make the tunnel (or count why not). */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "io/log.h"
 #include "io/loop.h"
@@ -69,7 +71,15 @@ static void signal_done(struct hspool *p)
 static void *worker(void *arg)
 {
 	struct hspool *p = arg;
+	/* the event loop, which moves the packets of existing tunnels, goes
+	 * first when the cores are busy: workers are niced (per thread) */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), HSPOOL_NICE) < 0)
+		log_warn("handshake worker: setpriority: %s", strerror(errno));
 	pthread_mutex_lock(&p->mu);
+	/* glibc has set this thread up (rseq and all): a seccomp filter may
+	 * now be installed */
+	p->running++;
+	pthread_cond_broadcast(&p->cv);
 	for (;;) {
 		while (!p->stop && p->todo_head < 0)
 			pthread_cond_wait(&p->cv, &p->mu);
@@ -116,6 +126,13 @@ int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const ui
 			return -1;
 		}
 	}
+	/* return only once every worker runs: a thread still starting makes
+	 * system calls (rseq, sigaltstack...) that the seccomp filter installed
+	 * next, with TSYNC, would refuse */
+	pthread_mutex_lock(&p->mu);
+	while (p->running < p->started)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
 
@@ -131,23 +148,18 @@ struct hs_job *hspool_get(struct hspool *p)
 	return j;
 }
 
-void hspool_submit(struct hspool *p, struct hs_job *j)
+int hspool_submit(struct hspool *p, struct hs_job *j)
 {
 	if (p->nthreads == 0) {
 		hspool_run(j, p->mce_sk, p->x_sk, now_ms());
-		pthread_mutex_lock(&p->mu);
-		int was_empty = p->done_head < 0;
-		fifo_put(p, &p->done_head, &p->done_tail, idx(p, j));
-		if (was_empty)
-			signal_done(p);
-		pthread_mutex_unlock(&p->mu);
-		return;
+		return 1;
 	}
 	pthread_mutex_lock(&p->mu);
 	fifo_put(p, &p->todo_head, &p->todo_tail, idx(p, j));
 	p->queued++;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+	return 0;
 }
 
 struct hs_job *hspool_done(struct hspool *p)
@@ -160,7 +172,7 @@ struct hs_job *hspool_done(struct hspool *p)
 		 * empty list and writes again */
 		if (read(p->efd, &v, sizeof v) < 0 && errno != EAGAIN)
 			log_warn("handshake pool eventfd: %s", strerror(errno));
-	} else if (p->nthreads)
+	} else
 		p->queued--;
 	pthread_mutex_unlock(&p->mu);
 	return i < 0 ? NULL : &p->jobs[i];

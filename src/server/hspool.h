@@ -13,7 +13,7 @@
  * erases it.  A job that waited longer than HSPOOL_STALE_MS in the queue is
  * not run: its initiator has given up or sent another.
  *
- * With 0 threads nothing is started: hspool_run() runs a job in the
+ * With 0 threads nothing is started: hspool_submit() runs the job in the
  * caller's thread. */
 #ifndef PQC_HSPOOL_H
 #define PQC_HSPOOL_H
@@ -26,6 +26,7 @@
 #define HSPOOL_MAX_THREADS 16
 #define HSPOOL_JOBS 256
 #define HSPOOL_STALE_MS 1000
+#define HSPOOL_NICE 10          /* the workers yield to the event loop */
 
 enum hs_result { HSJ_OK, HSJ_C1, HSJ_C3, HSJ_STALE };
 
@@ -46,7 +47,7 @@ struct hs_job {
 };
 
 struct hspool {
-	int nthreads, started;
+	int nthreads, started, running;
 	pthread_t th[HSPOOL_MAX_THREADS];
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -65,9 +66,9 @@ struct hspool {
 int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const uint8_t *x_sk);
 /* A free job, or NULL when all are queued or running. */
 struct hs_job *hspool_get(struct hspool *p);
-/* Hands a filled job to the workers (or, with 0 threads, runs it now and
- * queues it as finished). */
-void hspool_submit(struct hspool *p, struct hs_job *j);
+/* Hands a filled job to the workers: 0.  With 0 threads it is run at once
+ * instead: 1, and the caller finishes and releases it itself. */
+int hspool_submit(struct hspool *p, struct hs_job *j);
 /* The next finished job, or NULL.  Clears the eventfd when none is left. */
 struct hs_job *hspool_done(struct hspool *p);
 /* Erases the job and returns it to the free list. */
