@@ -229,7 +229,7 @@ static int worker_main(int monfd)
 		goto out_proxy;
 	/* the credential change cleared it: set it again */
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	if (dropped == 0 && privsep_seccomp(worker_syscalls) < 0)
+	if (dropped == 0 && privsep_seccomp(worker_syscalls, 0) < 0)
 		goto out_proxy;
 	if (getppid() == 1)
 		goto out_proxy;   /* the monitor died before we got here */

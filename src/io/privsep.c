@@ -56,7 +56,7 @@ int privsep_drop_user(const char *user)
 	return 0;
 }
 
-int privsep_seccomp(const int *extra)
+int privsep_seccomp(const int *extra, int all_threads)
 {
 #if HAVE_SECCOMP
 	static const int allow[] = {
@@ -82,8 +82,10 @@ int privsep_seccomp(const int *extra)
 	for (; extra && *extra; extra++)
 		seccomp_rule_add(ctx, SCMP_ACT_ALLOW, *extra, 0);
 	/* every thread of the process, not only the caller (the server's
-	 * handshake workers are started before the filter) */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0) {
+	 * handshake workers are started before the filter); asked only where
+	 * there are other threads, since a kernel (or valgrind) without TSYNC
+	 * refuses it */
+	if (all_threads && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0) {
 		log_error("seccomp: cannot filter every thread");
 		seccomp_release(ctx);
 		return -1;
@@ -97,7 +99,7 @@ int privsep_seccomp(const int *extra)
 	log_info("seccomp filter installed");
 	return 0;
 #else
-	(void)extra;
+	(void)extra, (void)all_threads;
 	log_warn("built without libseccomp: no system-call filter");
 	return 0;
 #endif

@@ -10,6 +10,8 @@
  * failure.  Logs the resulting ids like the reference does. */
 int privsep_drop_user(const char *user);
 /* Install the seccomp filter.  extra: zero-terminated list of further
- * syscall numbers to allow (NULL for none).  0 / -1. */
-int privsep_seccomp(const int *extra);
+ * syscall numbers to allow (NULL for none).  all_threads: filter every
+ * thread of the process (TSYNC; they must be running already), not only
+ * the caller.  0 / -1. */
+int privsep_seccomp(const int *extra, int all_threads);
 #endif

@@ -18,6 +18,65 @@
 static const uint8_t cookie_prefix[8] = { 'p', 'q', 'c', 'c', 'o', 'o', 'k', 'E' };
 
 static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now);
+static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now);
+
+/* Early packets.  The handshake is 0-RTT: a client sends its first tunnel
+ * packets right behind the initiation, and they can arrive while a worker
+ * still has the initiation.  A packet with an unknown TID from the source
+ * of an initiation in flight is kept here (the newest EARLY_SLOTS, at most
+ * EARLY_MAX_MS) and handled once that handshake is done. */
+#define EARLY_SLOTS 64
+#define EARLY_MAX_MS 1000
+static struct early {
+	uint64_t t;
+	size_t len;                     /* 0: free */
+	union sockaddr_any from;
+	uint8_t m[UDP_BUFSZ];
+} early[EARLY_SLOTS];
+static unsigned early_next;
+static unsigned char inflight[HSPOOL_JOBS];     /* jobs with the workers (the loop's own view) */
+static int ninflight;
+
+static int from_inflight(struct server *s, const union sockaddr_any *from)
+{
+	for (int i = 0, seen = 0; i < HSPOOL_JOBS && seen < ninflight; i++)
+		if (inflight[i]) {
+			seen++;
+			/* a job's source is written before it is submitted and
+			 * never by the worker */
+			if (sa_equal(&s->hsp.jobs[i].from, from))
+				return 1;
+		}
+	return 0;
+}
+
+static int early_park(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
+{
+	if (ninflight == 0 || len > UDP_BUFSZ || !from_inflight(s, from))
+		return 0;
+	struct early *e = &early[early_next++ % EARLY_SLOTS];
+	e->t = now;
+	e->len = len;
+	e->from = *from;
+	memcpy(e->m, m, len);
+	s->st.tun_early++;
+	return 1;
+}
+
+/* A tunnel with this TID now exists: handle what waited for it. */
+static void early_replay(struct server *s, const uint8_t tid[32], uint64_t now)
+{
+	for (unsigned i = 0; i < EARLY_SLOTS; i++) {
+		struct early *e = &early[(early_next + i) % EARLY_SLOTS];     /* oldest first */
+		if (!e->len || memcmp(e->m + TP_TID_OFF, tid, 32))
+			continue;
+		if (now - e->t <= EARLY_MAX_MS) {
+			s->st.tun_early_replayed++;
+			tunnel_packet(s, e->m, e->len, &e->from, now);
+		}
+		e->len = 0;
+	}
+}
 
 /* The cheap checks in the loop; the expensive part goes to the handshake
  * workers (hspool.c) with copies of the accepted ephemeral secret keys. */
@@ -64,7 +123,10 @@ static void handshake(struct server *s, const uint8_t *m, size_t len, const unio
 	if (hspool_submit(&s->hsp, j)) {     /* run inline (--handshake-threads 0) */
 		handshake_finish(s, j, now);
 		hspool_release(&s->hsp, j);
+		return;
 	}
+	inflight[j - s->hsp.jobs] = 1;
+	ninflight++;
 }
 
 /* A worker is done with j: make the tunnel (or count why not). */
@@ -107,6 +169,7 @@ static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now)
 		return;
 	}
 	s->st.hs_ok++;
+	early_replay(s, j->keys.tid, now);
 	log_info("Handshake succeeded: New tunnel created");
 	log_info("New Session Established:  External IP: %s  Internal IP: %s", sa_str(from), ip4_str(p->addr));
 	log_debug("Tunnel with tID %02x%02x%02x%02x... created successfully", j->keys.tid[0], j->keys.tid[1],
@@ -120,9 +183,16 @@ void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
 	uint64_t now = now_ms();
 	(void)l, (void)fd, (void)events;
 	while ((j = hspool_done(&s->hsp)) != NULL) {
+		if (inflight[j - s->hsp.jobs]) {
+			inflight[j - s->hsp.jobs] = 0;
+			ninflight--;
+		}
 		handshake_finish(s, j, now);
 		hspool_release(&s->hsp, j);     /* erases the session keys too */
 	}
+	/* early packets went to the TUN */
+	tunio_flush(&s->tio);
+	udp_tx_flush(&s->tx);
 }
 
 static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
@@ -136,6 +206,8 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 		return;
 	}
 	p = peer_by_tid(s, m + TP_TID_OFF);
+	if (!p && early_park(s, m, len, from, now))
+		return;
 	if (!p) {
 		s->st.tun_unknown_tid++;
 		log_ratelimited(L_DEBUG, "tun_tid", "Tunnel packet with unknown TID from %s", sa_str(from));

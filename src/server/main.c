@@ -361,7 +361,7 @@ int main(int argc, char **argv)
 	if (hspool_start(&s->hsp, hs_threads, s->mce_sk, s->x_sk) < 0 ||
 	    loop_add_fd(&s->loop, s->hsp.efd, EPOLLIN, handshakes_finished, s) < 0)
 		return 1;
-	if (dropped == 0 && use_seccomp && privsep_seccomp(NULL) < 0)
+	if (dropped == 0 && use_seccomp && privsep_seccomp(NULL, hs_threads > 0) < 0)
 		return 1;
 
 	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s, %d handshake thread%s", s->cryptoport,

@@ -32,7 +32,7 @@ struct peer {
 #define SERVER_COUNTERS(X) \
 	X(hs_ok) X(hs_bad_len) X(hs_replay) X(hs_decrypt_fail) X(hs_ratelimited) \
 	X(hs_tid_exists) X(hs_replay_full) X(hs_no_address) X(hs_no_ephkey) X(hs_queue_full) X(hs_stale) \
-	X(tun_ok) X(tun_keepalive) X(tun_unknown_tid) X(tun_auth) X(tun_replay) X(tun_old) \
+	X(tun_ok) X(tun_keepalive) X(tun_unknown_tid) X(tun_early) X(tun_early_replayed) X(tun_auth) X(tun_replay) X(tun_old) \
 	X(tun_epoch) X(tun_ahead) X(tun_short) X(tun_bad_inner) X(tun_cookie) X(tun_write_fail) \
 	X(hsfail_ignored) X(crypto_unknown_type) \
 	X(out_ok) X(out_no_peer) X(out_bad) X(out_seal_fail) \

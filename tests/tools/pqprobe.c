@@ -285,6 +285,22 @@ static int attack(const uint8_t root[32])
 	close(s.fd);
 	s.fd = sock();
 	OK(ping(&s, 7), "roaming: answers follow the new source port");
+	/* 0-RTT: an echo sent right behind the initiation, before the server
+	 * can have finished the handshake, is answered (held, then handled) */
+	struct session s3;
+	struct hs_keys k3;
+	memset(&s3, 0, sizeof s3);
+	s3.tree = s.tree;
+	s3.fd = sock();
+	if (make_init(&s3, &k3) == 0) {
+		sendto_addr(s3.fd, s3.init, HS_INIT_LEN, &srv_crypto);
+		tunnel_init(&s3.tun, &k3, 1, (uint64_t)(now_s() * 1000));
+		wipe(&k3, sizeof k3);
+		OK(ping(&s3, 8), "an echo sent right behind the initiation is answered (0-RTT)");
+	} else
+		OK(0, "third initiation made");
+	close(s3.fd);
+	tunnel_wipe(&s3.tun);
 	close(s.fd);
 	close(s2.fd);
 	tunnel_wipe(&s.tun);
