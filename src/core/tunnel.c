@@ -6,7 +6,8 @@
  * Receive state is changed only by a packet that authenticated: a candidate
  * key is derived into scratch memory, tried, and only then are the new
  * epochs and chain steps committed.  A forged packet with a valid TID can
- * cost CPU (bounded by RX_AHEAD_STEPS) but never moves the ratchet. */
+ * cost CPU (bounded by RX_AHEAD_STEPS, and beyond that by the far-jump
+ * budget) but never moves the ratchet. */
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -191,6 +192,26 @@ static void rx_follow_tx(struct tunnel *t, uint64_t now)
 			break;
 }
 
+/* After a loss burst the next packet may be far ahead.  Deriving up to it
+ * costs about 0.7 µs per chain step, spent before the packet can be
+ * authenticated: beyond RX_AHEAD_STEPS it comes from a per-tunnel budget
+ * (RX_FAR_PER_MS steps per ms, at most RX_FAR_STEPS), so forged far-ahead
+ * packets cost at most a few percent of a core per tunnel. */
+static int far_allow(struct tunnel *t, uint32_t steps, uint64_t now)
+{
+	if (steps < RX_AHEAD_STEPS)
+		return 1;
+	if (steps >= RX_FAR_STEPS)
+		return 0;
+	uint64_t b = t->far_budget + (now > t->far_t ? (now - t->far_t) * RX_FAR_PER_MS : 0);
+	t->far_budget = b > RX_FAR_STEPS ? RX_FAR_STEPS : (uint32_t)b;
+	t->far_t = now;
+	if (steps > t->far_budget)
+		return 0;
+	t->far_budget -= steps;
+	return 1;
+}
+
 /* ------------------------------------------------------------- tunnel -- */
 
 void tunnel_init(struct tunnel *t, const struct hs_keys *k, int initiator, uint64_t now)
@@ -204,6 +225,8 @@ void tunnel_init(struct tunnel *t, const struct hs_keys *k, int initiator, uint6
 	t->created = now;
 	t->last_rx = 0;
 	t->last_tx = 0;
+	t->far_budget = RX_FAR_STEPS;
+	t->far_t = now;
 }
 
 int tunnel_seal(struct tunnel *t, uint8_t *out, size_t cap, const uint8_t *pt, size_t n, uint64_t now)
@@ -268,7 +291,7 @@ int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, ui
 		uint8_t root[32], out[64];
 		if (!nw || !nw->has_root || h.epoch <= nw->num || h.epoch - nw->num > RX_EPOCHS - 1)
 			return TUN_EEPOCH;
-		if (s >= RX_AHEAD_STEPS)
+		if (!far_allow(t, s, now))
 			return TUN_EAHEAD;
 		memcpy(root, nw->next_root, 32);
 		for (unsigned e = nw->num + 1u;; e++) {
@@ -312,7 +335,7 @@ int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, ui
 		}
 		goto accepted;
 	}
-	if (s - ep->next_step >= RX_AHEAD_STEPS)
+	if (!far_allow(t, s - ep->next_step, now))
 		return TUN_EAHEAD;
 	key_ahead(key, ep->ck, ep->next_step, s, i);
 	n = tp_open(pt, in, len, key);

@@ -20,7 +20,9 @@
 #define EPOCH_TIMEOUT_MS 120000     /* lifetime of a receive epoch */
 #define RX_EPOCHS 5                 /* receive epochs held at most */
 #define RX_STEPS 8                  /* chain steps (x18 keys) held per receive epoch */
-#define RX_AHEAD_STEPS 256          /* how far ahead of the window a counter may jump */
+#define RX_AHEAD_STEPS 256          /* how far ahead of the window a counter may jump freely */
+#define RX_FAR_STEPS 16384          /* ... and at most (295k packets: a long loss burst), */
+#define RX_FAR_PER_MS 50            /* paid from a budget of scratch chain steps per tunnel */
 #define EPOCH_REKEY 65000           /* ask for a new handshake from this epoch on */
 
 struct keyblock {                   /* the 18 packet keys of one chain step */
@@ -58,6 +60,8 @@ struct tunnel {
 	uint64_t last_rx;               /* last authenticated packet */
 	uint64_t last_tx;
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint32_t far_budget;            /* chain steps a far jump may still derive */
+	uint64_t far_t;                 /* budget last refilled */
 };
 
 enum tunnel_err {
@@ -79,7 +83,10 @@ void tunnel_init(struct tunnel *t, const struct hs_keys *k, int initiator, uint6
 int tunnel_seal(struct tunnel *t, uint8_t *out, size_t cap, const uint8_t *pt, size_t n, uint64_t now);
 /* Decrypts a tunnel datagram (type and TID already matched by the caller).
  * Returns the plaintext length (pt must hold len - 56 bytes) or a negative
- * tunnel_err; on any error the tunnel's state is unchanged. */
+ * tunnel_err; on any error the tunnel's keys and epochs are unchanged (only
+ * the far-jump budget may have been spent: a counter more than
+ * RX_AHEAD_STEPS chain steps ahead costs scratch derivations, which an
+ * unauthenticated packet may cause but only RX_FAR_PER_MS per ms of). */
 int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, uint64_t now);
 /* Housekeeping: erase receive epochs older than 120 s and derive receive
  * epochs up to the send epoch (the send epoch itself moves only when a

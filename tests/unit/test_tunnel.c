@@ -2,6 +2,7 @@
  * forgery, reordering, epochs, expiry — and that nothing unauthenticated
  * changes the state. */
 #include "check.h"
+#include "common.h"
 #include "crypto/crypto.h"
 #include "core/tunnel.h"
 #include "proto/tunnelpkt.h"
@@ -132,6 +133,39 @@ int main(void)
 	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1);
 	/* a packet older than the window */
 	CHECK(tunnel_open(&s, pt, q[0], (size_t)ql[0], now) == TUN_EOLD);
+	/* a long loss burst (100,000 packets, 5556 chain steps: beyond the free
+	 * RX_AHEAD_STEPS) is followed once, from the far-jump budget */
+	for (int j = 0; j < 100000; j++)
+		tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"b", 1, now);
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"B", 1, now);
+	CHECK_MSG(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1, "the first packet after 100,000 lost ones opens");
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"C", 1, now);
+	CHECK_MSG(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1, "and the next one");
+	/* forged packets far ahead (5000 steps each) spend the budget, then are
+	 * refused unopened until it refills; keys and epochs never change */
+	memcpy(copy, pkt, (size_t)n);
+	uint32_t fc = load32_be(pkt + 36) + 5000 * CHAIN_STEP;
+	copy[36] = (uint8_t)(fc >> 24); copy[37] = (uint8_t)(fc >> 16);
+	copy[38] = (uint8_t)(fc >> 8); copy[39] = (uint8_t)fc;
+	s.far_budget = RX_FAR_STEPS;
+	s.far_t = now;
+	snap = s;
+	int auth = 0, ahead = 0;
+	for (int j = 0; j < 10; j++) {
+		int r = tunnel_open(&s, pt, copy, (size_t)n, now);
+		auth += r == TUN_EAUTH;
+		ahead += r == TUN_EAHEAD;
+	}
+	CHECK_MSG(auth == RX_FAR_STEPS / 5000 && ahead == 10 - auth, "a full budget pays for 3 forged far jumps, then EAHEAD");
+	CHECK_MSG(!memcmp(snap.rx, s.rx, sizeof s.rx) && !memcmp(&snap.tx, &s.tx, sizeof s.tx), "no key or epoch changed");
+	CHECK_MSG(tunnel_open(&s, pt, copy, (size_t)n, now + 100) == TUN_EAUTH, "100 ms later the budget pays for one more");
+	/* beyond RX_FAR_STEPS: never */
+	fc = load32_be(pkt + 36) + (RX_FAR_STEPS + 1) * CHAIN_STEP;
+	copy[36] = (uint8_t)(fc >> 24); copy[37] = (uint8_t)(fc >> 16);
+	copy[38] = (uint8_t)(fc >> 8); copy[39] = (uint8_t)fc;
+	CHECK(tunnel_open(&s, pt, copy, (size_t)n, now + 10000) == TUN_EAHEAD);
+	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"D", 1, now);
+	CHECK_MSG(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1, "the real tunnel goes on");
 
 	/* epochs: the client's send epoch moves after 30 s; the server follows */
 	now += EPOCH_MS + 1;
