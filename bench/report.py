@@ -14,7 +14,7 @@ import statistics
 import sys
 
 BASE = "wg-trixie"          # every ratio is against this tunnel of the same run
-ORDER = ["none", "pqconnect-c", "wg-trixie", "wg-bookworm", "openvpn", "pqref"]
+ORDER = ["none", "pqconnect-c", "pqc-mtu1416", "wg-trixie", "wg-bookworm", "openvpn", "pqref"]
 
 
 def value(s):
@@ -161,7 +161,7 @@ def plot(path, outdir):
     recs, _ = load(path)
     s = summary(recs)
     run = next((r["run"] for r in recs if "run" in r), "run")
-    names = [n for n in ORDER if n in s and s[n]["tcp1"]]
+    names = [n for n in ORDER + sorted(set(s) - set(ORDER) - {"-"}) if n in s and s[n]["tcp1"]]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     x = range(len(names))
     for off, key, label in ((-0.2, "tcp1", "1 stream"), (0.2, "tcp4", "4 streams")):
@@ -179,7 +179,7 @@ def plot(path, outdir):
     ax.legend()
     fig.tight_layout()
     fig.savefig("%s/%s-throughput.png" % (outdir, run), dpi=110)
-    names = [n for n in ORDER if n in s and "ping" in s[n]]
+    names = [n for n in ORDER + sorted(set(s) - set(ORDER) - {"-"}) if n in s and "ping" in s[n]]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     vals = [s[n]["ping"] for n in names]
     bars = ax.bar(names, vals, color="tab:green")
