@@ -23,6 +23,16 @@ static inline void check_report(int ok, const char *what, const char *file, int 
 #define CHECK(cond) check_report(!!(cond), #cond, __FILE__, __LINE__)
 #define CHECK_MSG(cond, msg) check_report(!!(cond), msg, __FILE__, __LINE__)
 
+/* every byte of p[0..n) is zero (erasure checks) */
+static inline int all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint8_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc |= b[i];
+	return acc == 0;
+}
+
 /* hex string -> bytes; returns the byte count */
 static inline size_t unhex(uint8_t *out, const char *hex)
 {

@@ -20,15 +20,6 @@
 #include "proto/handshake.h"
 #include "proto/tunnelpkt.h"
 
-static int all_zero(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint8_t acc = 0;
-	for (size_t i = 0; i < n; i++)
-		acc |= b[i];
-	return acc == 0;
-}
-
 /* the 32 bytes s occur somewhere in mem[0..n) */
 static int has32(const void *mem, size_t n, const uint8_t s[32])
 {

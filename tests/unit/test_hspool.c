@@ -34,15 +34,6 @@ static struct hs_job *wait_done(struct hspool *p)
 	return NULL;
 }
 
-static int all_zero(const void *b, size_t n)
-{
-	const uint8_t *p = b;
-	uint8_t acc = 0;
-	for (size_t i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 static void run(int nthreads)
 {
 	static struct hspool p;
