@@ -20,6 +20,7 @@
 #define DNS_TYPE_OPT 41
 #define DNS_FLAG_QR 0x8000
 #define DNS_FLAG_TC 0x0200
+#define DNS_FLAG_AD 0x0020
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_MAX_MSG 65535
 
@@ -519,6 +520,12 @@ static int rewrite_visit(void *arg, const uint8_t *msg, size_t len, int section,
 		st->removed++;
 		return 0;
 	}
+	/* signatures over the A or AAAA records no longer match what is sent */
+	if (in_answer && rr->type == DNS_TYPE_RRSIG && rr->rdlen >= 2 &&
+	    (load16_be(msg + rr->rdoff) == DNS_TYPE_A || load16_be(msg + rr->rdoff) == DNS_TYPE_AAAA)) {
+		st->removed++;
+		return 0;
+	}
 	if (put_name(w, &rr->name, 1) < 0 || put16(w, rr->type) < 0 || put16(w, rr->cls) < 0)
 		return -1;
 	if (section == 0)
@@ -551,7 +558,8 @@ int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const 
 	if (msg_walk(msg, len, &h, rewrite_visit, &st) != 0)
 		return -1;
 	store16_be(out, h.id);
-	store16_be(out + 2, h.flags);
+	/* the answer is no longer what a validator checked: AD cleared */
+	store16_be(out + 2, (uint16_t)(h.flags & ~DNS_FLAG_AD));
 	store16_be(out + 4, h.count[0]);
 	store16_be(out + 6, (uint16_t)(h.count[1] - st.removed));
 	store16_be(out + 8, h.count[2]);

@@ -13,6 +13,7 @@
 #define DNS_TYPE_CNAME 5
 #define DNS_TYPE_TXT 16
 #define DNS_TYPE_AAAA 28
+#define DNS_TYPE_RRSIG 46
 #define DNS_MAX_NAME 255      /* dotted text form, without trailing dot */
 #define DNS_MAX_ADDRS 25      /* more A records than this: leave the answer alone */
 
@@ -43,8 +44,9 @@ int dns_inspect(const uint8_t *msg, size_t len, struct dns_info *info);
 
 /* Rewrite a response that dns_inspect classified DNS_PQ1: every A record of
  * the answer section gets rdata addr (host order) and TTL 0 (if addr is
- * non-NULL), and every AAAA record of the answer section is removed.  Other
- * records are kept.  Writes the new message (at most cap bytes) and returns
+ * non-NULL), and every AAAA record of the answer section is removed, with
+ * the RRSIG records over A or AAAA (they would not match any more) and the
+ * AD flag.  Other records are kept.  Writes the new message (at most cap bytes) and returns
  * its length, or -1. */
 int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const uint32_t *addr);
 

@@ -297,6 +297,43 @@ static void test_chain(void)
 /* AAAA records to remove, with compression pointers into the removed
  * record's owner name from a later A record, an authority NS record and
  * its rdata, and an EDNS OPT record that must stay. */
+/* DNSSEC: the RRSIG over the rewritten A records goes, the one over the
+ * CNAME stays, and the AD flag is cleared */
+static void rrsig_rdata(struct mb *m, unsigned covered)
+{
+	size_t rd = rdstart(m);
+	u16(m, covered); u8(m, 13); u8(m, 3); u32(m, 300); u32(m, 1800000000); u32(m, 1700000000); u16(m, 4321);
+	name(m, "pqconnect.net");
+	for (int i = 0; i < 8; i++)
+		u8(m, 0x5a);
+	rdend(m, rd);
+}
+
+static void test_dnssec(void)
+{
+	struct mb m;
+	struct dns_info info;
+	uint8_t out[4096];
+	char text[4096];
+
+	hdr(&m, 11, 0x81a0, 1, 4, 0, 0);                   /* QR RD RA AD */
+	size_t q = m.n; name(&m, "www.pqconnect.net"); u16(&m, 1); u16(&m, 1);
+	ptr(&m, q); rrhead(&m, 5, 60);
+	size_t rd = rdstart(&m); size_t t = m.n; labels(&m, PQC_LABEL); ptr(&m, q + 4); rdend(&m, rd);
+	ptr(&m, q); rrhead(&m, 46, 60); rrsig_rdata(&m, 5);
+	ptr(&m, t); rrhead(&m, 1, 60); a_rdata(&m, 0x839b457e);
+	ptr(&m, t); rrhead(&m, 46, 60); rrsig_rdata(&m, 1);
+	CHECK(dns_inspect(m.b, m.n, &info) == 0 && info.verdict == DNS_PQ1);
+	uint32_t tun = 0x0a3b0002;
+	int n = dns_rewrite(out, sizeof out, m.b, m.n, &tun);
+	CHECK(n > 0);
+	CHECK_MSG(out[2] == 0x81 && out[3] == 0x80, "AD cleared, the other flags kept");
+	CHECK_MSG(out[6] == 0 && out[7] == 3, "ANCOUNT 4 -> 3: the RRSIG over A removed");
+	CHECK(dump(out, (size_t)n, text) == 0);
+	CHECK_MSG(strstr(text, "T46") != NULL && strstr(text, "A 0 10.59.0.2") != NULL, "RRSIG over the CNAME kept");
+	/* a plain (non-pq1) signed answer is not rewritten at all: dns_inspect says PASS */
+}
+
 static void test_aaaa(void)
 {
 	struct mb m;
@@ -677,6 +714,7 @@ int main(void)
 	test_case();
 	test_chain();
 	test_aaaa();
+	test_dnssec();
 	test_pass();
 	test_canary();
 	test_build_query();
