@@ -22,7 +22,7 @@
 #define RX_STEPS 8                  /* chain steps (x18 keys) held per receive epoch */
 #define RX_AHEAD_STEPS 256          /* how far ahead of the window a counter may jump freely */
 #define RX_FAR_STEPS 16384          /* ... and at most (295k packets: a long loss burst), */
-#define RX_FAR_PER_MS 50            /* paid from a budget of scratch chain steps per tunnel */
+#define RX_FAR_PER_MS 20            /* paid from a budget of scratch chain steps per tunnel */
 #define EPOCH_REKEY 65000           /* ask for a new handshake from this epoch on */
 
 struct keyblock {                   /* the 18 packet keys of one chain step */

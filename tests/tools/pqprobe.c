@@ -191,23 +191,29 @@ static size_t icmp_echo(uint8_t *p, uint16_t seq)
 }
 
 /* send a ping through the tunnel, 1 if the echo reply comes back */
-static int ping(struct session *s, uint16_t seq)
+/* An echo through the tunnel: up to `tries` tries of 1 s each. */
+static int ping_tries(struct session *s, uint16_t seq, int tries)
 {
 	uint8_t pkt[128], out[256], in[4096], pt[4096];
 	size_t n = icmp_echo(pkt, seq);
-	int len = tunnel_seal(&s->tun, out, sizeof out, pkt, n, (uint64_t)(now_s() * 1000));
-	sendto_addr(s->fd, out, (size_t)len, &srv_crypto);
-	double end = now_s() + 1.0;
-	while (now_s() < end) {
-		int r = recv_wait(s->fd, in, sizeof in, 200, NULL);
-		if (r <= 0)
-			continue;
-		int m = tunnel_open(&s->tun, pt, in, (size_t)r, (uint64_t)(now_s() * 1000));
-		if (m >= 28 && pt[9] == 1 && pt[20] == 0 && load16_be(pt + 26) == seq)
-			return 1;
+	for (int attempt = 0; attempt < tries; attempt++) {
+		int len = tunnel_seal(&s->tun, out, sizeof out, pkt, n, (uint64_t)(now_s() * 1000));
+		sendto_addr(s->fd, out, (size_t)len, &srv_crypto);
+		double end = now_s() + 1.0;
+		while (now_s() < end) {
+			int r = recv_wait(s->fd, in, sizeof in, 200, NULL);
+			if (r <= 0)
+				continue;
+			int m = tunnel_open(&s->tun, pt, in, (size_t)r, (uint64_t)(now_s() * 1000));
+			if (m >= 28 && pt[9] == 1 && pt[20] == 0 && load16_be(pt + 26) == seq)
+				return 1;
+		}
 	}
 	return 0;
 }
+
+/* 3 tries: a server under valgrind may still be busy with what came before */
+static int ping(struct session *s, uint16_t seq) { return ping_tries(s, seq, 3); }
 
 static int open_session(struct session *s)
 {
@@ -296,7 +302,8 @@ static int attack(const uint8_t root[32])
 		sendto_addr(s3.fd, s3.init, HS_INIT_LEN, &srv_crypto);
 		tunnel_init(&s3.tun, &k3, 1, (uint64_t)(now_s() * 1000));
 		wipe(&k3, sizeof k3);
-		OK(ping(&s3, 8), "an echo sent right behind the initiation is answered (0-RTT)");
+		/* one try: a second would pass even if the first echo was lost */
+		OK(ping_tries(&s3, 8, 1), "an echo sent right behind the initiation is answered (0-RTT)");
 	} else
 		OK(0, "third initiation made");
 	close(s3.fd);
