@@ -18,6 +18,7 @@
 #include "io/privsep.h"
 #include "io/ctlsock.h"
 #include "io/tun.h"
+#include "proto/portfile.h"
 #include "server/server.h"
 #if HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -48,29 +49,24 @@ static void usage(FILE *f)
 	        "  -h, --help                this text\n");
 }
 
-/* A small decimal file such as config/pqcport; returns -1 if absent or bad. */
+/* config/pqcport or config/keyport (portfile.c: as the reference reads
+ * them, and as pqconnect-keygen does for the pq1 name): the port, -1 if
+ * the file is absent, -2 if it is not a number. */
 static long read_number_file(const char *dir, const char *name)
 {
-	char path[512], buf[64];
-	long v;
-	char *end;
+	char path[512], buf[PORTFILE_MAX + 1];
+	uint16_t port;
 	int fd;
 	ssize_t n;
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, sizeof buf);
 	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	v = strtol(buf, &end, 10);
-	while (*end == ' ' || *end == '\n' || *end == '\t' || *end == '\r')
-		end++;
-	if (end == buf || *end || v < 0)
+	if (n < 0 || portfile_parse(buf, (size_t)n, &port) < 0)
 		return -2;
-	return v & 65535;
+	return port;
 }
 
 static int read_host_file(const char *dir, uint32_t *host)

@@ -22,6 +22,7 @@
 #include "proto/base32.h"
 #include "proto/keytree.h"
 #include "proto/pq1name.h"
+#include "proto/portfile.h"
 
 #define DEFAULT_CONFIG_DIR "/etc/pqconnect/config"
 #define DEFAULT_KEY_DIR "/etc/pqconnect/keys"
@@ -50,12 +51,12 @@ static void usage(FILE *f)
 	        "      --version         show the version and exit\n");
 }
 
-/* Port from dir/name: decimal, surrounding whitespace ignored, reduced
- * mod 65536 as the reference does.  A missing file gives the default.
- * Returns 0, or -1 for content that is not a number. */
+/* Port from dir/name (portfile.c: as the reference and our server read it).
+ * A missing file gives the default.  Returns 0, or -1 for content that is
+ * not a number. */
 static int read_port(const char *dir, const char *name, uint16_t def, uint16_t *port)
 {
-	char path[PATH_MAX], buf[64];
+	char path[PATH_MAX], buf[PORTFILE_MAX + 1];
 	FILE *f;
 	size_t n;
 
@@ -65,30 +66,9 @@ static int read_port(const char *dir, const char *name, uint16_t def, uint16_t *
 	f = fopen(path, "re");
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -1;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	int toolong = !feof(f);
+	n = fread(buf, 1, sizeof buf, f);
 	fclose(f);
-	if (toolong)
-		return -1;
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n) != NULL)
-		return -1;
-
-	char *s = buf, *end;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '\0')
-		return -1;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -1;
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end != '\0')
-		return -1;
-	*port = (uint16_t)((unsigned long long)v & 65535);
-	return 0;
+	return portfile_parse(buf, n, port);
 }
 
 /* A growing text buffer for the DNS instructions. */

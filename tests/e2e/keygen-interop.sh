@@ -117,5 +117,24 @@ for ports in "42424 42425 55g15fg1" "624 584 20w020l0"; do
 	fi
 done
 
+# 5. odd port files (PROTOCOL.md §3.2: stripped, int, & 65535): both -D
+# read them the same way, so the name announces the port the server binds
+K=$W/ours-42424
+for odd in "107960 -1" " +624 	-64952"; do
+	set -- $odd
+	C=$W/conf-odd
+	mkdir -p "$C"
+	printf '%s\n' "$1" > "$C/pqcport"
+	printf '%s\n' "$2" > "$C/keyport"
+	chroot "$ROOT" pqconnect-keygen -D -c "$IN/conf-odd" -d "$IN/ours-42424" > "$W/ref-odd.out" 2>&1 </dev/null
+	"$KG" -D -c "$C" -d "$K" > "$W/ours-odd.out" 2>&1
+	ref_name=$(cname_of "$W/ref-odd.out"); ours_name=$(cname_of "$W/ours-odd.out")
+	if [ -n "$ref_name" ] && [ "$ours_name" = "$ref_name" ]; then
+		ok "port files '$1' / '$2': same name $ours_name"
+	else
+		fail "port files '$1' / '$2': reference '$ref_name', ours '$ours_name'"; cat "$W/ref-odd.out" "$W/ours-odd.out"
+	fi
+done
+
 [ $failed = 0 ] && echo "all ok" || echo "some checks FAILED"
 exit $failed
