@@ -1,13 +1,27 @@
 /* Small helpers shared by every layer: fixed-width loads and stores with an
- * explicit byte order, and array sizes.  No I/O, no allocation. */
+ * explicit byte order, array sizes, number options.  No I/O, no allocation. */
 #ifndef PQC_COMMON_H
 #define PQC_COMMON_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A whole decimal string within lo..hi (command-line options): 0, or -1. */
+static inline int parse_num(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 static inline uint16_t load16_be(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static inline uint16_t load16_le(const uint8_t *p) { return (uint16_t)((p[1] << 8) | p[0]); }

@@ -29,6 +29,7 @@
 #include "io/ctlsock.h"
 #include "io/log.h"
 #include "io/privsep.h"
+#include "common.h"
 #include "io/tun.h"
 
 struct client client;
@@ -61,17 +62,6 @@ static int parse_ip4(const char *s, uint32_t *out)
 	if (inet_pton(AF_INET, s, &a) != 1)
 		return -1;
 	*out = ntohl(a.s_addr);
-	return 0;
-}
-
-static int parse_num(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
 	return 0;
 }
 
@@ -420,8 +410,6 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	if (c->mtu > TUN_MTU_ETH)
-		log_warn("MTU %d: tunnel packets will be larger than 1500 bytes (%d fits)", c->mtu, TUN_MTU_ETH);
 	c->tunfd = tun_open_vnet(c->ifname, &c->tun_addr, c->maskbits, c->mtu, c->offload ? &c->tunvnet : NULL);
 	if (c->tunfd < 0) {
 		log_error("cannot create TUN device %s", c->ifname);

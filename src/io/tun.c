@@ -134,6 +134,8 @@ int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int
 	sin->sin_addr.s_addr = htonl(mask_of(maskbits));
 	if (ifioctl(s, SIOCSIFNETMASK, &ifr, "SIOCSIFNETMASK") < 0)
 		goto fail;
+	if (mtu > TUN_MTU_ETH)
+		log_warn("tun: MTU %d: tunnel packets will be larger than 1500 bytes (%d fits)", mtu, TUN_MTU_ETH);
 	ifr.ifr_mtu = mtu;
 	if (ifioctl(s, SIOCSIFMTU, &ifr, "SIOCSIFMTU") < 0)
 		goto fail;

@@ -104,9 +104,8 @@ static int parse_ip4(const char *s, uint32_t *out)
 
 static int parse_port(const char *s, uint16_t *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < 0 || v > 65535)
+	long v;
+	if (parse_num(s, 0, 65535, &v) < 0)
 		return -1;
 	*out = (uint16_t)v;
 	return 0;
@@ -165,7 +164,6 @@ int main(int argc, char **argv)
 	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1, mtu = TUN_MTU, hs_threads = -1;
 	sigset_t mask;
 	long v;
-	char *end;
 
 	s->keydir = getenv("KEYPATH") ? getenv("KEYPATH") : "/etc/pqconnect/keys";
 	s->confdir = "/etc/pqconnect/config";
@@ -201,18 +199,14 @@ int main(int argc, char **argv)
 		case 'S': use_seccomp = 0; break;
 		case 'O': offload = 0; break;
 		case 'M':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			mtu = (errno || !*optarg || *end) ? 0 : (int)v;
-			if (mtu < TUN_MTU_MIN || mtu > TUN_MTU_MAX) {
+			if (parse_num(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &v) < 0) {
 				fprintf(stderr, "pqconnect-server: MTU must be %d..%d\n", TUN_MTU_MIN, TUN_MTU_MAX);
 				return 2;
 			}
+			mtu = (int)v;
 			break;
 		case 'T':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || !*optarg || *end || v < 0 || v > HSPOOL_MAX_THREADS) {
+			if (parse_num(optarg, 0, HSPOOL_MAX_THREADS, &v) < 0) {
 				fprintf(stderr, "pqconnect-server: handshake threads must be 0..%d\n", HSPOOL_MAX_THREADS);
 				return 2;
 			}
@@ -285,8 +279,6 @@ int main(int argc, char **argv)
 	ratelimit_init(&s->hs_rl, 10, 20, hs_global, hs_global);
 	ratelimit_init(&s->key_rl, 3000, 1000, 200000, 50000);
 
-	if (mtu > TUN_MTU_ETH)
-		log_warn("MTU %d: tunnel packets will be larger than 1500 bytes (%d fits)", mtu, TUN_MTU_ETH);
 	if (tunio_open(&s->tio, s->ifname, &s->tun_addr, s->maskbits, mtu, offload) < 0)
 		return 1;
 	if (addrpool_init(&s->pool, s->tun_addr, s->maskbits) < 0) {
