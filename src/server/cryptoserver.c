@@ -34,17 +34,14 @@ static struct early {
 	uint8_t m[UDP_BUFSZ];
 } early[EARLY_SLOTS];
 static unsigned early_next;
-static unsigned char inflight[HSPOOL_JOBS];     /* jobs with the workers (the loop's own view) */
-static int ninflight;
 
-static int from_inflight(struct server *s, const union sockaddr_any *from)
+/* Is an initiation from this source with the workers? */
+static int from_inflight(const struct hspool *p, const union sockaddr_any *from)
 {
-	for (int i = 0, seen = 0; i < HSPOOL_JOBS && seen < ninflight; i++)
-		if (inflight[i]) {
+	for (int i = 0, seen = 0; i < HSPOOL_JOBS && seen < p->queued; i++)
+		if (p->jobs[i].queued) {
 			seen++;
-			/* a job's source is written before it is submitted and
-			 * never by the worker */
-			if (sa_equal(&s->hsp.jobs[i].from, from))
+			if (sa_equal(&p->jobs[i].from, from))
 				return 1;
 		}
 	return 0;
@@ -52,7 +49,7 @@ static int from_inflight(struct server *s, const union sockaddr_any *from)
 
 static int early_park(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
 {
-	if (ninflight == 0 || len > UDP_BUFSZ || !from_inflight(s, from))
+	if (s->hsp.queued == 0 || len > UDP_BUFSZ || !from_inflight(&s->hsp, from))
 		return 0;
 	struct early *e = &early[early_next++ % EARLY_SLOTS];
 	e->t = now;
@@ -123,10 +120,7 @@ static void handshake(struct server *s, const uint8_t *m, size_t len, const unio
 	if (hspool_submit(&s->hsp, j)) {     /* run inline (--handshake-threads 0) */
 		handshake_finish(s, j, now);
 		hspool_release(&s->hsp, j);
-		return;
 	}
-	inflight[j - s->hsp.jobs] = 1;
-	ninflight++;
 }
 
 /* A worker is done with j: make the tunnel (or count why not). */
@@ -183,10 +177,6 @@ void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
 	uint64_t now = now_ms();
 	(void)l, (void)fd, (void)events;
 	while ((j = hspool_done(&s->hsp)) != NULL) {
-		if (inflight[j - s->hsp.jobs]) {
-			inflight[j - s->hsp.jobs] = 0;
-			ninflight--;
-		}
 		handshake_finish(s, j, now);
 		hspool_release(&s->hsp, j);     /* erases the session keys too */
 	}

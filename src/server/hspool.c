@@ -63,9 +63,9 @@ static int fifo_take(struct hspool *p, int *head, int *tail)
 static void signal_done(struct hspool *p)
 {
 	uint64_t one = 1;
-	/* the counter only saturates after 2^64 - 2 wake-ups; EAGAIN is harmless */
-	if (write(p->efd, &one, sizeof one) < 0 && errno != EAGAIN)
-		return;
+	/* fails only with EAGAIN, after 2^64 - 2 unread wake-ups: harmless */
+	ssize_t r = write(p->efd, &one, sizeof one);
+	(void)r;
 }
 
 static void *worker(void *arg)
@@ -156,6 +156,7 @@ int hspool_submit(struct hspool *p, struct hs_job *j)
 	}
 	pthread_mutex_lock(&p->mu);
 	fifo_put(p, &p->todo_head, &p->todo_tail, idx(p, j));
+	j->queued = 1;
 	p->queued++;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
@@ -172,8 +173,10 @@ struct hs_job *hspool_done(struct hspool *p)
 		 * empty list and writes again */
 		if (read(p->efd, &v, sizeof v) < 0 && errno != EAGAIN)
 			log_warn("handshake pool eventfd: %s", strerror(errno));
-	} else
+	} else {
+		p->jobs[i].queued = 0;
 		p->queued--;
+	}
 	pthread_mutex_unlock(&p->mu);
 	return i < 0 ? NULL : &p->jobs[i];
 }

@@ -43,6 +43,7 @@ struct hs_job {
 	/* out */
 	enum hs_result result;
 	struct hs_keys keys;
+	int queued;                     /* submitted, not yet taken back by hspool_done */
 	int next;                       /* ring / free-list link */
 };
 
@@ -55,7 +56,7 @@ struct hspool {
 	int free_top;                   /* LIFO of free jobs (hot ones reused first) */
 	int todo_head, todo_tail;       /* FIFO of submitted jobs */
 	int done_head, done_tail;       /* FIFO of finished jobs */
-	int queued;                     /* submitted, not yet finished */
+	int queued;                     /* jobs with queued set */
 	int stop;
 	int efd;                        /* eventfd: finished jobs are waiting */
 	const uint8_t *mce_sk, *x_sk;   /* long-term secrets, read-only */
@@ -67,7 +68,9 @@ int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const ui
 /* A free job, or NULL when all are queued or running. */
 struct hs_job *hspool_get(struct hspool *p);
 /* Hands a filled job to the workers: 0.  With 0 threads it is run at once
- * instead: 1, and the caller finishes and releases it itself. */
+ * instead: 1, and the caller finishes and releases it itself.
+ * submit and done are the event loop's: it may read p->queued and each
+ * job's queued and from without the lock (only it writes them). */
 int hspool_submit(struct hspool *p, struct hs_job *j);
 /* The next finished job, or NULL.  Clears the eventfd when none is left. */
 struct hs_job *hspool_done(struct hspool *p);
