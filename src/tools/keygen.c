@@ -6,7 +6,6 @@
  * Exit codes follow the reference: 1 = the config directory given with -c
  * does not exist, 2 = invalid port, 3 = key generation or saving failed
  * (including "keys exist, no -f"). */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
