@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode == 0) {
 		if (tp_parse_header(&h, data, size) == 0) {
 			FUZZ_ASSERT(size >= TP_OVERHEAD && h.tid == data + TP_TID_OFF);
-			int n = tp_open(pt, data, size, key);
+			int n = tp_open(pt, sizeof pt, data, size, key);
 			FUZZ_ASSERT(n == -1 || (size_t)n == size - TP_OVERHEAD);
 		} else {
 			FUZZ_ASSERT(size < TP_OVERHEAD || data[0] != 0x02 || data[1] != 0x00);
@@ -48,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode == 1 && size > 0) {
 		size_t at = (data[0] * 257u + size) % len;
 		pkt[at] ^= (uint8_t)(1u << (data[size - 1] & 7));
-		FUZZ_ASSERT(tp_open(pt, pkt, len, key) == -1);
+		FUZZ_ASSERT(tp_open(pt, sizeof pt, pkt, len, key) == -1);
 	} else {
-		FUZZ_ASSERT(tp_open(pt, pkt, len, key) == (int)size && memcmp(pt, data, size) == 0);
+		FUZZ_ASSERT(tp_open(pt, sizeof pt, pkt, len, key) == (int)size && memcmp(pt, data, size) == 0);
 	}
 	return 0;
 }

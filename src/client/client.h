@@ -70,6 +70,8 @@ struct counters {
 	uint64_t tun_seal_fail;
 	uint64_t tun_write_fail;
 	uint64_t rx_not_tunnel;      /* tunnel socket: neither 02 00 nor a known type */
+	uint64_t rx_too_long;        /* tunnel socket: longer than any tunnel packet (TP_MAX_LEN) */
+	uint64_t rx_truncated;       /* tunnel socket: larger than the receive buffer (MSG_TRUNC) */
 	uint64_t rx_handshake_fail;  /* 03 00 (unauthenticated: ignored) */
 	uint64_t rx_unknown_tid;
 	uint64_t rx_open_fail;       /* tunnel_open failed (auth, replay, window) */
@@ -90,7 +92,7 @@ struct counters {
 };
 #define CLIENT_COUNTERS(X) \
 	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_seal_fail) X(tun_write_fail) \
-	X(rx_not_tunnel) X(rx_handshake_fail) X(rx_unknown_tid) X(rx_open_fail) X(rx_bad_inner) \
+	X(rx_not_tunnel) X(rx_too_long) X(rx_truncated) X(rx_handshake_fail) X(rx_unknown_tid) X(rx_open_fail) X(rx_bad_inner) \
 	X(rx_keepalive) X(rx_probe) X(rx_old_tunnel) X(key_stray) X(key_bad_node) X(dns_unparsable) \
 	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(proxy_drop) X(connect_ok) X(connect_fail) \
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad)
@@ -176,6 +178,7 @@ struct client {
 	const char *keydir;             /* on-disk key cache */
 	const char *pidfile;
 	const char *user;               /* the worker runs as this user */
+	int allow_root;                 /* --allow-root: a missing user is not fatal */
 	const char *ctlpath;            /* control socket */
 	const char *peers_path;         /* static peers file, or NULL */
 	/* descriptors */

@@ -152,7 +152,7 @@ static void on_key_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	uint8_t buf[UDP_BUFSZ];
 
 	for (int budget = 0; budget < 256; budget++) {
-		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && errno == ECONNREFUSED && ++f->refused >= REFUSED_GIVEUP) {
 			log_debug("key server port closed (ICMP port unreachable)");
 			keyfetch_end(f, 0);
@@ -162,6 +162,10 @@ static void on_key_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			continue;
 		if (n < 0)
 			break;
+		if ((size_t)n > sizeof buf) {          /* MSG_TRUNC: the real length */
+			client.cnt.key_stray++;
+			continue;
+		}
 		unsigned depth, pos;
 		const uint8_t *node;
 		size_t nlen;
@@ -272,7 +276,7 @@ static void on_eph_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	const uint8_t *ntru, *x;
 
 	for (int budget = 0; budget < 64; budget++) {
-		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && errno == ECONNREFUSED && ++f->refused >= REFUSED_GIVEUP) {
 			void (*cb)(void *, const uint8_t *, const uint8_t *) = f->cb;
 			log_debug("key server port closed (ICMP port unreachable)");
@@ -285,6 +289,10 @@ static void on_eph_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			continue;
 		if (n < 0)
 			return;
+		if ((size_t)n > sizeof buf) {          /* MSG_TRUNC: the real length */
+			client.cnt.key_stray++;
+			continue;
+		}
 		if (keymsg_eph_resp_parse(buf, (size_t)n, &ntru, &x) < 0) {
 			client.cnt.key_stray++;
 			continue;

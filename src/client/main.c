@@ -49,7 +49,9 @@ static void usage(FILE *f)
 	        "      --queue-num N           netfilter queue number (default 0)\n"
 	        "      --peers FILE            static peers (default " PF_DEFAULT_PATH " if present)\n"
 	        "      --control PATH          control socket (default " CTL_CLIENT_PATH ")\n"
-	        "      --user USER             the worker's user (default pqconnect)\n"
+	        "      --user USER             the worker's user (default " PQC_CLIENT_USER ")\n"
+	        "      --allow-root            if USER does not exist, the worker stays uid 0 (still\n"
+	        "                              without capabilities); without it the client refuses to start\n"
 	        "      --pid-file PATH         (default /run/pqconnect.pid)\n"
 	        "      --key-cache DIR         (default /var/lib/pqconnect/keys)\n"
 	        "  -v, -vv                     debug / trace logging\n"
@@ -133,10 +135,24 @@ static void keydir_prepare(const char *dir, const char *user)
 		close(dfd);
 		return;
 	}
+	/* The worker can write this directory, so root trusts none of its
+	 * names: each entry is opened without following links and changed
+	 * through that descriptor only if it is a regular file with one link
+	 * (a hard link to a file elsewhere, e.g. /etc/shadow, has two). */
 	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			fchownat(dfd, e->d_name, pw->pw_uid, pw->pw_gid, AT_SYMLINK_NOFOLLOW);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+			log_warn("key cache %s/%s: not a regular file with one link: left as it is", dir, e->d_name);
+		else if ((st.st_uid != pw->pw_uid || st.st_gid != pw->pw_gid) && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+			log_warn("key cache %s/%s: %s", dir, e->d_name, strerror(errno));
+		close(fd);
+	}
 	closedir(d);
 }
 
@@ -208,18 +224,17 @@ static int worker_main(int monfd)
 		goto out_peers;
 	/* still root here: the socket is created root:pqconnect 0660, the
 	 * listening descriptor stays with us after the drop */
-	c->ctlfd = ctlsock_open(&c->loop, c->ctlpath, c->user, client_control, NULL);
+	c->ctlfd = ctlsock_open(&c->loop, c->ctlpath, PQC_CTL_GROUP, client_control, NULL);
 	if (c->ctlfd < 0)
 		log_warn("no control socket at %s", c->ctlpath);
 	if (c->proxy_mode && dnsproxy_start(c->proxy_spec) < 0)
 		goto out_peers;
 
-	int dropped = privsep_drop_user(c->user);
-	if (dropped < 0)
+	if (privsep_drop_user(c->user, c->allow_root) < 0)
 		goto out_proxy;
 	/* the credential change cleared it: set it again */
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	if (dropped == 0 && privsep_seccomp(worker_syscalls, 0) < 0)
+	if (privsep_seccomp(worker_syscalls, 0) < 0)
 		goto out_proxy;
 	if (getppid() == 1)
 		goto out_proxy;   /* the monitor died before we got here */
@@ -247,7 +262,7 @@ out:
 
 /* ---------------------------------------------------------------- main -- */
 
-enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD, OPT_MTU };
+enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD, OPT_MTU, OPT_ALLOW_ROOT };
 
 int main(int argc, char **argv)
 {
@@ -264,6 +279,7 @@ int main(int argc, char **argv)
 		{ "peers", required_argument, NULL, OPT_PEERS },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
 		{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
 		{ "mtu", required_argument, NULL, OPT_MTU },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -282,7 +298,7 @@ int main(int argc, char **argv)
 	snprintf(c->ifname, sizeof c->ifname, "pqccli0");
 	c->keydir = "/var/lib/pqconnect/keys";
 	c->pidfile = "/run/pqconnect.pid";
-	c->user = "pqconnect";
+	c->user = PQC_CLIENT_USER;
 	c->ctlpath = CTL_CLIENT_PATH;
 	c->tunfd = c->udpfd = c->sigfd = c->monfd = c->ctlfd = -1;
 	c->offload = 1;
@@ -350,6 +366,9 @@ int main(int argc, char **argv)
 		case OPT_USER:
 			c->user = optarg;
 			break;
+		case OPT_ALLOW_ROOT:
+			c->allow_root = 1;
+			break;
 		case OPT_VERSION:
 			printf("pqconnect %s\n", PQC_VERSION);
 			return 0;
@@ -396,6 +415,9 @@ int main(int argc, char **argv)
 	}
 	free(pftext);
 
+	/* fail closed, and at once: before any privileged set-up */
+	if (privsep_check_user(c->user, c->allow_root) < 0)
+		return 1;
 	if (pidfile_claim(c->pidfile) < 0)
 		return 1;
 	umask(077);

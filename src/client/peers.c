@@ -297,13 +297,20 @@ void on_tun_readable(struct loop *l, int fd, uint32_t events, void *arg)
 
 static void rx_one(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now)
 {
-	static uint8_t pt[UDP_BUFSZ];
+	uint8_t pt[TP_MAX_PLAINTEXT];
 	struct tp_header h;
 
 	if (len == 2 && d[0] == 3 && d[1] == 0) {
 		/* HANDSHAKE_FAIL is unauthenticated: never let it kill a peer */
 		client.cnt.rx_handshake_fail++;
 		log_ratelimited(L_DEBUG, "rx_fail", "ignoring 03 00 from %s", sa_str(from));
+		return;
+	}
+	/* sizes first (GRO hands a datagram reassembled from fragments on whole) */
+	if (len > TP_MAX_LEN) {
+		client.cnt.rx_too_long++;
+		log_ratelimited(L_WARNING, "rx_long", "%zu-byte datagram from %s: longer than any tunnel packet, dropped",
+		                len, sa_str(from));
 		return;
 	}
 	if (tp_parse_header(&h, d, len) < 0) {
@@ -322,7 +329,7 @@ static void rx_one(const uint8_t *d, size_t len, const union sockaddr_any *from,
 		log_ratelimited(L_DEBUG, "rx_tid", "unknown tunnel id from %s", sa_str(from));
 		return;
 	}
-	int n = tunnel_open(t, pt, d, len, now);
+	int n = tunnel_open(t, pt, sizeof pt, d, len, now);
 	if (n < 0) {
 		client.cnt.rx_open_fail++;
 		log_ratelimited(L_DEBUG, "rx_open", "tunnel packet from %s dropped: %s", sa_str(from),
@@ -369,6 +376,9 @@ void on_udp_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	uint64_t now = now_ms();
 	for (int round = 0; round < 8; round++) {
 		int n = udp_recv_batch(fd, client.rx);
+		client.cnt.rx_truncated += client.rx->truncated;
+		if (n <= 0 && client.rx->truncated)
+			continue;
 		if (n <= 0) {
 			if (n < 0)
 				log_ratelimited(L_ERROR, "udp_recv", "tunnel socket: %s", strerror(errno));

@@ -94,9 +94,13 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	int rcode;
 
 	for (int budget = 0; budget < 16; budget++) {
-		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0)
 			return;
+		if ((size_t)n > sizeof buf) {          /* MSG_TRUNC: the real length */
+			log_ratelimited(L_DEBUG, "txt_long", "TXT answer of %zd bytes: longer than %zu, ignored", n, sizeof buf);
+			continue;
+		}
 		q->port = -1;
 		if (dns_txt_strings(buf, (size_t)n, q->id, &rcode, on_string, q) < 0)
 			continue;   /* not our answer */

@@ -270,7 +270,7 @@ static void tx_catch_up(struct tunnel *t, uint16_t e, uint64_t now)
 	}
 }
 
-int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, uint64_t now)
+int tunnel_open(struct tunnel *t, uint8_t *pt, size_t cap, const uint8_t *in, size_t len, uint64_t now)
 {
 	struct tp_header h;
 	struct rx_epoch *ep;
@@ -279,6 +279,13 @@ int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, ui
 	uint32_t s;
 	int n;
 
+	/* sizes first: nothing below may write more than cap bytes to pt */
+	if (len < TP_OVERHEAD)
+		return TUN_ESHORT;
+	if (len > TP_MAX_LEN)
+		return TUN_ETOOLONG;
+	if (len - TP_OVERHEAD > cap)
+		return TUN_ESPACE;
 	if (tp_parse_header(&h, in, len) < 0)
 		return TUN_ESHORT;
 	s = h.counter / CHAIN_STEP;
@@ -303,7 +310,7 @@ int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, ui
 		key_ahead(key, out + 32, 0, s, i);
 		wipe(root, sizeof root);
 		wipe(out, sizeof out);
-		n = tp_open(pt, in, len, key);
+		n = tp_open(pt, cap, in, len, key);
 		wipe(key, sizeof key);
 		if (n < 0)
 			return TUN_EAUTH;
@@ -324,7 +331,7 @@ int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, ui
 		struct keyblock *b = ep->blk[s % RX_STEPS];
 		if (!b || !(b->unused & (1u << i)))
 			return TUN_EREPLAY;
-		n = tp_open(pt, in, len, b->key[i]);
+		n = tp_open(pt, cap, in, len, b->key[i]);
 		if (n < 0)
 			return TUN_EAUTH;
 		wipe(b->key[i], 32);
@@ -338,7 +345,7 @@ int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, ui
 	if (!far_allow(t, s - ep->next_step, now))
 		return TUN_EAHEAD;
 	key_ahead(key, ep->ck, ep->next_step, s, i);
-	n = tp_open(pt, in, len, key);
+	n = tp_open(pt, cap, in, len, key);
 	wipe(key, sizeof key);
 	if (n < 0)
 		return TUN_EAUTH;
@@ -416,6 +423,7 @@ const char *tunnel_strerror(int err)
 	case TUN_EAUTH: return "authentication failed";
 	case TUN_EEXHAUSTED: return "epochs used up";
 	case TUN_ESPACE: return "buffer too small";
+	case TUN_ETOOLONG: return "longer than any tunnel packet";
 	case TUN_ENOMEM: return "out of memory";
 	default: return "error";
 	}

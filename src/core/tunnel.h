@@ -74,6 +74,7 @@ enum tunnel_err {
 	TUN_EEXHAUSTED = -7,            /* epochs used up: handshake again */
 	TUN_ESPACE = -8,                /* output buffer too small */
 	TUN_ENOMEM = -9,
+	TUN_ETOOLONG = -10,             /* longer than any tunnel packet (TP_MAX_LEN) */
 };
 
 /* initiator = 1 on the client (sends with T_I), 0 on the server. */
@@ -81,13 +82,15 @@ void tunnel_init(struct tunnel *t, const struct hs_keys *k, int initiator, uint6
 /* Encrypts n bytes of pt into a datagram of n + 56 bytes; returns its
  * length or a negative tunnel_err. */
 int tunnel_seal(struct tunnel *t, uint8_t *out, size_t cap, const uint8_t *pt, size_t n, uint64_t now);
-/* Decrypts a tunnel datagram (type and TID already matched by the caller).
- * Returns the plaintext length (pt must hold len - 56 bytes) or a negative
- * tunnel_err; on any error the tunnel's keys and epochs are unchanged (only
+/* Decrypts a tunnel datagram (type and TID already matched by the caller)
+ * into pt, which holds cap bytes.  Sizes come first: a datagram shorter
+ * than 56 or longer than TP_MAX_LEN bytes is TUN_ESHORT / TUN_ETOOLONG, one
+ * whose plaintext (len - 56) exceeds cap is TUN_ESPACE, before any key is
+ * looked at.  Returns the plaintext length or a negative tunnel_err; on any error the tunnel's keys and epochs are unchanged (only
  * the far-jump budget may have been spent: a counter more than
  * RX_AHEAD_STEPS chain steps ahead costs scratch derivations, which an
  * unauthenticated packet may cause but only RX_FAR_PER_MS per ms of). */
-int tunnel_open(struct tunnel *t, uint8_t *pt, const uint8_t *in, size_t len, uint64_t now);
+int tunnel_open(struct tunnel *t, uint8_t *pt, size_t cap, const uint8_t *in, size_t len, uint64_t now);
 /* Housekeeping: erase receive epochs older than 120 s and derive receive
  * epochs up to the send epoch (the send epoch itself moves only when a
  * packet is sent, as in the reference).  Call at least once per epoch. */

@@ -15,45 +15,78 @@
 #include <cap-ng.h>
 #endif
 
-int privsep_drop_user(const char *user)
+int privsep_check_user(const char *user, int allow_root)
 {
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		log_warn("user %s does not exist: staying uid %u (run scripts/install-pqconnect to create it)",
-		         user, (unsigned)getuid());
-		return 1;
+	if (getpwnam(user))
+		return 0;
+	if (allow_root) {
+		log_warn("user %s does not exist: --allow-root given, so the daemon stays uid 0 "
+		         "(without capabilities, under its seccomp filter)", user);
+		return 0;
 	}
+	log_error("user %s does not exist: refusing to run as root (scripts/install-pqconnect creates it; "
+	          "--user names another; --allow-root stays uid 0 without capabilities)", user);
+	return -1;
+}
+
+/* Empty every capability set and the bounding set without changing ids. */
+static int drop_caps_only(void)
+{
 #if HAVE_CAPNG
-	/* no capabilities at all, bounding set cleared, supplementary groups dropped */
 	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0) {
-		/* clearing the bounding set needs CAP_SETPCAP; without it the
-		 * capability sets are still emptied by the uid change */
-		log_warn("could not clear the capability bounding set (no CAP_SETPCAP?)");
-		capng_clear(CAPNG_SELECT_CAPS);
-		if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP) != 0) {
-			log_error("dropping privileges to %s failed", user);
-			return -1;
-		}
-	}
-#else
-	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
-		log_error("dropping privileges to %s: %s", user, strerror(errno));
+	if (capng_apply(CAPNG_SELECT_BOTH) != 0) {
+		log_error("dropping every capability failed (no CAP_SETPCAP for the bounding set?)");
 		return -1;
 	}
+	return 0;
+#else
+	log_error("built without libcap-ng: cannot drop capabilities while staying uid 0");
+	return -1;
 #endif
+}
+
+int privsep_drop_user(const char *user, int allow_root)
+{
+	struct passwd *pw = getpwnam(user);
+	int stayed_root = 0;
+	if (!pw) {
+		if (!allow_root) {
+			log_error("user %s does not exist: refusing to run as root", user);
+			return -1;
+		}
+		if (drop_caps_only() < 0)
+			return -1;
+		stayed_root = 1;
+	} else {
+#if HAVE_CAPNG
+		/* no capabilities at all, bounding set cleared, supplementary
+		 * groups dropped; clearing the bounding set needs CAP_SETPCAP,
+		 * which every unit and test of ours grants: failing is fatal */
+		capng_clear(CAPNG_SELECT_BOTH);
+		if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0) {
+			log_error("dropping privileges to %s failed (setgroups/setgid/setuid, or the capability "
+			          "bounding set without CAP_SETPCAP): refusing to go on", user);
+			return -1;
+		}
+#else
+		if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0) {
+			log_error("dropping privileges to %s: %s", user, strerror(errno));
+			return -1;
+		}
+#endif
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		log_error("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -1;
 	}
-	if (setuid(0) == 0) {
+	if (!stayed_root && (setuid(0) == 0 || getuid() == 0 || geteuid() == 0)) {
 		log_error("privileges could be regained: refusing to go on");
 		return -1;
 	}
 	log_warn("Running as uid: %u euid: %u gid: %u egid: %u", (unsigned)getuid(), (unsigned)geteuid(),
 	         (unsigned)getgid(), (unsigned)getegid());
-	return 0;
+	return stayed_root;
 }
 
 int privsep_seccomp(const int *extra, int all_threads)
@@ -70,17 +103,29 @@ int privsep_seccomp(const int *extra, int all_threads)
 		SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(getpid),
 		SCMP_SYS(gettid), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),
 		SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
-		SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield), SCMP_SYS(tgkill), SCMP_SYS(kill),
+		SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield),
 	};
 	/* anything else fails with EACCES: fail safe, but never crash the daemon */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EACCES));
 	if (!ctx)
 		return -1;
+	int bad = 0;
 	for (size_t i = 0; i < sizeof allow / sizeof allow[0]; i++)
 		if (allow[i] >= 0)
-			seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
+			bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0) < 0;
 	for (; extra && *extra; extra++)
-		seccomp_rule_add(ctx, SCMP_ACT_ALLOW, *extra, 0);
+		bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, *extra, 0) < 0;
+	/* signals only to this process (abort() and raise() use tgkill on
+	 * themselves): a confined half never signals another process, such
+	 * as a co-located daemon of the same user */
+	scmp_datum_t self = (scmp_datum_t)getpid();
+	bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self)) < 0;
+	bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, self)) < 0;
+	if (bad) {
+		log_error("seccomp: a rule could not be added");
+		seccomp_release(ctx);
+		return -1;
+	}
 	/* every thread of the process, not only the caller (the server's
 	 * handshake workers are started before the filter); asked only where
 	 * there are other threads, since a kernel (or valgrind) without TSYNC
@@ -100,7 +145,7 @@ int privsep_seccomp(const int *extra, int all_threads)
 	return 0;
 #else
 	(void)extra, (void)all_threads;
-	log_warn("built without libseccomp: no system-call filter");
-	return 0;
+	log_error("built without libseccomp: no system-call filter (rebuild with libseccomp-dev)");
+	return -1;
 #endif
 }

@@ -13,6 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "io/tun.h"
+#include "proto/tunnelpkt.h"
+
+_Static_assert(TUN_MTU_MAX <= TP_MAX_PLAINTEXT, "an inner packet of the largest MTU must fit a tunnel packet");
 #include "io/log.h"
 
 static uint32_t mask_of(int bits) { return bits <= 0 ? 0 : bits >= 32 ? 0xffffffffu : ~((1u << (32 - bits)) - 1); }

@@ -101,13 +101,16 @@ void udp_rx_free(struct udp_rx *rx)
 
 int udp_recv_batch(int fd, struct udp_rx *rx)
 {
+	rx->truncated = 0;
 	for (int i = 0; i < UDP_BATCH; i++) {
 		rx->msg[i].msg_hdr.msg_namelen = sizeof rx->from[i];
 		rx->msg[i].msg_hdr.msg_flags = 0;
 		rx->msg[i].msg_hdr.msg_control = rx->gro ? rx->ctrl[i] : NULL;
 		rx->msg[i].msg_hdr.msg_controllen = rx->gro ? sizeof rx->ctrl[i] : 0;
 	}
-	int n = recvmmsg(fd, rx->msg, UDP_BATCH, MSG_DONTWAIT, NULL);
+	/* MSG_TRUNC: msg_len is the datagram's real length even when the
+	 * buffer was too small, so a cut datagram is recognised below */
+	int n = recvmmsg(fd, rx->msg, UDP_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
@@ -119,6 +122,12 @@ int udp_recv_batch(int fd, struct udp_rx *rx)
 	int nd = 0;
 	for (int i = 0; i < n; i++) {
 		size_t len = rx->msg[i].msg_len, seg = len;
+		if (rx->msg[i].msg_hdr.msg_flags & MSG_TRUNC || len > rx->bufsz) {
+			rx->truncated++;
+			log_ratelimited(L_WARNING, "udp_trunc", "datagram of %zu bytes from %s: larger than the %zu-byte buffer, dropped",
+			                len, sa_str(&rx->from[i]), rx->bufsz);
+			continue;
+		}
 		if (rx->gro) {
 			struct msghdr *mh = &rx->msg[i].msg_hdr;
 			for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))

@@ -43,6 +43,7 @@ struct udp_rx {
 	int gro;
 	char ctrl[UDP_BATCH][64];
 	struct udp_dgram dg[UDP_MAX_DGRAMS];
+	unsigned truncated;              /* datagrams of the last call dropped: larger than the buffer */
 };
 /* Plain receive buffers (UDP_BUFSZ each).  0 / -1. */
 int udp_rx_init(struct udp_rx *rx);
@@ -50,7 +51,9 @@ int udp_rx_init(struct udp_rx *rx);
 int udp_rx_init_gro(struct udp_rx *rx, int fd);
 void udp_rx_free(struct udp_rx *rx);
 /* Receives what is waiting (up to UDP_BATCH buffers); returns the number of
- * datagrams in rx->dg (0 if none), -1 on error. */
+ * datagrams in rx->dg (0 if none), -1 on error.  A datagram the kernel had
+ * to cut (MSG_TRUNC: larger than the buffer) is never handed on; the number
+ * of those in this call is left in rx->truncated for the caller to count. */
 int udp_recv_batch(int fd, struct udp_rx *rx);
 
 /* Send side: datagrams are queued in slots and sent with one sendmmsg per

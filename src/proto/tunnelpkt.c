@@ -10,7 +10,7 @@
 
 int tp_parse_header(struct tp_header *h, const uint8_t *in, size_t len)
 {
-	if (len < TP_OVERHEAD || load16_be(in) != TP_TYPE)
+	if (len < TP_OVERHEAD || len > TP_MAX_LEN || load16_be(in) != TP_TYPE)
 		return -1;
 	h->tid = in + TP_TID_OFF;
 	h->epoch = load16_be(in + 34);
@@ -29,9 +29,9 @@ size_t tp_seal(uint8_t *out, const uint8_t tid[32], uint16_t epoch, uint32_t cou
 	return TP_OVERHEAD + n;
 }
 
-int tp_open(uint8_t *pt, const uint8_t *in, size_t len, const uint8_t key[32])
+int tp_open(uint8_t *pt, size_t cap, const uint8_t *in, size_t len, const uint8_t key[32])
 {
-	if (len < TP_OVERHEAD || len - TP_OVERHEAD > 0x7fffffff)
+	if (len < TP_OVERHEAD || len - TP_OVERHEAD > cap || len - TP_OVERHEAD > 0x7fffffff)
 		return -1;
 	size_t n = len - TP_OVERHEAD;
 	if (aead_open(pt, in + TP_HDR_LEN, n, in + TP_HDR_LEN + n, in, TP_HDR_LEN, key) != 0)

@@ -31,7 +31,7 @@ static struct early {
 	uint64_t t;
 	size_t len;                     /* 0: free */
 	union sockaddr_any from;
-	uint8_t m[UDP_BUFSZ];
+	uint8_t m[TP_MAX_LEN];
 } early[EARLY_SLOTS];
 static unsigned early_next;
 
@@ -49,7 +49,7 @@ static int from_inflight(const struct hspool *p, const union sockaddr_any *from)
 
 static int early_park(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
 {
-	if (s->hsp.queued == 0 || len > UDP_BUFSZ || !from_inflight(&s->hsp, from))
+	if (s->hsp.queued == 0 || len > sizeof early[0].m || !from_inflight(&s->hsp, from))
 		return 0;
 	struct early *e = &early[early_next++ % EARLY_SLOTS];
 	e->t = now;
@@ -187,12 +187,21 @@ void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
 
 static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
 {
-	static uint8_t pt[UDP_BUFSZ];
+	uint8_t pt[TP_MAX_PLAINTEXT];
 	struct peer *p;
 	int n;
 
+	/* sizes first, before any lookup (a datagram reassembled from
+	 * fragments, or handed on whole by GRO, can be up to 64 KiB) */
 	if (len < TP_OVERHEAD) {
 		s->st.tun_short++;
+		log_ratelimited(L_DEBUG, "tun_short", "Tunnel packet of %zu bytes from %s: too short", len, sa_str(from));
+		return;
+	}
+	if (len > TP_MAX_LEN) {
+		s->st.tun_too_long++;
+		log_ratelimited(L_WARNING, "tun_long", "Tunnel packet of %zu bytes from %s: longer than %d, dropped",
+		                len, sa_str(from), TP_MAX_LEN);
 		return;
 	}
 	p = peer_by_tid(s, m + TP_TID_OFF);
@@ -203,7 +212,7 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 		log_ratelimited(L_DEBUG, "tun_tid", "Tunnel packet with unknown TID from %s", sa_str(from));
 		return;
 	}
-	n = tunnel_open(&p->tun, pt, m, len, now);
+	n = tunnel_open(&p->tun, pt, sizeof pt, m, len, now);
 	if (n < 0) {
 		switch (n) {
 		case TUN_EAUTH: s->st.tun_auth++; break;
@@ -211,6 +220,7 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 		case TUN_EOLD: s->st.tun_old++; break;
 		case TUN_EEPOCH: s->st.tun_epoch++; break;
 		case TUN_EAHEAD: s->st.tun_ahead++; break;
+		case TUN_ETOOLONG: case TUN_ESPACE: s->st.tun_too_long++; break;
 		default: s->st.tun_short++; break;
 		}
 		log_ratelimited(L_DEBUG, "tun_drop", "Tunnel packet from %s dropped: %s", sa_str(from), tunnel_strerror(n));
@@ -238,7 +248,11 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct server *s = arg;
 	int n;
-	for (int round = 0; round < 16 && (n = udp_recv_batch(fd, &s->rx)) > 0; round++) {
+	for (int round = 0; round < 16; round++) {
+		n = udp_recv_batch(fd, &s->rx);
+		s->st.udp_truncated += s->rx.truncated;
+		if (n <= 0 && !s->rx.truncated)
+			break;
 		uint64_t now = now_ms();
 		for (int i = 0; i < n; i++) {
 			const uint8_t *m = s->rx.dg[i].p;

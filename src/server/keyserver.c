@@ -60,7 +60,11 @@ void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	struct server *s = arg;
 	int n;
 	/* bounded work per wake-up, so the crypto port is never starved */
-	for (int round = 0; round < 8 && (n = udp_recv_batch(fd, &s->rx)) > 0; round++) {
+	for (int round = 0; round < 8; round++) {
+		n = udp_recv_batch(fd, &s->rx);
+		s->st.udp_truncated += s->rx.truncated;
+		if (n <= 0 && !s->rx.truncated)
+			break;
 		uint64_t now = now_ms();
 		for (int i = 0; i < n; i++) {
 			const uint8_t *m = s->rx.dg[i].p;

@@ -38,12 +38,14 @@ static void usage(FILE *f)
 	        "  -i, --interface-name NAME TUN name (default pqcserv0)\n"
 	        "  -H, --host-ip ADDR        deliver decrypted packets to ADDR (server-in-a-bottle)\n"
 	        "      --control PATH        control socket (default " CTL_SERVER_PATH ")\n"
-	        "  -u, --user USER           unprivileged user to run as (default pqconnect)\n"
+	        "  -u, --user USER           unprivileged user to run as (default " PQC_SERVER_USER ")\n"
 	        "      --no-offload          no TUN/UDP segmentation offloads\n"
 	        "      --mtu N               TUN MTU, 576..1992 (default 1200)\n"
 	        "      --handshake-threads N threads for handshakes, 0..16 (default: one per CPU;\n"
 	        "                            0: in the event loop)\n"
 	        "      --no-seccomp          do not install the system-call filter\n"
+	        "      --allow-root          if USER does not exist, stay uid 0 (still without\n"
+	        "                            capabilities); without it the server refuses to start\n"
 	        "  -v, --verbose             more log lines (-vv: per packet)\n"
 	        "      --version             print the version\n"
 	        "  -h, --help                this text\n");
@@ -156,12 +158,12 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
-	const char *user = "pqconnect", *ctlpath = CTL_SERVER_PATH;
-	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1, mtu = TUN_MTU, hs_threads = -1;
+	const char *user = PQC_SERVER_USER, *ctlpath = CTL_SERVER_PATH;
+	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1, mtu = TUN_MTU, hs_threads = -1, allow_root = 0;
 	sigset_t mask;
 	long v;
 
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
 		case 'u': user = optarg; break;
 		case 'C': ctlpath = optarg; break;
 		case 'S': use_seccomp = 0; break;
+		case 'R': allow_root = 1; break;
 		case 'O': offload = 0; break;
 		case 'M':
 			if (parse_num(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &v) < 0) {
@@ -220,6 +223,9 @@ int main(int argc, char **argv)
 	}
 	log_set_level(L_INFO + verbose);
 	log_info("Starting PQConnect Server");
+	/* fail closed, and at once: before any privileged set-up */
+	if (privsep_check_user(user, allow_root) < 0)
+		return 1;
 
 	/* configuration files first, then the command line wins */
 	if ((v = read_number_file(s->confdir, "pqcport")) >= 0)
@@ -333,7 +339,7 @@ int main(int argc, char **argv)
 	timer_init(&s->eph_timer, on_eph, s);
 	on_eph(&s->loop, &s->eph_timer);
 
-	if (ctlsock_open(&s->loop, ctlpath, "pqconnect", server_control, s) < 0)
+	if (ctlsock_open(&s->loop, ctlpath, PQC_CTL_GROUP, server_control, s) < 0)
 		log_warn("no control socket at %s", ctlpath);
 
 #if HAVE_SYSTEMD
@@ -341,16 +347,17 @@ int main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 #endif
 	/* everything privileged is done: the rest runs unprivileged and confined */
-	int dropped = privsep_drop_user(user);
-	if (dropped < 0)
+	if (privsep_drop_user(user, allow_root) < 0)
 		return 1;
 	/* the workers start unprivileged (capabilities are per thread and
 	 * copied at creation) and get the seccomp filter with the loop's thread */
 	if (hspool_start(&s->hsp, hs_threads, s->mce_sk, s->x_sk) < 0 ||
 	    loop_add_fd(&s->loop, s->hsp.efd, EPOLLIN, handshakes_finished, s) < 0)
 		return 1;
-	if (dropped == 0 && use_seccomp && privsep_seccomp(NULL, hs_threads > 0) < 0)
+	if (use_seccomp && privsep_seccomp(NULL, hs_threads > 0) < 0)
 		return 1;
+	if (!use_seccomp)
+		log_warn("--no-seccomp: no system-call filter");
 
 	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s, %d handshake thread%s", s->cryptoport,
 	         s->keyport, s->ifname, ip4_str(s->tun_addr), s->maskbits, s->host ? ", delivering to " : "",

@@ -33,8 +33,8 @@ struct peer {
 	X(hs_ok) X(hs_bad_len) X(hs_replay) X(hs_decrypt_fail) X(hs_ratelimited) \
 	X(hs_tid_exists) X(hs_replay_full) X(hs_no_address) X(hs_no_ephkey) X(hs_queue_full) X(hs_stale) \
 	X(tun_ok) X(tun_keepalive) X(tun_unknown_tid) X(tun_early) X(tun_early_replayed) X(tun_auth) X(tun_replay) X(tun_old) \
-	X(tun_epoch) X(tun_ahead) X(tun_short) X(tun_bad_inner) X(tun_cookie) X(tun_write_fail) \
-	X(hsfail_ignored) X(crypto_unknown_type) \
+	X(tun_epoch) X(tun_ahead) X(tun_short) X(tun_too_long) X(tun_bad_inner) X(tun_cookie) X(tun_write_fail) \
+	X(hsfail_ignored) X(crypto_unknown_type) X(udp_truncated) \
 	X(out_ok) X(out_no_peer) X(out_bad) X(out_seal_fail) \
 	X(key_static_ok) X(key_static_bad) X(key_static_size) X(key_eph_ok) X(key_eph_bad) \
 	X(key_ratelimited) X(key_unknown_type) \

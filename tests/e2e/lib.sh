@@ -328,10 +328,18 @@ wait_nfq() {
     return 1
 }
 # ensure_pqc_user : the system user our daemons drop privileges to
+# (pqconnect for the server, pqconnect-client with a group of its own for
+# the client's worker, as scripts/install-pqconnect makes them)
 ensure_pqc_user() {
-    getent passwd pqconnect >/dev/null && return 0
-    say "creating system user pqconnect (as scripts/install-pqconnect does)"
-    useradd --system -M -d /etc/pqconnect -s /usr/sbin/nologin pqconnect
+    if ! getent passwd pqconnect >/dev/null; then
+        say "creating system user pqconnect (as scripts/install-pqconnect does)"
+        useradd --system -M -d /etc/pqconnect -s /usr/sbin/nologin pqconnect || return 1
+    fi
+    if ! getent passwd pqconnect-client >/dev/null; then
+        say "creating system user pqconnect-client (as scripts/install-pqconnect does)"
+        getent group pqconnect-client >/dev/null || groupadd --system pqconnect-client || return 1
+        useradd --system -M -d /var/lib/pqconnect -s /usr/sbin/nologin -g pqconnect-client pqconnect-client || return 1
+    fi
 }
 
 # --------------------------------------------- the reference (in chroot) --

@@ -204,7 +204,7 @@ static int ping_tries(struct session *s, uint16_t seq, int tries)
 			int r = recv_wait(s->fd, in, sizeof in, 200, NULL);
 			if (r <= 0)
 				continue;
-			int m = tunnel_open(&s->tun, pt, in, (size_t)r, (uint64_t)(now_s() * 1000));
+			int m = tunnel_open(&s->tun, pt, sizeof pt, in, (size_t)r, (uint64_t)(now_s() * 1000));
 			if (m >= 28 && pt[9] == 1 && pt[20] == 0 && load16_be(pt + 26) == seq)
 				return 1;
 		}

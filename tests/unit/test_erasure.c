@@ -80,7 +80,7 @@ static void test_tunnel(void)
 	CHECK_MSG(!tunnel_has(&c, ck0), "the chain key that made step 0 is gone after step 0 was derived");
 
 	/* receive side: the key of packet 0 is zero right after opening */
-	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1);
+	CHECK(tunnel_open(&s, pt, sizeof pt, pkt, (size_t)n, now) == 1);
 	CHECK_MSG(s.rx[0].blk[0] && all_zero(s.rx[0].blk[0]->key[0], 32), "rx key 0 zero right after opening packet 0");
 	CHECK_MSG(s.rx[0].blk[0] && !all_zero(s.rx[0].blk[0]->key[1], 32), "rx key 1 (not used yet) still held");
 	memcpy(rxck, s.rx[0].ck, 32);
@@ -88,7 +88,7 @@ static void test_tunnel(void)
 	/* the other 17 keys of step 0 */
 	for (int i = 1; i < CHAIN_STEP; i++) {
 		n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"a", 1, now);
-		CHECK_MSG(n == 57 && tunnel_open(&s, pt, pkt, (size_t)n, now) == 1 && all_zero(c.tx.keys[i], 32),
+		CHECK_MSG(n == 57 && tunnel_open(&s, pt, sizeof pt, pkt, (size_t)n, now) == 1 && all_zero(c.tx.keys[i], 32),
 		          "packet of step 0 sealed, opened, its tx key zero");
 	}
 	CHECK_MSG(all_zero(c.tx.keys, sizeof c.tx.keys), "every tx key of step 0 zero once all 18 are used");
@@ -103,12 +103,12 @@ static void test_tunnel(void)
 	uint8_t skipped[32];
 	tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"a", 1, now);   /* step 1, key 0: lost */
 	n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"a", 1, now);
-	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, now) == 1);
+	CHECK(tunnel_open(&s, pt, sizeof pt, pkt, (size_t)n, now) == 1);
 	CHECK_MSG(s.rx[0].blk[1] && !all_zero(s.rx[0].blk[1]->key[0], 32), "the skipped key of step 1 is held in the window");
 	memcpy(skipped, s.rx[0].blk[1] ? s.rx[0].blk[1]->key[0] : pkt, 32);
 	for (int j = 0; j < CHAIN_STEP * (RX_STEPS + 2); j++) {
 		n = tunnel_seal(&c, pkt, sizeof pkt, (const uint8_t *)"a", 1, now);
-		if (tunnel_open(&s, pt, pkt, (size_t)n, now) != 1)
+		if (tunnel_open(&s, pt, sizeof pt, pkt, (size_t)n, now) != 1)
 			break;
 	}
 	CHECK_MSG(s.rx[0].base_step > 1 && !tunnel_has(&s, skipped),
@@ -124,7 +124,7 @@ static void test_tunnel(void)
 	CHECK(c.tx.epoch == 1);
 	CHECK_MSG(!tunnel_has(&c, txck) && !tunnel_has(&c, root0) && !tunnel_has(&c, txroot),
 	          "after the send epoch ends, its chain key and root are gone (R_1 itself too, once used)");
-	CHECK(tunnel_open(&s, pt, pkt, (size_t)n, t1) == 1);
+	CHECK(tunnel_open(&s, pt, sizeof pt, pkt, (size_t)n, t1) == 1);
 
 	/* receive epochs: 120 s after creation, everything of them is erased */
 	CHECK(s.rx[0].used);
@@ -159,9 +159,9 @@ static void test_tunnel(void)
 	for (int e = 0; e < RX_EPOCHS + 3; e++) {
 		t += EPOCH_MS + 1;
 		n = tunnel_seal(&a, pkt, sizeof pkt, (const uint8_t *)"c", 1, t);
-		tunnel_open(&b, pt, pkt, (size_t)n, t);
+		tunnel_open(&b, pt, sizeof pt, pkt, (size_t)n, t);
 		n = tunnel_seal(&b, pkt, sizeof pkt, (const uint8_t *)"d", 1, t);
-		tunnel_open(&a, pt, pkt, (size_t)n, t);
+		tunnel_open(&a, pt, sizeof pt, pkt, (size_t)n, t);
 	}
 	CHECK_MSG(a.tx.epoch == RX_EPOCHS + 3 && !tunnel_has(&a, first_rx_ck),
 	          "after 8 epochs the client's rx epoch 0 chain key is gone (slot reused)");

@@ -21,21 +21,21 @@ int main(void)
 
 	CHECK(tp_parse_header(&h, out, 61) == 0);
 	CHECK(h.tid == out + 2 && h.epoch == 0 && h.counter == 0);
-	CHECK(tp_open(pt, out, 61, key) == 5);
+	CHECK(tp_open(pt, sizeof pt, out, 61, key) == 5);
 	CHECK(memcmp(pt, "hello", 5) == 0);
 
 	/* every byte of header, ciphertext and tag is authenticated */
 	int ok = 1;
 	for (size_t i = 0; i < 61; i++) {
 		out[i] ^= 0x01;
-		if (tp_open(pt, out, 61, key) != -1)
+		if (tp_open(pt, sizeof pt, out, 61, key) != -1)
 			ok = 0;
 		out[i] ^= 0x01;
 	}
 	CHECK_MSG(ok, "any flipped bit rejected");
-	CHECK(tp_open(pt, out, 60, key) == -1);
+	CHECK(tp_open(pt, sizeof pt, out, 60, key) == -1);
 	key[0] ^= 1;
-	CHECK(tp_open(pt, out, 61, key) == -1);
+	CHECK(tp_open(pt, sizeof pt, out, 61, key) == -1);
 	key[0] ^= 1;
 
 	/* header fields are big-endian */
@@ -43,12 +43,12 @@ int main(void)
 	CHECK(n == 56);
 	CHECK_HEX(out + 34, "1234a1b2c3d4");
 	CHECK(tp_parse_header(&h, out, n) == 0 && h.epoch == 0x1234 && h.counter == 0xa1b2c3d4);
-	CHECK(tp_open(pt, out, n, key) == 0);
+	CHECK(tp_open(pt, sizeof pt, out, n, key) == 0);
 
 	/* short or mistyped datagrams */
 	ok = 1;
 	for (size_t l = 0; l < 56; l++)
-		if (tp_parse_header(&h, out, l) != -1 || tp_open(pt, out, l, key) != -1)
+		if (tp_parse_header(&h, out, l) != -1 || tp_open(pt, sizeof pt, out, l, key) != -1)
 			ok = 0;
 	CHECK_MSG(ok, "datagrams below 56 bytes rejected");
 	out[0] = 0x01;
@@ -63,6 +63,6 @@ int main(void)
 	n = tp_seal(out, tid, 7, 89, big, sizeof big, key);
 	CHECK(n == sizeof big + 56);
 	CHECK(tp_parse_header(&h, out, n) == 0 && h.epoch == 7 && h.counter == 89);
-	CHECK(tp_open(pt, out, n, key) == (int)sizeof big && memcmp(pt, big, sizeof big) == 0);
+	CHECK(tp_open(pt, sizeof pt, out, n, key) == (int)sizeof big && memcmp(pt, big, sizeof big) == 0);
 	return check_done();
 }
