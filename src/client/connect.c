@@ -1,44 +1,41 @@
-/* Connecting to one server (one connect per server hash; answers for the
- * same server join it).  States, each with its own wait and all under one
- * overall deadline:
+/* One attempt to make a tunnel (see connect.h).  Steps, each with its own
+ * wait and all under one overall deadline:
  *
- *   VERIFY  (existing quiet tunnel) probe it; reply -> done, 400 ms -> TXT
  *   TXT     short pq1 form only: TXT p= and TXT ks. in parallel
  *   KEYS    static keys: memory, disk cache, else fetch the key tree
  *   EPH     ephemeral key from the key server (retried every 300 ms)
- *           -> initiation from the tunnel socket, tunnel installed
- *   PROBE   ICMP echo through the tunnel every 50 ms; reply -> done;
- *           400 ms without reply -> done anyway (ICMP may be filtered)
+ *           -> initiation from the tunnel socket, tunnel installed: done
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "client/client.h"
+#include "client/connect.h"
+#include "client/fetch.h"
+#include "client/txt.h"
 #include "io/log.h"
 #include "proto/handshake.h"
 #include "proto/keytree.h"
 
-#define VERIFY_MS 400
-#define PROBE_EVERY_MS 50
-#define PROBE_GIVEUP_MS 400
-
-enum cstate { CS_VERIFY, CS_TXT, CS_KEYS, CS_EPH, CS_PROBE };
+enum cstate { CS_TXT, CS_KEYS, CS_EPH };
 
 struct conn {
 	struct peer *p;
+	connect_done_fn done;
 	enum cstate st;
-	uint64_t started, init_sent;
+	uint64_t started;
 	struct timer step, deadline;
 	struct txtq *txt_p, *txt_ks;
 	int port_p, port_ks, txt_wait;
+	int ports_learnt;
+	uint16_t cryptoport, keyport;   /* the ports this attempt uses */
 	struct keyfetch *kf;
 	struct ephfetch *ef;
-	int rehandshake;
 };
 
 static void run(struct conn *c);
 
-/* Stop everything a connect attempt has running and detach it from its peer. */
+/* Stop everything the attempt has running and detach it from its peer. */
 static void conn_release(struct conn *c)
 {
 	timer_cancel(&client.loop, &c->step);
@@ -57,29 +54,24 @@ static void conn_release(struct conn *c)
 static void finish(struct conn *c, int ok, const char *why)
 {
 	struct peer *p = c->p;
-	uint64_t took = now_ms() - c->started;
+	connect_done_fn done = c->done;
+	struct attempt_result r = { .ok = ok, .why = why, .ports_learnt = c->ports_learnt,
+	                            .cryptoport = c->cryptoport, .keyport = c->keyport };
+	uint64_t now = now_ms();
 
+	log_debug("attempt for %s ended after %llu ms: %s", p->hashtxt, (unsigned long long)(now - c->started), why);
 	conn_release(c);
-	if (ok && c->st == CS_VERIFY)
-		log_debug("Tunnel to %s confirmed (%llu ms)", ip4_str(p->ext_ip), (unsigned long long)took);
-	else if (ok)
-		log_info("Tunnel up: %s <-> %s (%s) in %llu ms", ip4_str(p->int_addr), sa_str(&p->ep),
-		         why, (unsigned long long)took);
-	else
-		log_warn("Connecting to %s failed after %llu ms: %s", ip4_str(p->ext_ip),
-		         (unsigned long long)took, why);
 	free(c);
-	peer_connect_done(p, ok);
+	done(p, &r, now);
 }
 
 static void on_deadline(struct loop *l, struct timer *t)
 {
 	struct conn *c = t->arg;
-	static const char *const what[] = { "probe", "TXT lookup", "key download", "ephemeral key", "probe" };
+	static const char *const what[] = { "TXT lookup", "key download", "ephemeral key" };
+	(void)l;
 	finish(c, 0, what[c->st]);
 }
-
-/* -------------------------------------------------------------- steps -- */
 
 static void to_state(struct conn *c, enum cstate st)
 {
@@ -89,17 +81,16 @@ static void to_state(struct conn *c, enum cstate st)
 
 static void txt_done(struct conn *c)
 {
-	struct peer *p = c->p;
 	if (--c->txt_wait > 0)
 		return;
 	if (c->port_p < 0 || c->port_ks < 0) {
 		finish(c, 0, "TXT records missing (short pq1 name needs p= and ks. records)");
 		return;
 	}
-	p->cryptoport = (uint16_t)c->port_p;
-	p->keyport = (uint16_t)c->port_ks;
-	p->have_ports = 1;
-	log_debug("ports from TXT: crypto %u, keys %u", p->cryptoport, p->keyport);
+	c->cryptoport = (uint16_t)c->port_p;
+	c->keyport = (uint16_t)c->port_ks;
+	c->ports_learnt = 1;
+	log_debug("ports from TXT: crypto %u, keys %u", c->cryptoport, c->keyport);
 	to_state(c, CS_KEYS);
 }
 
@@ -127,6 +118,21 @@ static void prekey_fill(struct peer *p)
 	p->have_pre = mce_enc(p->pre_c0, p->pre_k0, p->mce_pk) == 0;
 }
 
+void connect_erase_prekey(struct peer *p)
+{
+	wipe(p->pre_k0, sizeof p->pre_k0);
+	wipe(p->pre_c0, sizeof p->pre_c0);
+	p->have_pre = 0;
+}
+
+static void set_keys(struct peer *p, uint8_t *data /* KT_DATA_LEN, malloc'd: taken */)
+{
+	free(p->mce_pk);
+	p->mce_pk = data;   /* M || X: the 32 bytes of X at the end are harmless */
+	memcpy(p->x_pk, data + MCE_PK_LEN, 32);
+	connect_erase_prekey(p);
+}
+
 static void on_keys(void *arg, const uint8_t *data)
 {
 	struct conn *c = arg;
@@ -136,14 +142,14 @@ static void on_keys(void *arg, const uint8_t *data)
 		finish(c, 0, "key download failed");
 		return;
 	}
-	p->mce_pk = malloc(MCE_PK_LEN);
-	if (!p->mce_pk) {
+	uint8_t *copy = malloc(KT_DATA_LEN);
+	if (!copy) {
 		finish(c, 0, "out of memory");
 		return;
 	}
-	memcpy(p->mce_pk, data, MCE_PK_LEN);
-	memcpy(p->x_pk, data + MCE_PK_LEN, 32);
-	client_keycache_store(p, data);
+	memcpy(copy, data, KT_DATA_LEN);
+	set_keys(p, copy);
+	client_keycache_store(p->hash, data);
 	log_debug("static keys of %s fetched in %llu ms", p->hashtxt,
 	          (unsigned long long)(now_ms() - c->started));
 	to_state(c, CS_EPH);
@@ -166,9 +172,8 @@ static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
 	prekey_fill(p);
 	memcpy(c0, p->pre_c0, sizeof c0);
 	memcpy(k0, p->pre_k0, sizeof k0);
-	wipe(p->pre_k0, sizeof p->pre_k0);
 	int have = p->have_pre;
-	p->have_pre = 0;
+	connect_erase_prekey(p);
 	if (!have || hs_initiate(msg, &keys, c0, k0, p->x_pk, ntru_pk, x_pk) != 0) {
 		wipe(k0, sizeof k0);
 		finish(c, 0, "handshake computation failed");
@@ -176,36 +181,27 @@ static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
 	}
 	wipe(k0, sizeof k0);
 	/* from the tunnel socket: the server learns our real port at once */
-	sa_from_ip4(&dst, p->ext_ip, p->cryptoport);
+	sa_from_ip4(&dst, p->ext_ip, c->cryptoport);
 	if (udp_send(client.udpfd, msg, sizeof msg, &dst) < 0) {
 		wipe(&keys, sizeof keys);
 		finish(c, 0, "cannot send the initiation");
 		return;
 	}
-	peer_install_tunnel(p, &keys, now);
+	peer_install_tunnel(p, &keys, &dst, now);
 	wipe(&keys, sizeof keys);
-	c->init_sent = now;
 	log_debug("initiation sent to %s", sa_str(&dst));
-	c->st = CS_PROBE;
-	peer_send_probe(p, now);
-	timer_in(&client.loop, &c->step, PROBE_EVERY_MS);
-	prekey_fill(p);           /* ready for the next handshake (kick, re-handshake) */
+	finish(c, 1, "initiation sent, tunnel installed");
 }
 
 static void run(struct conn *c)
 {
 	struct peer *p = c->p;
-	uint64_t now = now_ms();
 
 	switch (c->st) {
-	case CS_VERIFY:
-		/* the probe went unanswered: a new handshake with the cached keys */
-		log_info("Tunnel to %s silent: handshaking again", ip4_str(p->ext_ip));
-		c->rehandshake = 1;
-		c->st = CS_TXT;
-		/* fall through */
 	case CS_TXT:
 		if (p->have_ports) {
+			c->cryptoport = p->cryptoport;
+			c->keyport = p->keyport;
 			c->st = CS_KEYS;
 			run(c);
 			return;
@@ -224,78 +220,57 @@ static void run(struct conn *c)
 			finish(c, 0, "cannot start the TXT lookups");
 		return;
 	case CS_KEYS:
-		if (!p->mce_pk && client_keycache_load(p) == 0)
-			log_debug("static keys of %s from the disk cache", p->hashtxt);
+		if (!p->mce_pk) {
+			uint8_t *data = client_keycache_load(p->hash);
+			if (data) {
+				set_keys(p, data);
+				log_debug("static keys of %s from the disk cache", p->hashtxt);
+			}
+		}
 		if (p->mce_pk) {
 			c->st = CS_EPH;
 			run(c);
 			return;
 		}
-		c->kf = keyfetch_start(p->ext_ip, p->keyport, p->hash, on_keys, c);
+		c->kf = keyfetch_start(p->ext_ip, c->keyport, p->hash, on_keys, c);
 		if (!c->kf)
 			finish(c, 0, "cannot start the key download");
 		return;
 	case CS_EPH:
-		c->ef = ephfetch_start(p->ext_ip, p->keyport, on_eph, c);
-		prekey_fill(p);       /* while the ephemeral key is on its way */
+		c->ef = ephfetch_start(p->ext_ip, c->keyport, on_eph, c);
+		/* the encapsulation while the ephemeral key is on its way: made
+		 * here, used within the attempt's deadline, erased in on_eph */
+		prekey_fill(p);
 		if (!c->ef)
 			finish(c, 0, "cannot ask for the ephemeral key");
-		return;
-	case CS_PROBE:
-		if (now - c->init_sent >= PROBE_GIVEUP_MS) {
-			finish(c, 1, "unconfirmed: no ICMP echo reply");
-			return;
-		}
-		peer_send_probe(p, now);
-		timer_in(&client.loop, &c->step, PROBE_EVERY_MS);
 		return;
 	}
 }
 
-static void on_step(struct loop *l, struct timer *t) { run(t->arg); }
-
-static struct conn *conn_new(struct peer *p, enum cstate st)
+static void on_step(struct loop *l, struct timer *t)
 {
+	(void)l;
+	run(t->arg);
+}
+
+int connect_start(struct peer *p, connect_done_fn done)
+{
+	if (p->conn)
+		return -1;
 	struct conn *c = calloc(1, sizeof *c);
 	if (!c)
-		return NULL;
+		return -1;
 	c->p = p;
-	c->st = st;
+	c->done = done;
+	c->st = CS_TXT;
 	c->started = now_ms();
 	timer_init(&c->step, on_step, c);
 	timer_init(&c->deadline, on_deadline, c);
 	timer_in(&client.loop, &c->deadline, CLIENT_CONNECT_DEADLINE_MS);
 	p->conn = c;
-	return c;
-}
-
-void connect_start(struct peer *p)
-{
-	if (p->conn)
-		return;
-	struct conn *c = conn_new(p, CS_TXT);
-	if (!c)
-		return;
 	log_info("Connecting to peer at %s with pk hash %s", ip4_str(p->ext_ip), p->hashtxt);
 	timer_in(&client.loop, &c->step, 0);
-}
-
-void connect_verify(struct peer *p)
-{
-	if (p->conn)
-		return;
-	struct conn *c = conn_new(p, CS_VERIFY);
-	if (!c)
-		return;
-	peer_send_probe(p, c->started);
-	timer_in(&client.loop, &c->step, VERIFY_MS);
-}
-
-void connect_probe_reply(struct peer *p)
-{
-	struct conn *c = p->conn;
-	if (c && (c->st == CS_VERIFY || c->st == CS_PROBE))
-		finish(c, 1, "confirmed by ICMP echo");
+	return 0;
 }
 
 void connect_abort(struct peer *p)
@@ -305,4 +280,5 @@ void connect_abort(struct peer *p)
 		return;
 	conn_release(c);
 	free(c);
+	connect_erase_prekey(p);
 }

@@ -4,20 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 #include "client/client.h"
+#include "client/control.h"
 #include "client/ctlcmd.h"
+#include "client/lifecycle.h"
+#include "client/ping.h"
+#include "client/worker.h"
 #include "io/log.h"
 
 
 static double ago(uint64_t now, uint64_t then) { return then ? (double)(now - then) / 1000.0 : -1.0; }
-
-static const char *state_of(const struct peer *p, uint64_t now)
-{
-	if (p->conn)
-		return p->has_tunnel ? "rekeying" : "connecting";
-	if (!p->has_tunnel)
-		return "down";
-	return peer_tunnel_up(p, now) ? "up" : "expiring";
-}
 
 static void show(struct ctlbuf *o, int json)
 {
@@ -29,8 +24,8 @@ static void show(struct ctlbuf *o, int json)
 		           client.ifname, ip4_str(client.tun_addr), client.port);
 	else
 		ctl_printf(o, "interface: %s %s/%d, port %u, %u peer(s)\n", client.ifname, ip4_str(client.tun_addr),
-		           client.maskbits, client.port, client.npeers);
-	for (const struct peer *p = client.peers; p; p = p->next_all) {
+		           client.maskbits, client.port, peers_count());
+	for (const struct peer *p = peers_first(); p; p = p->next_all) {
 		const struct tunnel *t = &p->tun;
 		int up = p->has_tunnel;
 		if (json) {
@@ -40,7 +35,7 @@ static void show(struct ctlbuf *o, int json)
 			              "\"tx_bytes\":%llu,\"last_handshake_s\":%.1f,\"last_rx_s\":%.1f,\"old_tunnel\":%s,"
 			              "\"ping_state\":\"%s\",\"n_ping\":%llu,\"n_lost\":%llu}",
 			           first ? "" : ",", p->name[0] ? p->name : p->hashtxt, p->hashtxt,
-			           p->is_static ? "true" : "false", state_of(p, now), sa_str(&p->ep), ip4_str(p->int_addr),
+			           p->is_static ? "true" : "false", peer_state_name(p, now), sa_str(&p->ep), ip4_str(p->int_addr),
 			           up ? ago(now, t->created) : -1.0, up ? t->tx.epoch : 0, up ? tunnel_rx_epoch(t) : 0,
 			           up ? (unsigned long long)t->rx_packets : 0ULL, up ? (unsigned long long)t->rx_bytes : 0ULL,
 			           up ? (unsigned long long)t->tx_packets : 0ULL, up ? (unsigned long long)t->tx_bytes : 0ULL,
@@ -52,7 +47,7 @@ static void show(struct ctlbuf *o, int json)
 		}
 		ctl_printf(o, "\npeer %s%s\n  hash: %s\n  state: %s\n  endpoint: %s\n  internal: %s\n",
 		           p->name[0] ? p->name : p->hashtxt, p->is_static ? " (static)" : "", p->hashtxt,
-		           state_of(p, now), p->has_tunnel ? sa_str(&p->ep) : ip4_str(p->ext_ip), ip4_str(p->int_addr));
+		           peer_state_name(p, now), p->has_tunnel ? sa_str(&p->ep) : ip4_str(p->ext_ip), ip4_str(p->int_addr));
 		if (!up)
 			continue;
 		ctl_printf(o, "  age: %.1f s\n  epoch: send %u, receive %u\n  received: %llu packets, %llu bytes\n"
@@ -79,9 +74,9 @@ static void stats(struct ctlbuf *o, int json)
 	const char *sep = json ? "," : "";
 
 	if (json)
-		ctl_printf(o, "{\"peers\":%u", client.npeers);
+		ctl_printf(o, "{\"peers\":%u", peers_count());
 	else
-		ctl_printf(o, "peers %u\n", client.npeers);
+		ctl_printf(o, "peers %u\n", peers_count());
 #define X(n) \
 	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)c->n); \
 	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)c->n);
@@ -102,7 +97,7 @@ static void info(struct ctlbuf *o, const struct peer *p)
 	uint64_t now = now_ms();
 	ctl_printf(o, "peer=%s\nhash=%s\nstatic=%s\nendpoint=%s\ninternal=%s\ntunnel=%s\n",
 	           p->name[0] ? p->name : p->hashtxt, p->hashtxt, p->is_static ? "yes" : "no",
-	           p->has_tunnel ? sa_str(&p->ep) : ip4_str(p->ext_ip), ip4_str(p->int_addr), state_of(p, now));
+	           p->has_tunnel ? sa_str(&p->ep) : ip4_str(p->ext_ip), ip4_str(p->int_addr), peer_state_name(p, now));
 	if (p->has_tunnel)
 		ctl_printf(o, "age=%.1fs\nlast-handshake=%.1fs\nlast-rx=%.1fs\nsend-epoch=%u\nrx-packets=%llu\n"
 		              "tx-packets=%llu\nrx-bytes=%llu\ntx-bytes=%llu\n",
@@ -137,23 +132,16 @@ void client_control(void *arg, int argc, char **argv, struct ctlbuf *o)
 	case CMD_INFO:
 		info(o, p);
 		return;
-	case CMD_KICK:
-		if (p->conn) {
-			ctl_printf(o, "error: a handshake with %s is already running\n", cmd.peer);
-			return;
-		}
-		if (!p->have_ports) {
-			ctl_printf(o, "error: ports of %s unknown (short pq1 name not looked up yet)\n", cmd.peer);
-			return;
-		}
-		log_info("kick %s: new handshake (the old tunnel stays until it expires)",
-		         p->name[0] ? p->name : p->hashtxt);
-		connect_start(p);
-		ctl_printf(o, p->conn ? "ok\n" : "error: could not start a handshake\n");
+	case CMD_KICK: {
+		const char *why = "";
+		if (peer_ev_kick(p, now_ms(), &why) < 0)
+			ctl_printf(o, "error: %s: %s\n", cmd.peer, why);
+		else
+			ctl_printf(o, "ok\n");
 		return;
+	}
 	case CMD_FORGET:
-		log_info("forget %s: tunnel ended, keys erased", p->name[0] ? p->name : p->hashtxt);
-		peer_remove(p);
+		peer_ev_forget(p);
 		ctl_printf(o, "ok\n");
 		return;
 	case CMD_RELOAD:

@@ -15,6 +15,9 @@
 #include <unistd.h>
 #include "common.h"
 #include "client/client.h"
+#include "client/dnsproxy.h"
+#include "client/intercept.h"
+#include "client/txt.h"
 #include "io/log.h"
 
 #define PROXY_SLOTS 1024
@@ -101,7 +104,7 @@ static int bound_socket(const union sockaddr_any *sa)
 	return fd;
 }
 
-void dnsproxy_send_answer(const union sockaddr_any *to, const uint8_t *msg, size_t len)
+static void send_answer(const union sockaddr_any *to, const uint8_t *msg, size_t len)
 {
 	if (sendto(px.lfd, msg, len, MSG_DONTWAIT, &to->sa, sa_len(to)) != (ssize_t)len)
 		client.cnt.proxy_drop++;
@@ -146,7 +149,7 @@ static void on_query(struct loop *l, int fd, uint32_t events, void *arg)
 				out[2] |= 0x80;           /* QR: this is the answer */
 				out[3] |= 0x80;           /* RA */
 				client.cnt.dns_canary++;
-				dnsproxy_send_answer(&from, out, (size_t)m);
+				send_answer(&from, out, (size_t)m);
 			}
 			continue;
 		}
@@ -179,6 +182,38 @@ static void on_query(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* An answer held for a peer: it goes back to the asker when released. */
+struct held_answer {
+	union sockaddr_any asker;
+	size_t len;
+	uint8_t msg[];                  /* the answer as the upstream gave it */
+};
+
+static void release_answer(void *ctx, const uint8_t *dns, size_t len)
+{
+	struct held_answer *a = ctx;
+	if (dns)
+		send_answer(&a->asker, dns, len);
+	else
+		send_answer(&a->asker, a->msg, a->len);
+	free(a);
+}
+
+static void hold(struct peer *p, const union sockaddr_any *asker, const uint8_t *msg, size_t len, uint64_t now)
+{
+	struct held_answer *a = malloc(sizeof *a + len);
+	if (a) {
+		a->asker = *asker;
+		a->len = len;
+		memcpy(a->msg, msg, len);
+		if (held_add(p, msg, len, release_answer, a, now) == 0)
+			return;
+		free(a);
+	}
+	client.cnt.dns_failopen++;
+	send_answer(asker, msg, len);
+}
+
 static void on_answer(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	static uint8_t buf[65536], out[65536];
@@ -202,18 +237,16 @@ static void on_answer(struct loop *l, int fd, uint32_t events, void *arg)
 
 		struct peer *p = NULL;
 		size_t outlen = 0;
-		switch (dns_decide(buf, (size_t)n, out, sizeof out, &outlen, &p)) {
+		uint64_t now = now_ms();
+		switch (dns_decide(buf, (size_t)n, out, sizeof out, &outlen, &p, now)) {
 		case DEC_PASS:
-			dnsproxy_send_answer(&asker, buf, (size_t)n);
+			send_answer(&asker, buf, (size_t)n);
 			break;
 		case DEC_REPLACE:
-			dnsproxy_send_answer(&asker, out, outlen);
+			send_answer(&asker, out, outlen);
 			break;
 		case DEC_HOLD:
-			if (held_add(p, buf, (size_t)n, 0, 0, &asker) < 0) {
-				client.cnt.dns_failopen++;
-				dnsproxy_send_answer(&asker, buf, (size_t)n);
-			}
+			hold(p, &asker, buf, (size_t)n, now);
 			break;
 		}
 	}

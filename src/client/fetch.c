@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "client/fetch.h"
 #include "core/keycache.h"
 #include "io/log.h"
 #include "proto/keymsg.h"
@@ -354,20 +355,16 @@ void ephfetch_cancel(struct ephfetch *f)
 
 /* ---------------------------------------------------------- disk cache -- */
 
-int client_keycache_load(struct peer *p)
+uint8_t *client_keycache_load(const uint8_t hash[32])
 {
 	uint8_t *data;
-	if (keycache_load(client.keydir, p->hash, time(NULL), KEYCACHE_MAX_AGE_S, &data) < 0)
-		return -1;
-	memcpy(p->x_pk, data + MCE_PK_LEN, 32);
-	free(p->mce_pk);
-	p->mce_pk = data;   /* the 32 extra bytes at the end are harmless */
-	return 0;
+	if (keycache_load(client.keydir, hash, time(NULL), KEYCACHE_MAX_AGE_S, &data) < 0)
+		return NULL;
+	return data;
 }
 
-void client_keycache_store(const struct peer *p, const uint8_t *data)
+void client_keycache_store(const uint8_t hash[32], const uint8_t *data)
 {
-	if (keycache_store(client.keydir, p->hash, data) < 0)
-		log_debug("key cache: cannot store the keys of %s in %s: %s", p->hashtxt, client.keydir,
-		          strerror(errno));
+	if (keycache_store(client.keydir, hash, data) < 0)
+		log_debug("key cache: cannot store keys in %s: %s", client.keydir, strerror(errno));
 }

@@ -26,6 +26,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "client/connect.h"
+#include "client/control.h"
+#include "client/datapath.h"
+#include "client/dnsproxy.h"
+#include "client/intercept.h"
+#include "client/lifecycle.h"
+#include "client/ping.h"
+#include "client/staticpeers.h"
+#include "client/worker.h"
 #include "io/ctlsock.h"
 #include "io/log.h"
 #include "io/privsep.h"
@@ -195,6 +204,43 @@ static const int worker_syscalls[] = {
 	0
 };
 
+/* ------------------------------------------- the lifecycle's hooks -- */
+
+static void on_lc_timer(struct loop *l, struct timer *t)
+{
+	(void)l;
+	lifecycle_timer(t->arg, now_ms());
+}
+
+static int hook_attempt_start(struct peer *p) { return connect_start(p, peer_ev_attempt_done); }
+static void hook_send_probe(struct peer *p, uint64_t now) { datapath_send_probe(p, now); }
+static void hook_arm(struct peer *p, uint64_t at) { timer_at(&client.loop, &p->lc_timer, at); }
+
+static void hook_added(struct peer *p, uint64_t now)
+{
+	timer_init(&p->lc_timer, on_lc_timer, p);
+	ping_start(p, now);
+}
+
+static void hook_removing(struct peer *p)
+{
+	timer_cancel(&client.loop, &p->lc_timer);
+	ping_stop(p);
+}
+
+static const struct lifecycle_hooks hooks = {
+	.attempt_start = hook_attempt_start,
+	.attempt_abort = connect_abort,
+	.send_probe = hook_send_probe,
+	.send_keepalive = datapath_send_keepalive,
+	.answers_release = held_resolve,
+	.iface = worker_hook,
+	.probe_reply = ping_reply,
+	.arm = hook_arm,
+	.added = hook_added,
+	.removing = hook_removing,
+};
+
 static int worker_main(int monfd)
 {
 	struct client *c = &client;
@@ -212,10 +258,9 @@ static int worker_main(int monfd)
 		log_error("signalfd: %s", strerror(errno));
 		goto out;
 	}
-	if (peers_init() < 0)
-		goto out;
-	c->tx->fd = c->udpfd;
-	c->tx->gso = c->offload;
+	lifecycle_set_hooks(&hooks);
+	if (peertable_init(c->tun_addr, c->maskbits) < 0 || datapath_init() < 0)
+		goto out_peers;
 	log_info("offloads: TUN %s, UDP GRO %s, UDP GSO %s", c->tio.vnet ? "on" : "off",
 	         c->rx->gro ? "on" : "off", c->tx->gso ? "tried" : "off");
 	if (loop_add_fd(&c->loop, c->tunfd, EPOLLIN, on_tun_readable, NULL) < 0 ||
@@ -239,12 +284,9 @@ static int worker_main(int monfd)
 	if (getppid() == 1)
 		goto out_proxy;   /* the monitor died before we got here */
 
-	if (c->pf) {
-		/* the file as read by root before the fork; later reloads come from the monitor */
-		for (unsigned i = 0; i < c->pf->n; i++)
-			log_debug("static peer %s", c->pf->peer[i].name);
-	}
-	static_peers_apply(NULL, 0);
+	/* the file as read by root before the fork; later reloads come from the monitor */
+	static_peers_use(c->pf);
+	c->pf = NULL;
 	log_info("worker ready (pid %ld)", (long)getpid());
 	loop_run(&c->loop);
 	rc = 0;
@@ -254,7 +296,10 @@ out_proxy:
 	if (c->proxy_mode)
 		dnsproxy_stop();
 out_peers:
-	peers_shutdown();
+	lifecycle_shutdown();
+	static_peers_free();
+	datapath_free();
+	peertable_free();
 out:
 	loop_free(&c->loop);
 	return rc;

@@ -28,6 +28,7 @@
 #include "client/client.h"
 #include "client/privmsg.h"
 #include "io/log.h"
+#include "io/nfq.h"
 #include "io/rules.h"
 #include "proto/base32.h"
 #if HAVE_SYSTEMD

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 #include "client/client.h"
+#include "client/datapath.h"
+#include "client/lifecycle.h"
+#include "client/ping.h"
 #include "io/log.h"
 
 static uint64_t now_us(void)
@@ -23,21 +26,18 @@ static const char *label(const struct peer *p) { return p->name[0] ? p->name : p
 
 static int wanted(const struct peer *p, uint64_t now)
 {
-	uint64_t last_app = p->last_app_tx > p->last_app_rx ? p->last_app_tx : p->last_app_rx;
-	if (p->last_dns > last_app)
-		last_app = p->last_dns;
-	return p->has_tunnel && !p->conn && (p->is_static || now - last_app < CLIENT_IN_USE_MS);
+	return p->state == PS_UP && peer_in_use(p, now);
 }
 
 static void send_ping(struct peer *p, uint64_t now)
 {
 	struct pingstat *s = &p->ping;
+	int seq = datapath_send_probe(p, now);
 	s->checking = 1;
-	s->seq = p->probe_seq;         /* peer_send_probe uses it, then counts on */
+	s->seq = seq < 0 ? p->probe_seq : (uint16_t)seq;   /* nothing sent: no reply will match */
 	s->sent = now;
 	s->sent_us = now_us();
 	client.cnt.ping_sent++;
-	peer_send_probe(p, now);
 	log_debug("ping %s attempt %u of %u", label(p), s->attempt, retries(p));
 }
 
@@ -48,9 +48,11 @@ static void on_timer(struct loop *l, struct timer *t)
 	uint64_t now = now_ms();
 
 	if (!wanted(p, now)) {
-		/* idle, connecting or no tunnel: state idle, look again soon */
+		/* idle, connecting or no tunnel: state idle, look again soon; the
+		 * first ping of a tunnel that comes up goes `every` later */
 		s->checking = 0;
 		s->attempt = 0;
+		s->next = now + every(p);
 		timer_in(l, t, every(p) < 1000 ? every(p) : 1000);
 		return;
 	}
@@ -71,11 +73,9 @@ static void on_timer(struct loop *l, struct timer *t)
 			timer_in(l, t, timeout(p));
 			return;
 		}
-		log_warn("reconnecting %s", label(p));
-		client.cnt.reconnects++;
 		s->attempt = 0;
 		s->next = now + every(p);
-		connect_start(p);
+		peer_ev_ping_lost(p, now);
 		timer_in(l, t, every(p) < 1000 ? every(p) : 1000);
 		return;
 	}
@@ -112,14 +112,18 @@ void ping_reply(struct peer *p, uint16_t seq, uint64_t now)
 	timer_at(&client.loop, &s->timer, s->next);
 }
 
-void ping_reset(struct peer *p)
+void ping_start(struct peer *p, uint64_t now)
 {
 	struct pingstat *s = &p->ping;
-	/* a fresh peer only: the timer is not armed yet */
 	memset(s, 0, sizeof *s);
 	timer_init(&s->timer, on_timer, p);
-	s->next = now_ms() + every(p);
+	s->next = now + every(p);
 	timer_in(&client.loop, &s->timer, 1000);
+}
+
+void ping_stop(struct peer *p)
+{
+	timer_cancel(&client.loop, &p->ping.timer);
 }
 
 static double root(double v)

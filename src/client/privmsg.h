@@ -13,6 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The worker releases a held DNS answer unchanged after this; the monitor
+ * accepts a queued packet itself once this and some slack have passed. */
+#ifndef CLIENT_DNS_DEADLINE_MS
+#define CLIENT_DNS_DEADLINE_MS 2000
+#endif
+
 enum pm_type {
 	PM_PACKET = 1,  /* monitor -> worker: queued packet `id`, body = whole IP packet */
 	PM_ACCEPT,      /* worker -> monitor: accept `id` unchanged (no body) */

@@ -13,6 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "client/txt.h"
+#include "crypto/crypto.h"
+#include "proto/dns.h"
 #include "io/log.h"
 
 #define TXT_TRY_MS 1000

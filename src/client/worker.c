@@ -1,19 +1,19 @@
-/* The worker's side of the privilege separation: the channel to the root
- * monitor (queued packets in, verdicts, hook and reload requests out), and
- * the static peers of the peers file. */
+/* The worker's side of the privilege separation (see worker.h). */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
-#include <unistd.h>
 #include "client/client.h"
+#include "client/intercept.h"
+#include "client/staticpeers.h"
+#include "client/worker.h"
 #include "io/log.h"
+#include "proto/ipv4.h"
 
 static uint8_t rbuf[PM_MAX_MSG];
 
-void worker_verdict(uint32_t id, const uint8_t *pkt, size_t len)
+/* Verdict for a queued packet: pkt NULL = accept unchanged. */
+static void verdict(uint32_t id, const uint8_t *pkt, size_t len)
 {
 	int r = pkt ? pm_send(client.monfd, PM_REPLACE, id, pkt, len) : pm_send(client.monfd, PM_ACCEPT, id, NULL, 0);
 	if (r < 0)
@@ -25,9 +25,6 @@ void worker_hook(struct peer *p, int up)
 {
 	struct pm_hook h;
 
-	if (!p->is_static || p->hook_up == up)
-		return;
-	p->hook_up = up;
 	memset(&h, 0, sizeof h);
 	memcpy(h.hash, p->hash, 32);
 	h.int_addr = p->int_addr;
@@ -44,10 +41,80 @@ int worker_request_reload(void)
 	return pm_send(client.monfd, PM_RELOAD, 0, NULL, 0);
 }
 
+/* ---------------------------------- the netfilter-queue transport -- */
+
+/* A queued packet held for a peer: the verdict goes back with its id. */
+struct queued {
+	uint32_t id;
+	size_t len;
+	uint8_t pkt[];                  /* the whole IP packet */
+};
+
+static void release_queued(void *ctx, const uint8_t *dns, size_t dlen)
+{
+	static uint8_t out[65536];
+	struct queued *q = ctx;
+	struct udppkt u;
+
+	if (dns && udppkt_parse(&u, q->pkt, q->len) == 0) {
+		int n = udppkt_rebuild(out, sizeof out, q->pkt, q->len, &u, dns, dlen);
+		if (n > 0) {
+			verdict(q->id, out, (size_t)n);
+			free(q);
+			return;
+		}
+	}
+	verdict(q->id, NULL, 0);
+	free(q);
+}
+
+/* A queued packet the monitor handed over. */
+static void queued_packet(uint32_t id, const uint8_t *pkt, size_t len)
+{
+	static uint8_t dns_out[65536], pkt_out[65536];
+	struct udppkt u;
+	struct peer *p = NULL;
+	size_t outlen = 0;
+	uint64_t now = now_ms();
+
+	if (udppkt_parse(&u, pkt, len) < 0 || u.sport != 53) {
+		client.cnt.dns_unparsable++;
+		verdict(id, NULL, 0);
+		return;
+	}
+	switch (dns_decide(u.payload, u.payload_len, dns_out, sizeof dns_out, &outlen, &p, now)) {
+	case DEC_PASS:
+		verdict(id, NULL, 0);
+		return;
+	case DEC_REPLACE: {
+		int n = udppkt_rebuild(pkt_out, sizeof pkt_out, pkt, len, &u, dns_out, outlen);
+		if (n < 0)
+			verdict(id, NULL, 0);
+		else
+			verdict(id, pkt_out, (size_t)n);
+		return;
+	}
+	case DEC_HOLD:
+		break;
+	}
+	struct queued *q = malloc(sizeof *q + len);
+	if (q) {
+		q->id = id;
+		q->len = len;
+		memcpy(q->pkt, pkt, len);
+		if (held_add(p, u.payload, u.payload_len, release_queued, q, now) == 0)
+			return;
+		free(q);
+	}
+	client.cnt.dns_failopen++;
+	verdict(id, NULL, 0);
+}
+
 static void on_monitor(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct pm_hdr h;
 	const uint8_t *body;
+	(void)events, (void)arg;
 
 	for (int budget = 0; budget < 256; budget++) {
 		int r = pm_recv(fd, rbuf, &h, &body);
@@ -67,10 +134,10 @@ static void on_monitor(struct loop *l, int fd, uint32_t events, void *arg)
 		case PM_PACKET:
 			if (client.proxy_mode || h.len < 20) {
 				client.cnt.mon_bad++;
-				worker_verdict(h.id, NULL, 0);
+				verdict(h.id, NULL, 0);
 				break;
 			}
-			intercept_packet(h.id, body, h.len);
+			queued_packet(h.id, body, h.len);
 			break;
 		case PM_PEERS:
 			static_peers_apply((const char *)body, h.len);
@@ -91,99 +158,4 @@ static void on_monitor(struct loop *l, int fd, uint32_t events, void *arg)
 int worker_channel_open(int fd)
 {
 	return loop_add_fd(&client.loop, fd, EPOLLIN, on_monitor, NULL);
-}
-
-/* ------------------------------------------------------- static peers -- */
-
-static void configure(struct peer *p, const struct pf_peer *pp)
-{
-	if (p->ext_ip != pp->addr || p->cryptoport != pp->port || p->keyport != pp->keyport)
-		log_info("static peer %s: %s crypto port %u key port %u", pp->name, ip4_str(pp->addr), pp->port,
-		         pp->keyport);
-	p->is_static = 1;
-	snprintf(p->name, sizeof p->name, "%s", pp->name);
-	p->ext_ip = pp->addr;
-	p->have_ports = 1;
-	p->cryptoport = pp->port;
-	p->keyport = pp->keyport;
-	p->owner[0] = 0;          /* no DNS: ports and address come from the file */
-	p->every_ms = pp->every_ms;
-	p->timeout_ms = pp->timeout_ms;
-	p->retries = pp->retries;
-}
-
-void static_peers_apply(const char *text, size_t len)
-{
-	if (text) {
-		struct peersfile *pf = malloc(sizeof *pf);
-		struct pf_error err;
-		if (!pf)
-			return;
-		if (peersfile_parse(pf, text, len, &err) < 0) {
-			/* the monitor checked it first: this cannot happen unless it changed under us */
-			log_error("peers file line %u: %s", err.line, err.msg);
-			free(pf);
-			return;
-		}
-		free(client.pf);
-		client.pf = pf;
-	}
-	/* peers no longer in the file become ordinary peers (idle ones go away) */
-	for (struct peer *p = client.peers; p; p = p->next_all)
-		if (p->is_static && (!client.pf || !peersfile_find(client.pf, p->hash))) {
-			log_info("%s is no longer a static peer", p->name);
-			worker_hook(p, 0);
-			p->is_static = 0;
-			p->name[0] = 0;
-		}
-	if (!client.pf)
-		return;
-	for (unsigned i = 0; i < client.pf->n; i++) {
-		const struct pf_peer *pp = &client.pf->peer[i];
-		struct peer *p = peer_by_hash(pp->hash);
-		if (p && pp->internal && p->int_addr != pp->internal)
-			log_warn("static peer %s keeps %s until it is forgotten (configured: %s)", pp->name,
-			         ip4_str(p->int_addr), ip4_str(pp->internal));
-		if (!p) {
-			if (pp->internal && !addrpool_in_subnet(&client.pool, pp->internal)) {
-				log_error("static peer %s: internal address %s is outside %s/%d", pp->name,
-				          ip4_str(pp->internal), ip4_str(client.tun_addr), client.maskbits);
-				continue;
-			}
-			p = peer_create_at(pp->hash, pp->internal);
-			if (!p) {
-				log_error("static peer %s: internal address %s is not free", pp->name,
-				          pp->internal ? ip4_str(pp->internal) : "(any)");
-				continue;
-			}
-			configure(p, pp);
-			log_info("static peer %s: %s, internal address %s", p->name, p->hashtxt, ip4_str(p->int_addr));
-			connect_start(p);
-			continue;
-		}
-		configure(p, pp);
-		if (!p->has_tunnel && !p->conn)
-			connect_start(p);
-	}
-}
-
-/* ---------------------------------------------------------- lookup -- */
-
-struct peer *peer_find(const char *name)
-{
-	size_t n = strlen(name);
-	struct peer *hit = NULL;
-	int hits = 0;
-
-	for (struct peer *p = client.peers; p; p = p->next_all)
-		if ((p->name[0] && !strcmp(p->name, name)) || !strcmp(ip4_str(p->int_addr), name) ||
-		    !strcasecmp(p->hashtxt, name))
-			return p;
-	/* a unique hash prefix, or the external address */
-	for (struct peer *p = client.peers; p; p = p->next_all)
-		if ((n >= 4 && n <= 52 && !strncasecmp(p->hashtxt, name, n)) || !strcmp(ip4_str(p->ext_ip), name)) {
-			hit = p;
-			hits++;
-		}
-	return hits == 1 ? hit : NULL;
 }

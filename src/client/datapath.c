@@ -1,0 +1,224 @@
+/* The client's data path (see datapath.h).  Sizes come first on the receive
+ * side: a datagram longer than any tunnel packet is dropped before any
+ * lookup, and tunnel_open writes at most the buffer it is given. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+#include "client/client.h"
+#include "client/datapath.h"
+#include "client/lifecycle.h"
+#include "client/probe.h"
+#include "io/log.h"
+#include "proto/ipv4.h"
+#include "proto/tunnelpkt.h"
+
+int datapath_init(void)
+{
+	client.rx = malloc(sizeof *client.rx);
+	client.tx = calloc(1, sizeof *client.tx);
+	if (!client.rx || !client.tx)
+		return -1;
+	if (udp_rx_init_gro(client.rx, client.udpfd) < 0 ||
+	    tunio_adopt(&client.tio, client.tunfd, client.tunvnet) < 0)
+		return -1;
+	client.tx->fd = client.udpfd;
+	client.tx->gso = client.offload;
+	return 0;
+}
+
+void datapath_free(void)
+{
+	if (client.rx)
+		udp_rx_free(client.rx);
+	free(client.rx);
+	free(client.tx);
+	client.rx = NULL;
+	client.tx = NULL;
+}
+
+/* Seal pt into the transmit batch for p.  0 / -1. */
+static int send_sealed(struct peer *p, const uint8_t *pt, size_t n, uint64_t now)
+{
+	uint8_t *slot = udp_tx_slot(client.tx);
+	int r = tunnel_seal(&p->tun, slot, UDP_BUFSZ, pt, n, now);
+	if (r < 0) {
+		client.cnt.tun_seal_fail++;
+		log_ratelimited(L_WARNING, "seal", "cannot encrypt to %s: %s", ip4_str(p->ext_ip),
+		                tunnel_strerror(r));
+		return -1;
+	}
+	udp_tx_commit(client.tx, (size_t)r, &p->ep);
+	p->last_tx_epoch = p->tun.tx.epoch;
+	return 0;
+}
+
+int datapath_send_probe(struct peer *p, uint64_t now)
+{
+	uint8_t pkt[PROBE_LEN];
+	uint16_t seq = p->probe_seq;
+
+	if (!p->has_tunnel)
+		return -1;
+	if (probe_build(pkt, sizeof pkt, client.tun_addr, p->int_addr, p->probe_id, seq, now) < 0)
+		return -1;
+	p->probe_seq++;
+	if (send_sealed(p, pkt, sizeof pkt, now) < 0)
+		return -1;
+	udp_tx_flush(client.tx);
+	return seq;
+}
+
+void datapath_send_keepalive(struct peer *p, uint64_t now)
+{
+	if (!p->has_tunnel || send_sealed(p, (const uint8_t *)"", 0, now) < 0)
+		return;
+	udp_tx_flush(client.tx);
+	log_trace("keepalive to %s", ip4_str(p->ext_ip));
+}
+
+/* ------------------------------------------------------ TUN -> tunnel -- */
+
+/* One IPv4 packet from the TUN (or one segment of a super-packet). */
+static int tun_packet(void *arg, const uint8_t *buf, size_t n)
+{
+	uint64_t now = *(const uint64_t *)arg;
+	struct peer *p = peer_by_addr(ipv4_dst(buf));
+	if (!p) {
+		client.cnt.tun_no_peer++;
+		log_ratelimited(L_DEBUG, "tun_no_peer", "dropping packet to %s: no peer", ip4_str(ipv4_dst(buf)));
+		return 0;
+	}
+	p->last_app_tx = now;
+	if (!p->has_tunnel) {
+		client.cnt.tun_no_tunnel++;
+		peer_ev_app_packet(p, now);
+		return 0;
+	}
+	if (n + TP_OVERHEAD > UDP_BUFSZ) {
+		client.cnt.tun_seal_fail++;
+		return 0;
+	}
+	send_sealed(p, buf, n, now);
+	return 0;
+}
+
+void on_tun_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	uint64_t now = now_ms();
+	(void)l, (void)fd, (void)events, (void)arg;
+
+	for (int budget = 0; budget < 64; budget++) {
+		int r = tunio_read(&client.tio, tun_packet, &now);
+		if (r < 0) {
+			log_ratelimited(L_ERROR, "tun_read", "TUN read: %s", strerror(errno));
+			break;
+		}
+		if (r == 0)
+			break;
+	}
+	udp_tx_flush(client.tx);
+}
+
+/* ------------------------------------------------------ tunnel -> TUN -- */
+
+void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now)
+{
+	uint8_t pt[TP_MAX_PLAINTEXT];
+	struct tp_header h;
+	uint16_t seq;
+
+	if (len == 2 && d[0] == 3 && d[1] == 0) {
+		/* HANDSHAKE_FAIL is unauthenticated: never let it kill a peer */
+		client.cnt.rx_handshake_fail++;
+		log_ratelimited(L_DEBUG, "rx_fail", "ignoring 03 00 from %s", sa_str(from));
+		return;
+	}
+	/* sizes first (GRO hands a datagram reassembled from fragments on whole) */
+	if (len > TP_MAX_LEN) {
+		client.cnt.rx_too_long++;
+		log_ratelimited(L_WARNING, "rx_long", "%zu-byte datagram from %s: longer than any tunnel packet, dropped",
+		                len, sa_str(from));
+		return;
+	}
+	if (tp_parse_header(&h, d, len) < 0) {
+		client.cnt.rx_not_tunnel++;
+		log_ratelimited(L_DEBUG, "rx_junk", "ignoring %zu-byte datagram from %s", len, sa_str(from));
+		return;
+	}
+	struct peer *p = peer_by_tid(h.tid);
+	struct tunnel *t = p ? &p->tun : NULL;
+	if (!p && (p = peer_by_oldtid(h.tid))) {
+		t = &p->old;
+		client.cnt.rx_old_tunnel++;
+	}
+	if (!p) {
+		client.cnt.rx_unknown_tid++;
+		log_ratelimited(L_DEBUG, "rx_tid", "unknown tunnel id from %s", sa_str(from));
+		return;
+	}
+	int n = tunnel_open(t, pt, sizeof pt, d, len, now);
+	if (n < 0) {
+		client.cnt.rx_open_fail++;
+		log_ratelimited(L_DEBUG, "rx_open", "tunnel packet from %s dropped: %s", sa_str(from),
+		                tunnel_strerror(n));
+		return;
+	}
+	/* authenticated: roam, and count as a sign of life */
+	if (!sa_equal(&p->ep, from)) {
+		log_debug("peer %s moved to %s", ip4_str(p->int_addr), sa_str(from));
+		p->ep = *from;
+	}
+	peer_ev_auth_rx(p, now);
+	if (n == 0) {
+		client.cnt.rx_keepalive++;
+		return;
+	}
+	if (ipv4_check(pt, (size_t)n) < 0) {
+		client.cnt.rx_bad_inner++;
+		return;
+	}
+	if (probe_match(pt, (size_t)n, p->probe_id, &seq)) {
+		client.cnt.rx_probe++;
+		peer_ev_probe_reply(p, seq, now);
+		return;
+	}
+	uint32_t dst = client.host_ip ? client.host_ip : client.tun_addr;
+	int w = tunio_deliver(&client.tio, pt, (size_t)n, p->int_addr, dst);
+	if (w == -1) {
+		client.cnt.rx_bad_inner++;
+		return;
+	}
+	p->last_app_rx = now;
+	if (w < 0) {
+		client.cnt.tun_write_fail++;
+		log_ratelimited(L_WARNING, "tun_write", "TUN write: %s", strerror(errno));
+	}
+}
+
+void on_udp_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	uint64_t now = now_ms();
+	(void)l, (void)events, (void)arg;
+
+	for (int round = 0; round < 8; round++) {
+		int n = udp_recv_batch(fd, client.rx);
+		client.cnt.rx_truncated += client.rx->truncated;
+		if (n <= 0 && client.rx->truncated)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				log_ratelimited(L_ERROR, "udp_recv", "tunnel socket: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			datapath_rx_datagram(client.rx->dg[i].p, client.rx->dg[i].len, client.rx->dg[i].from, now);
+		/* coalesced segments go to the TUN once per batch */
+		if (tunio_flush(&client.tio) < 0)
+			client.cnt.tun_write_fail++;
+		if (n < UDP_BATCH)
+			break;
+	}
+	/* replies (e.g. probes) may have been queued */
+	udp_tx_flush(client.tx);
+}

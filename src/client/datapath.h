@@ -1,0 +1,24 @@
+/* The client's data path: application packets from the TUN device sealed
+ * into their peer's tunnel, tunnel packets opened and delivered to the TUN,
+ * and the two packets the client makes itself (probes and keepalives).
+ * Reports to the lifecycle: authenticated packets, probe replies, packets
+ * that found no tunnel. */
+#ifndef PQC_CLIENT_DATAPATH_H
+#define PQC_CLIENT_DATAPATH_H
+#include <stddef.h>
+#include <stdint.h>
+#include "client/peer.h"
+#include "io/loop.h"
+
+/* Receive and send buffers for the tunnel socket, the TUN adopted.  0 / -1. */
+int datapath_init(void);
+void datapath_free(void);
+void on_tun_readable(struct loop *l, int fd, uint32_t events, void *arg);
+void on_udp_readable(struct loop *l, int fd, uint32_t events, void *arg);
+/* One datagram from the tunnel socket (also the fuzzers' entry). */
+void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now);
+/* A probe through p's tunnel (one sequence space per peer); its sequence
+ * number, or -1 if nothing was sent. */
+int datapath_send_probe(struct peer *p, uint64_t now);
+void datapath_send_keepalive(struct peer *p, uint64_t now);
+#endif

@@ -1,0 +1,262 @@
+/* The client's logic without sockets: the lifecycle driven by events and a
+ * fake clock, the DNS decision, and held answers (released on success, on
+ * failure, and at the deadline).  The hooks are fakes that count. */
+#include <string.h>
+#include "check.h"
+#include "common.h"
+#include "client/client.h"
+#include "client/intercept.h"
+#include "client/lifecycle.h"
+#include "proto/pq1name.h"
+
+struct client client;
+
+static struct {
+	int starts, aborts, probes, keepalives, releases_ok, releases_fail, ifup, ifdown, replies, added, removing;
+	int start_result;
+} f;
+
+static int fk_start(struct peer *p) { (void)p; f.starts++; return f.start_result; }
+static void fk_abort(struct peer *p) { (void)p; f.aborts++; }
+static void fk_probe(struct peer *p, uint64_t now) { (void)p, (void)now; f.probes++; }
+static void fk_keepalive(struct peer *p, uint64_t now) { (void)p, (void)now; f.keepalives++; }
+static void fk_release(struct peer *p, int ok)
+{
+	ok ? f.releases_ok++ : f.releases_fail++;
+	held_resolve(p, ok);
+}
+static void fk_iface(struct peer *p, int up) { (void)p; up ? f.ifup++ : f.ifdown++; }
+static void fk_reply(struct peer *p, uint16_t seq, uint64_t now) { (void)p, (void)seq, (void)now; f.replies++; }
+static void fk_arm(struct peer *p, uint64_t at) { (void)p, (void)at; }
+static void fk_added(struct peer *p, uint64_t now) { (void)p, (void)now; f.added++; }
+static void fk_removing(struct peer *p) { (void)p; f.removing++; }
+
+static const struct lifecycle_hooks fakes = {
+	.attempt_start = fk_start, .attempt_abort = fk_abort, .send_probe = fk_probe,
+	.send_keepalive = fk_keepalive, .answers_release = fk_release, .iface = fk_iface,
+	.probe_reply = fk_reply, .arm = fk_arm, .added = fk_added, .removing = fk_removing,
+};
+
+/* ------------------------------------------------- DNS answers and held -- */
+
+static size_t put_name(uint8_t *o, const char *name)
+{
+	size_t n = 0;
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+		o[n++] = (uint8_t)l;
+		memcpy(o + n, name, l);
+		n += l;
+		name += l + (dot ? 1 : 0);
+	}
+	o[n++] = 0;
+	return n;
+}
+
+/* "www.example. A?" answered: CNAME pq1<hash>.example., that name A 192.0.2.10 */
+static size_t pq1_answer(uint8_t *m, const uint8_t hash[32], uint16_t id)
+{
+	char label[PQ1_LONG_LEN + 1], target[PQ1_LONG_LEN + 16];
+	size_t n = 12, l;
+	label[pq1_format(label, hash, 0, 0, 0)] = 0;
+	snprintf(target, sizeof target, "%s.example", label);
+	memset(m, 0, 12);
+	store16_be(m, id);
+	store16_be(m + 2, 0x8180);
+	store16_be(m + 4, 1);
+	store16_be(m + 6, 2);
+	n += put_name(m + n, "www.example");
+	store16_be(m + n, 1), store16_be(m + n + 2, 1), n += 4;
+	m[n++] = 0xc0, m[n++] = 12;                        /* www.example CNAME */
+	store16_be(m + n, 5), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), n += 8;
+	l = put_name(m + n + 2, target);
+	store16_be(m + n, (uint16_t)l);
+	size_t tgt = n + 2;
+	n += 2 + l;
+	m[n++] = (uint8_t)(0xc0 | (tgt >> 8)), m[n++] = (uint8_t)tgt;   /* target A */
+	store16_be(m + n, 1), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), store16_be(m + n + 8, 4);
+	n += 10;
+	store32_be(m + n, 0xc000020a);
+	return n + 4;
+}
+
+static struct { int calls; int rewritten; uint32_t addr; } rel;
+
+static void release_probe(void *ctx, const uint8_t *dns, size_t len)
+{
+	(void)ctx;
+	rel.calls++;
+	if (dns) {
+		struct dns_info info;
+		rel.rewritten++;
+		rel.addr = dns_inspect(dns, len, &info) == 0 && info.naddrs ? info.addrs[0] : 0;
+	}
+}
+
+static void install(struct peer *p, uint64_t now)
+{
+	struct hs_keys k;
+	union sockaddr_any ep;
+	random_bytes(&k, sizeof k);
+	sa_from_ip4(&ep, 0xc000020a, 42424);
+	peer_install_tunnel(p, &k, &ep, now);
+	wipe(&k, sizeof k);
+}
+
+static void done(struct peer *p, int ok, uint64_t now)
+{
+	/* the short pq1 form: the attempt learnt the ports from TXT records */
+	struct attempt_result r = { .ok = ok, .why = ok ? "made" : "failed", .ports_learnt = 1,
+	                            .cryptoport = 42424, .keyport = 42425 };
+	if (ok)
+		install(p, now);
+	peer_ev_attempt_done(p, &r, now);
+}
+
+int main(void)
+{
+	uint8_t hash[32], msg[512], out[1024];
+	size_t len, outlen;
+	struct peer *p = NULL;
+	uint64_t t = 1000000;
+
+	CHECK(crypto_init() == 0);
+	CHECK(loop_init(&client.loop) == 0);
+	client.tun_addr = 0x0a2b0001;
+	CHECK(peertable_init(0x0a2b0001, 16) == 0);
+	lifecycle_set_hooks(&fakes);
+	random_bytes(hash, sizeof hash);
+	len = pq1_answer(msg, hash, 0x1234);
+
+	/* a pq1 answer for a new server: a peer, an attempt, the answer held */
+	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t) == DEC_HOLD);
+	CHECK(p && p->state == PS_CONNECTING && f.starts == 1 && f.added == 1);
+	CHECK(p->ext_ip == 0xc000020a && !strncmp(p->owner, "pq1", 3));
+	CHECK(held_add(p, msg, len, release_probe, NULL, t) == 0);
+	/* the tunnel made: verify by probe, the answer still held */
+	done(p, 1, t + 30);
+	CHECK(p->state == PS_VERIFYING && f.probes == 1 && rel.calls == 0);
+	/* the probe's reply: up, the held answer rewritten to the internal address */
+	peer_ev_probe_reply(p, 0, t + 32);
+	CHECK_MSG(p->state == PS_UP && f.replies == 1 && f.releases_ok == 1, "probe reply: UP, answers released ok");
+	CHECK_MSG(rel.calls == 1 && rel.rewritten == 1 && rel.addr == p->int_addr, "held answer rewritten to the internal address");
+	/* a static peer's ifup only: this one came from DNS */
+	CHECK(f.ifup == 0);
+
+	/* while up and heard from: rewritten at once */
+	peer_ev_auth_rx(p, t + 100);
+	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t + 200) == DEC_REPLACE);
+	/* quiet for more than CLIENT_SILENT_MS: one probe first */
+	uint64_t t2 = t + 100 + CLIENT_SILENT_MS + 1;
+	int probes = f.probes;
+	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t2) == DEC_HOLD);
+	CHECK(p->state == PS_VERIFYING && p->verify_quiet && f.probes == probes + 1);
+	CHECK(held_add(p, msg, len, release_probe, NULL, t2) == 0);
+	/* no reply within VERIFY_QUIET_MS: handshake again (the tunnel is kept) */
+	lifecycle_timer(p, t2 + VERIFY_EVERY_MS);
+	CHECK(p->state == PS_VERIFYING);
+	lifecycle_timer(p, t2 + VERIFY_QUIET_MS);
+	CHECK_MSG(p->state == PS_CONNECTING && f.starts == 2 && p->has_tunnel, "quiet tunnel silent: handshake again");
+	/* the attempt fails: backoff, the held answer released unchanged */
+	int calls = rel.calls;
+	done(p, 0, t2 + 600);
+	CHECK_MSG(p->state == PS_BACKOFF && rel.calls == calls + 1 && rel.rewritten == 1, "failure: BACKOFF, answer unchanged");
+	CHECK_MSG(dns_decide(msg, len, out, sizeof out, &outlen, &p, t2 + 700) == DEC_PASS,
+	          "during the backoff answers pass at once");
+	/* backoff over, the tunnel still works: up again */
+	p->next_tick = 0;
+	lifecycle_timer(p, t2 + 600 + CLIENT_FAIL_BACKOFF_MS);
+	CHECK(p->state == PS_UP);
+
+	/* silence while sending: probes, then dead, then a new attempt */
+	uint64_t t3 = t2 + 600 + CLIENT_FAIL_BACKOFF_MS + 10;
+	peer_ev_auth_rx(p, t3);
+	p->last_app_tx = t3 + CLIENT_SILENT_MS + 1;
+	probes = f.probes;
+	p->next_tick = 0;
+	lifecycle_timer(p, t3 + CLIENT_SILENT_MS + 2);
+	CHECK_MSG(p->probe_since && f.probes == probes + 1 && p->state == PS_UP, "sending but silent: probe");
+	p->last_app_tx = t3 + CLIENT_SILENT_MS + CLIENT_PROBE_DEAD_MS + 2;
+	p->next_tick = 0;
+	lifecycle_timer(p, t3 + CLIENT_SILENT_MS + CLIENT_PROBE_DEAD_MS + 3);
+	CHECK_MSG(p->state == PS_CONNECTING && f.starts == 3, "probing too long unanswered: handshake again");
+	/* kick while connecting: refused; after success: a new attempt */
+	const char *why = NULL;
+	CHECK(peer_ev_kick(p, t3 + 20000, &why) < 0 && why);
+	uint64_t t4 = t3 + 20000;
+	done(p, 1, t4);
+	CHECK(p->state == PS_VERIFYING && p->has_old);
+	/* no reply to a new tunnel's probes: trusted anyway after VERIFY_NEW_MS */
+	lifecycle_timer(p, t4 + VERIFY_NEW_MS);
+	CHECK_MSG(p->state == PS_UP, "new tunnel without an echo reply: UP (ICMP may be filtered)");
+	CHECK(peer_ev_kick(p, t4 + 500, &why) == 0 && p->state == PS_CONNECTING && f.starts == 4);
+	/* an attempt that cannot start: backoff at once */
+	done(p, 0, t4 + 600);
+	peer_ev_forget(p);
+	CHECK_MSG(f.removing == 1 && peer_by_hash(hash) == NULL && peers_count() == 0, "forget: removed");
+
+	/* held answers: released unchanged at the deadline */
+	f.start_result = 0;
+	uint64_t t5 = t4 + 100000;
+	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t5) == DEC_HOLD);
+	calls = rel.calls;
+	int rewritten = rel.rewritten;
+	CHECK(held_add(p, msg, len, release_probe, NULL, t5) == 0 && held_count() == 1);
+	held_expire(t5 + CLIENT_DNS_DEADLINE_MS - 1);
+	CHECK(held_count() == 1);
+	held_expire(t5 + CLIENT_DNS_DEADLINE_MS);
+	CHECK_MSG(held_count() == 0 && rel.calls == calls + 1 && rel.rewritten == rewritten, "deadline: released unchanged");
+	/* an attempt that cannot start: the answer passes, backoff */
+	done(p, 0, t5 + 3000);
+	f.start_result = -1;
+	p->retry_at = 0;
+	CHECK_MSG(dns_decide(msg, len, out, sizeof out, &outlen, &p, t5 + 3001) == DEC_PASS && p->state == PS_BACKOFF,
+	          "attempt cannot start: pass, BACKOFF");
+	f.start_result = 0;
+	/* an application packet after the backoff with no tunnel: a new attempt */
+	peer_drop_tunnel(p);
+	peer_ev_app_packet(p, t5 + 3001 + CLIENT_FAIL_BACKOFF_MS);
+	CHECK(p->state == PS_CONNECTING);
+	done(p, 0, t5 + 9000);
+	/* idle for CLIENT_FORGET_MS: removed */
+	p->next_tick = 0;
+	lifecycle_timer(p, t5 + 9000 + CLIENT_FAIL_BACKOFF_MS);
+	CHECK(p->state == PS_DOWN);
+	p->next_tick = 0;
+	lifecycle_timer(p, t5 + 9000 + CLIENT_FORGET_MS + 1);
+	CHECK_MSG(peers_count() == 0, "idle peer removed");
+
+	/* a static peer: configured -> attempt; up -> ifup; dropped from the file -> ifdown */
+	struct pf_peer pp = { .addr = 0xc000020b, .port = 42424, .keyport = 42425 };
+	snprintf(pp.name, sizeof pp.name, "alpha");
+	random_bytes(pp.hash, sizeof pp.hash);
+	uint64_t t6 = t5 + 2000000;
+	int starts = f.starts;
+	p = peer_ev_new(pp.hash, 0, t6);
+	peer_ev_config(p, &pp, t6);
+	CHECK(p->is_static && p->state == PS_CONNECTING && f.starts == starts + 1);
+	done(p, 0, t6 + 10);
+	CHECK(p->state == PS_BACKOFF);
+	/* TrIPE's connect keeps trying, every `every` */
+	p->next_tick = 0;
+	lifecycle_timer(p, t6 + 10 + CLIENT_FAIL_BACKOFF_MS);
+	CHECK(p->state == PS_DOWN);
+	p->next_tick = 0;
+	lifecycle_timer(p, t6 + 10 + PF_DEFAULT_EVERY_MS);
+	CHECK_MSG(p->state == PS_CONNECTING && f.starts == starts + 2, "static peer retried after `every`");
+	done(p, 1, t6 + PF_DEFAULT_EVERY_MS + 50);
+	peer_ev_probe_reply(p, 0, t6 + PF_DEFAULT_EVERY_MS + 60);
+	CHECK_MSG(p->state == PS_UP && f.ifup == 1, "static peer up: ifup");
+	/* all pings lost: handshake again */
+	peer_ev_ping_lost(p, t6 + PF_DEFAULT_EVERY_MS + 100);
+	CHECK(p->state == PS_CONNECTING);
+	peer_ev_unconfig(p);
+	CHECK_MSG(!p->is_static && f.ifdown == 1, "no longer static: ifdown");
+	lifecycle_shutdown();
+	CHECK_MSG(peers_count() == 0 && f.aborts >= 1, "shutdown: every peer removed, the attempt aborted");
+
+	peertable_free();
+	loop_free(&client.loop);
+	return check_done();
+}
