@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include "client/client.h"
 #include "client/fetch.h"
-#include "core/keycache.h"
+#include "io/keycache.h"
 #include "io/log.h"
 #include "proto/keymsg.h"
 #include "proto/keytree.h"

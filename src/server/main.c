@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "common.h"
-#include "core/keyfiles.h"
+#include "io/keyfiles.h"
 #include "io/log.h"
 #include "io/privsep.h"
 #include "io/ctlsock.h"

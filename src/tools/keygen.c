@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/keyfiles.h"
+#include "io/keyfiles.h"
 #include "crypto/crypto.h"
 #include "proto/base32.h"
 #include "proto/keytree.h"

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <utime.h>
 #include "check.h"
-#include "core/keycache.h"
+#include "io/keycache.h"
 #include "proto/base32.h"
 #include "proto/keytree.h"
 

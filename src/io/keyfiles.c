@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "core/keyfiles.h"
+#include "io/keyfiles.h"
 #include "io/log.h"
 
 int keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "core/keycache.h"
-#include "core/keyfiles.h"
+#include "io/keycache.h"
+#include "io/keyfiles.h"
 #include "proto/base32.h"
 #include "proto/keytree.h"
 
