@@ -17,9 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	int total = ipv4_check(data, size);
-	int r = ipv4_readdress(copy, size, 0x0a2a0002, 0x0a2a0001);
+	int r = ipv4_readdress(copy, size, 0x0a2a0002, 0x0a2a0001, NULL);
 	FUZZ_ASSERT(total >= 0 || r == -1);
-	if (r == 0) {
+	FUZZ_ASSERT(r < 0 || r == total);
+	if (r >= 0) {
 		size_t ihl = (size_t)(copy[0] & 15) * 4;
 		FUZZ_ASSERT(ipv4_check(copy, size) == total);
 		FUZZ_ASSERT(csum_fold(csum_partial(copy, ihl, 0)) == 0);

@@ -99,21 +99,21 @@ int tunio_flush(struct tunio *t)
 
 int tunio_deliver(struct tunio *t, uint8_t *p, size_t n, uint32_t src, uint32_t dst)
 {
+	struct l4csum cs;
 	struct vnet_hdr h;
 	uint8_t hb[VNET_HDR_LEN];
 	int r;
 
+	/* the one check and re-addressing of the inner packet */
+	int tot = ipv4_readdress(p, n, src, dst, t->vnet ? &cs : NULL);
+	if (tot < 0)
+		return -1;
 	t->packets_out++;
 	if (!t->vnet) {
-		int tot = ipv4_check(p, n);
-		if (tot < 0 || ipv4_readdress(p, (size_t)tot, src, dst) < 0)
-			return -1;
 		t->writes++;
 		return write(t->fd, p, (size_t)tot) == tot ? 0 : -2;
 	}
-	int tot = ipv4_check(p, n);
-	if (tot < 0 || gso_readdress(p, (size_t)tot, src, dst, &h) < 0)
-		return -1;
+	vnet_hdr_for(&h, &cs);
 	r = gro_add(t->gro, p, (size_t)tot, &h);
 	if (r == 1)
 		return 0;

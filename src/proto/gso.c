@@ -90,37 +90,14 @@ int gso_split(const struct vnet_hdr *h, const uint8_t *pkt, size_t len, uint8_t 
 	return n;
 }
 
-int gso_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct vnet_hdr *h)
+void vnet_hdr_for(struct vnet_hdr *h, const struct l4csum *cs)
 {
-	int tot = ipv4_check(p, len);
 	memset(h, 0, sizeof *h);
-	if (tot < 0 || (size_t)tot != len)
-		return -1;
-	size_t ihl = (size_t)(p[0] & 15) * 4;
-	uint16_t frag = load16_be(p + 6);
-	int fragmented = (frag & 0x3fff) != 0;      /* MF or an offset */
-	int first = (frag & 0x1fff) == 0;
-	store32_be(p + 12, src);
-	store32_be(p + 16, dst);
-	ip_header_csum(p, ihl);
-	if (!first)
-		return 0;
-	if (p[9] == 6 && !fragmented && len >= ihl + 20) {
-		store16_be(p + ihl + 16, pseudo_partial(p, 6, len - ihl));
+	if (cs->partial) {
 		h->flags = VNET_F_NEEDS_CSUM;
-		h->csum_start = (uint16_t)ihl;
-		h->csum_offset = 16;
-	} else if (p[9] == 17 && len >= ihl + 8) {
-		if (fragmented) {
-			p[ihl + 6] = p[ihl + 7] = 0;
-			return 0;
-		}
-		store16_be(p + ihl + 6, pseudo_partial(p, 17, len - ihl));
-		h->flags = VNET_F_NEEDS_CSUM;
-		h->csum_start = (uint16_t)ihl;
-		h->csum_offset = 6;
+		h->csum_start = cs->start;
+		h->csum_offset = cs->offset;
 	}
-	return 0;
 }
 
 /* Could this packet take part in a run at all? */

@@ -13,6 +13,7 @@
 #define PQC_GSO_H
 #include <stddef.h>
 #include <stdint.h>
+#include "proto/ipv4.h"
 
 #define VNET_HDR_LEN 10
 #define VNET_F_NEEDS_CSUM 1
@@ -45,12 +46,9 @@ void vnet_hdr_build(uint8_t b[VNET_HDR_LEN], const struct vnet_hdr *h);
 int gso_split(const struct vnet_hdr *h, const uint8_t *pkt, size_t len, uint8_t *seg, size_t segcap,
               int (*cb)(void *arg, const uint8_t *p, size_t n), void *arg);
 
-/* Re-address a decrypted IPv4 packet for a TUN with a virtio header:
- * source and destination replaced, IPv4 header checksum recomputed, and
- * for unfragmented TCP/UDP the L4 checksum set to the pseudo-header sum
- * with h asking the kernel to complete it.  (First fragments of UDP get
- * checksum 0.)  0, or -1 if malformed (untouched). */
-int gso_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct vnet_hdr *h);
+/* The virtio-net header of a single re-addressed packet: NEEDS_CSUM where
+ * ipv4_readdress left a partial checksum, no segmentation. */
+void vnet_hdr_for(struct vnet_hdr *h, const struct l4csum *cs);
 
 /* The coalescer: a run of TCP segments of one flow, contiguous in
  * sequence, all but the last of the same payload size, same ACK, window,

@@ -73,7 +73,17 @@ static uint32_t pseudo4(const uint8_t *ip, uint8_t proto, size_t l4len)
 	return csum_partial(ip + 12, 8, (uint32_t)proto + (uint32_t)l4len);
 }
 
-int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst)
+/* The pseudo-header sum, not complemented, as the kernel wants it in the
+ * checksum field of a NEEDS_CSUM packet. */
+static uint16_t pseudo_only(const uint8_t *ip, uint8_t proto, size_t l4len)
+{
+	uint32_t s = pseudo4(ip, proto, l4len);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct l4csum *cs)
 {
 	int total = ipv4_check(p, len);
 	if (total < 0)
@@ -97,23 +107,40 @@ int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst)
 			return -1;
 	}
 
+	if (cs)
+		memset(cs, 0, sizeof *cs);
 	store32_be(p + 12, src);
 	store32_be(p + 16, dst);
 	ipv4_fix_header(p, ihl);
 	if (!first)
-		return 0;
+		return total;
 	if (proto == IP_PROTO_UDP) {
 		l4[6] = l4[7] = 0;
 		if (fragmented)
-			return 0;
+			return total;
+		if (cs && ulen == l4len) {
+			/* the kernel sums from start to the end of the packet */
+			store16_be(l4 + 6, pseudo_only(p, IP_PROTO_UDP, ulen));
+			cs->partial = 1;
+			cs->start = (uint16_t)ihl;
+			cs->offset = 6;
+			return total;
+		}
 		uint16_t c = csum_fold(csum_partial(l4, ulen, pseudo4(p, IP_PROTO_UDP, ulen)));
 		store16_be(l4 + 6, c == 0 ? 0xffff : c);
 	} else if (proto == IP_PROTO_TCP && !fragmented) {
 		l4[16] = l4[17] = 0;
+		if (cs) {
+			store16_be(l4 + 16, pseudo_only(p, IP_PROTO_TCP, l4len));
+			cs->partial = 1;
+			cs->start = (uint16_t)ihl;
+			cs->offset = 16;
+			return total;
+		}
 		store16_be(l4 + 16, csum_fold(csum_partial(l4, l4len, pseudo4(p, IP_PROTO_TCP, l4len))));
 	}
 	/* ICMP's checksum does not cover the addresses: nothing to do. */
-	return 0;
+	return total;
 }
 
 int udppkt_parse(struct udppkt *u, const uint8_t *pkt, size_t len)

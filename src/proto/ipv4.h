@@ -14,13 +14,28 @@ uint16_t csum_fold(uint32_t sum);
  * (version 4, IHL >= 5, total length between IHL*4 and len), or -1. */
 int ipv4_check(const uint8_t *p, size_t len);
 
-/* Rewrite source and destination (network byte order values as uint32_t
- * in host order, e.g. 0x0a2a0002 for 10.42.0.2), then recompute the IPv4
- * header checksum and, for an unfragmented TCP/UDP/ICMP packet, its
- * checksum.  The first fragment of a fragmented UDP datagram gets UDP
- * checksum 0 (none); later fragments only get the header checksum.
- * Returns 0, or -1 if the packet is malformed (left untouched). */
-int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst);
+/* How the L4 checksum of a re-addressed packet is finished, for a TUN
+ * with a virtio-net header: partial = 1 means the checksum field holds the
+ * pseudo-header sum only and the kernel completes it (NEEDS_CSUM from
+ * start, result at start + offset). */
+struct l4csum {
+	int partial;
+	uint16_t start, offset;
+};
+
+/* The one re-addressing path of both daemons (PROTOCOL.md §8.5): checks
+ * the packet once (ipv4_check, then the TCP header length or the UDP
+ * length of a first fragment), and only then rewrites source and
+ * destination (values in host order, e.g. 0x0a2a0002 for 10.42.0.2) and
+ * the IPv4 header checksum.  The L4 checksum: with cs NULL it is computed
+ * whole (an unfragmented TCP or UDP packet; ICMP's does not cover the
+ * addresses); with cs, an unfragmented TCP or UDP packet gets the
+ * pseudo-header sum and *cs says where the kernel completes it.  The first
+ * fragment of a fragmented UDP datagram gets checksum 0 (none); later
+ * fragments only the header checksum.  Returns the packet's total length
+ * (bytes after it in len are not part of it), or -1 if it is malformed
+ * (left untouched). */
+int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct l4csum *cs);
 
 /* Source/destination of an IPv4 packet (host order). */
 static inline uint32_t ipv4_src(const uint8_t *p) { return ((uint32_t)p[12] << 24) | ((uint32_t)p[13] << 16) | ((uint32_t)p[14] << 8) | p[15]; }
