@@ -5,7 +5,7 @@
 #include <string.h>
 #include "client/client.h"
 #include "client/control.h"
-#include "client/ctlcmd.h"
+#include "proto/ctlcmd.h"
 #include "client/lifecycle.h"
 #include "client/ping.h"
 #include "client/worker.h"
@@ -114,7 +114,7 @@ void client_control(void *arg, int argc, char **argv, struct ctlbuf *o)
 	struct peer *p = NULL;
 
 	(void)arg;
-	if (ctlcmd_parse(argc, argv, &cmd, err, sizeof err) < 0) {
+	if (ctlcmd_parse(CTL_CLIENT, argc, argv, &cmd, err, sizeof err) < 0) {
 		ctl_printf(o, "error: %s\n", err);
 		return;
 	}

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "io/ctlsock.h"
 #include "io/log.h"
+#include "proto/ctlcmd.h"
 #include "server/server.h"
 
 static void hex8(char out[17], const uint8_t *tid)
@@ -100,25 +101,30 @@ static struct peer *find(struct server *s, const char *name)
 void server_control(void *arg, int argc, char **argv, struct ctlbuf *o)
 {
 	struct server *s = arg;
-	int json = argc > 1 && !strcmp(argv[argc - 1], "--json");
-	if (!strcmp(argv[0], "show"))
-		show(s, o, json);
-	else if (!strcmp(argv[0], "stats"))
-		stats(s, o, json);
-	else if (!strcmp(argv[0], "forget") && argc >= 2) {
-		struct peer *p = find(s, argv[1]);
-		if (!p) {
-			ctl_printf(o, "error: no such peer: %s\n", argv[1]);
-			return;
-		}
+	struct ctlcmd cmd;
+	struct peer *p = NULL;
+	char err[128];
+
+	if (ctlcmd_parse(CTL_SERVER, argc, argv, &cmd, err, sizeof err) < 0) {
+		ctl_printf(o, "error: %s\n", err);
+		return;
+	}
+	if (cmd.peer && !(p = find(s, cmd.peer))) {
+		ctl_printf(o, "error: no such peer: %s\n", cmd.peer);
+		return;
+	}
+	switch (cmd.cmd) {
+	case CMD_SHOW:
+		show(s, o, cmd.json);
+		return;
+	case CMD_STATS:
+		stats(s, o, cmd.json);
+		return;
+	case CMD_FORGET:
 		peer_remove(s, p, "forgotten by pqconnect-ctl");
 		ctl_printf(o, "ok\n");
-	} else if (!strcmp(argv[0], "info") && argc >= 2) {
-		struct peer *p = find(s, argv[1]);
-		if (!p) {
-			ctl_printf(o, "error: no such peer: %s\n", argv[1]);
-			return;
-		}
+		return;
+	case CMD_INFO: {
 		uint64_t now = now_ms();
 		ctl_printf(o, "endpoint=%s internal=%s age=%.1f state=%s rx-packets=%llu tx-packets=%llu "
 		              "last-rx=%.1f send-epoch=%u\n",
@@ -126,10 +132,16 @@ void server_control(void *arg, int argc, char **argv, struct ctlbuf *o)
 		           p->alive ? "alive" : "new", (unsigned long long)p->tun.rx_packets,
 		           (unsigned long long)p->tun.tx_packets,
 		           p->tun.last_rx ? (double)(now - p->tun.last_rx) / 1000.0 : -1.0, p->tun.tx.epoch);
-	} else if (!strcmp(argv[0], "reload")) {
+		return;
+	}
+	case CMD_RELOAD:
 		ctl_printf(o, "ok\n");   /* nothing the server can re-read without new keys yet */
-	} else if (!strcmp(argv[0], "ping"))
+		return;
+	case CMD_PING:
 		ctl_printf(o, "pong\n");
-	else
-		ctl_printf(o, "error: unknown command %s (show, stats, info PEER, forget PEER, reload, ping)\n", argv[0]);
+		return;
+	case CMD_KICK:
+		break;          /* not a server command: ctlcmd_parse refused it */
+	}
+	ctl_printf(o, "error: not a server command\n");
 }

@@ -1,16 +1,19 @@
 /* Control command parsing: see ctlcmd.h. */
 #include <stdio.h>
 #include <string.h>
-#include "client/ctlcmd.h"
+#include "proto/ctlcmd.h"
 
+#define BOTH (CTL_CLIENT | CTL_SERVER)
 static const struct {
 	const char *name;
 	enum ctl_cmd cmd;
 	int takes_peer, takes_json;
+	int roles;
 } table[] = {
-	{ "show", CMD_SHOW, 0, 1 },    { "stats", CMD_STATS, 0, 1 }, { "info", CMD_INFO, 1, 0 },
-	{ "kick", CMD_KICK, 1, 0 },    { "forget", CMD_FORGET, 1, 0 }, { "reload", CMD_RELOAD, 0, 0 },
-	{ "ping", CMD_PING, 0, 0 },
+	{ "show", CMD_SHOW, 0, 1, BOTH },    { "stats", CMD_STATS, 0, 1, BOTH },
+	{ "info", CMD_INFO, 1, 0, BOTH },    { "kick", CMD_KICK, 1, 0, CTL_CLIENT },
+	{ "forget", CMD_FORGET, 1, 0, BOTH }, { "reload", CMD_RELOAD, 0, 0, BOTH },
+	{ "ping", CMD_PING, 0, 0, BOTH },
 };
 
 static int peer_ok(const char *s)
@@ -24,7 +27,7 @@ static int peer_ok(const char *s)
 	return 1;
 }
 
-int ctlcmd_parse(int argc, char *const *argv, struct ctlcmd *out, char *err, size_t errcap)
+int ctlcmd_parse(enum ctl_role role, int argc, char *const *argv, struct ctlcmd *out, char *err, size_t errcap)
 {
 	if (errcap)
 		err[0] = 0;
@@ -34,7 +37,7 @@ int ctlcmd_parse(int argc, char *const *argv, struct ctlcmd *out, char *err, siz
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-		if (strcmp(argv[0], table[i].name))
+		if (strcmp(argv[0], table[i].name) || !(table[i].roles & (int)role))
 			continue;
 		out->cmd = table[i].cmd;
 		int k = 1;
@@ -56,6 +59,7 @@ int ctlcmd_parse(int argc, char *const *argv, struct ctlcmd *out, char *err, siz
 		}
 		return 0;
 	}
-	snprintf(err, errcap, "unknown command (show, stats, info PEER, kick PEER, forget PEER, reload, ping)");
+	snprintf(err, errcap, "unknown command %.32s (show, stats, info PEER,%s forget PEER, reload, ping)", argv[0],
+	         role == CTL_CLIENT ? " kick PEER," : "");
 	return -1;
 }
