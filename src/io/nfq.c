@@ -85,7 +85,15 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 	struct nfqueue *q = arg;
 
 	for (int budget = 0; budget < 256; budget++) {
-		ssize_t n = recv(fd, q->rbuf, sizeof q->rbuf, MSG_DONTWAIT);
+		ssize_t n = recv(fd, q->rbuf, sizeof q->rbuf, MSG_DONTWAIT | MSG_TRUNC);
+		if (n > (ssize_t)sizeof q->rbuf) {
+			/* cut short (MSG_TRUNC gives the real length): its packets get
+			 * no verdict from us; the queue's fail-open bypass covers them */
+			q->losses++;
+			log_ratelimited(L_WARNING, "nfq_trunc", "netfilter queue message of %zd bytes: larger than %zu, dropped",
+			                n, sizeof q->rbuf);
+			continue;
+		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
@@ -160,7 +168,8 @@ static int verdict(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t le
 {
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->wbuf, NFQNL_MSG_VERDICT, q->num);
 
-	if (pkt && len > 0xffff)
+	/* a netlink attribute's length is 16 bits, header included */
+	if (pkt && len > 0xffff - MNL_ATTR_HDRLEN)
 		pkt = NULL;     /* cannot carry it: accept the original instead */
 	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
 	if (pkt)

@@ -10,6 +10,12 @@
 #include <netinet/udp.h>
 #include "io/udp.h"
 #include "io/log.h"
+#include "proto/keymsg.h"
+#include "proto/tunnelpkt.h"
+
+/* every datagram the daemons build goes into a UDP_BUFSZ slot */
+_Static_assert(TP_MAX_LEN <= UDP_BUFSZ, "a tunnel packet must fit a send slot");
+_Static_assert(KM_EPH_LEN <= UDP_BUFSZ, "an ephemeral-key message must fit a send slot");
 
 static void big_buffers(int fd)
 {
