@@ -97,7 +97,8 @@ static void remove_peer(struct peer *p)
 static void fail(struct peer *p, const char *why, uint64_t now)
 {
 	client.cnt.connect_fail++;
-	log_warn("Connecting to %s failed: %s", ip4_str(p->ext_ip), why);
+	log_warn("Connecting to %s failed after %llu ms: %s", ip4_str(p->ext_ip), (unsigned long long)(now - p->last_try),
+	         why);
 	p->retry_at = now + CLIENT_FAIL_BACKOFF_MS;
 	set_state(p, PS_BACKOFF, now);
 	hk.answers_release(p, 0);

@@ -43,6 +43,7 @@ struct pingstat {
 	uint64_t n, lost;
 	double last, min, max, sum, sumsq;   /* ms */
 	uint64_t sent_us;               /* for the round-trip time */
+	uint64_t up_since;              /* the UP period the schedule belongs to (lifecycle's state_since) */
 	struct timer timer;
 };
 

@@ -48,13 +48,16 @@ static void on_timer(struct loop *l, struct timer *t)
 	uint64_t now = now_ms();
 
 	if (!wanted(p, now)) {
-		/* idle, connecting or no tunnel: state idle, look again soon; the
-		 * first ping of a tunnel that comes up goes `every` later */
+		/* idle, connecting or no tunnel: state idle, look again soon */
 		s->checking = 0;
 		s->attempt = 0;
-		s->next = now + every(p);
 		timer_in(l, t, every(p) < 1000 ? every(p) : 1000);
 		return;
+	}
+	if (s->up_since != p->state_since) {
+		/* the tunnel (re)came up: the first ping goes `every` after that */
+		s->up_since = p->state_since;
+		s->next = p->state_since + every(p);
 	}
 	if (s->checking) {
 		if (now - s->sent < timeout(p)) {
