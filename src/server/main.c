@@ -60,7 +60,10 @@ static long read_number_file(const char *dir, const char *name)
 	uint16_t port;
 	int fd;
 	ssize_t n;
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+		log_error("%s/%s: path too long", dir, name);
+		return -2;
+	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -73,18 +76,26 @@ static long read_number_file(const char *dir, const char *name)
 
 static int read_host_file(const char *dir, uint32_t *host)
 {
-	char path[512], buf[64];
+	char path[512], buf[256];
 	struct in_addr a;
 	int fd;
 	ssize_t n;
-	snprintf(path, sizeof path, "%s/host", dir);
+	if ((size_t)snprintf(path, sizeof path, "%s/host", dir) >= sizeof path) {
+		log_error("%s/host: path too long", dir);
+		return -1;
+	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, sizeof buf);
 	close(fd);
 	if (n <= 0)
 		return 0;
+	if ((size_t)n == sizeof buf) {
+		/* an address and white space fit many times over: refuse, do not cut */
+		log_error("%s: longer than %zu bytes", path, sizeof buf - 1);
+		return -1;
+	}
 	buf[n] = 0;
 	buf[strcspn(buf, " \t\r\n")] = 0;
 	if (inet_pton(AF_INET, buf, &a) != 1) {
