@@ -131,9 +131,9 @@ struct peer {
 	/* verified static keys (kept for re-handshakes) */
 	uint8_t *mce_pk;                /* MCE_PK_LEN bytes or NULL */
 	uint8_t x_pk[32];
-	/* one McEliece encapsulation made ahead of time (while the ephemeral
-	 * key is on its way, or after a handshake for the next one), so the
-	 * ~100 us of encapsulation is off the path from DNS answer to tunnel */
+	/* one McEliece encapsulation made while the ephemeral key is on its
+	 * way, so the ~100 us of encapsulation overlaps that round trip; it is
+	 * erased when the connect attempt ends (connect.c, prekey_wipe) */
 	uint8_t pre_c0[MCE_CT_LEN], pre_k0[KEM_SS_LEN];
 	int have_pre;
 

@@ -38,6 +38,16 @@ struct conn {
 
 static void run(struct conn *c);
 
+/* The pre-made McEliece encapsulation lives only while one connect attempt
+ * runs (at most CLIENT_CONNECT_DEADLINE_MS): it is made when the ephemeral
+ * key is asked for and erased when the attempt ends, however it ends. */
+static void prekey_wipe(struct peer *p)
+{
+	wipe(p->pre_k0, sizeof p->pre_k0);
+	wipe(p->pre_c0, sizeof p->pre_c0);
+	p->have_pre = 0;
+}
+
 /* Stop everything a connect attempt has running and detach it from its peer. */
 static void conn_release(struct conn *c)
 {
@@ -51,6 +61,7 @@ static void conn_release(struct conn *c)
 		keyfetch_cancel(c->kf);
 	if (c->ef)
 		ephfetch_cancel(c->ef);
+	prekey_wipe(c->p);
 	c->p->conn = NULL;
 }
 
@@ -119,7 +130,9 @@ static void on_txt_ks(void *arg, int port)
 	txt_done(c);
 }
 
-/* Make the next encapsulation now, if the peer has none ready. */
+/* Make the encapsulation for this attempt now (while the ephemeral key is
+ * on its way), if the peer has none ready.  Never made ahead for a later
+ * handshake: it would outlive the 2-minute erasure promise. */
 static void prekey_fill(struct peer *p)
 {
 	if (p->have_pre || !p->mce_pk)
@@ -189,7 +202,6 @@ static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
 	c->st = CS_PROBE;
 	peer_send_probe(p, now);
 	timer_in(&client.loop, &c->step, PROBE_EVERY_MS);
-	prekey_fill(p);           /* ready for the next handshake (kick, re-handshake) */
 }
 
 static void run(struct conn *c)
