@@ -94,6 +94,11 @@ static void stats(struct ctlbuf *o, int json)
 	M(queue_losses)
 	M(hooks_run)
 #undef M
+#define X(n) \
+	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)ctlsock_stats()->n); \
+	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)ctlsock_stats()->n);
+	CTLSOCK_COUNTERS(X)
+#undef X
 	if (json)
 		ctl_printf(o, "}\n");
 }
