@@ -1,10 +1,48 @@
 /* dns: every parser entry point on raw bytes; for answers that dns_inspect
- * accepts, the rewrite and the NXDOMAIN answer must themselves parse, and
- * rewriting is idempotent. */
+ * accepts, the rewrite and the NXDOMAIN answer must themselves parse, keep
+ * the id and the question, and rewriting is idempotent.  The client
+ * monitor's check (proto/nfqcheck.c) runs on the input as an IP packet and
+ * on the input wrapped in IPv4/UDP from port 53: whatever the worker makes
+ * of a genuine answer must pass it. */
 #include <string.h>
 
+#include "common.h"
 #include "fuzz.h"
 #include "proto/dns.h"
+#include "proto/ipv4.h"
+#include "proto/nfqcheck.h"
+
+static uint8_t pkt[65536 + 28], repl[65536 + 28];
+
+/* data as the payload of UDP 53 -> 40000 in IPv4; 0 if it does not fit */
+static size_t wrap4(uint8_t *p, const uint8_t *data, size_t size)
+{
+	if (size > 65535 - 28)
+		return 0;
+	memset(p, 0, 28);
+	p[0] = 0x45;
+	store16_be(p + 2, (uint16_t)(28 + size));
+	p[8] = 64;
+	p[9] = 17;
+	store32_be(p + 12, 0xc0000235);
+	store32_be(p + 16, 0xc0000214);
+	store16_be(p + 20, 53);
+	store16_be(p + 22, 40000);
+	store16_be(p + 24, (uint16_t)(8 + size));
+	memcpy(p + 28, data, size);
+	return 28 + size;
+}
+
+/* the worker's replacement of the wrapped packet's DNS payload must pass the monitor */
+static void must_pass(const struct nfqc_orig *o, size_t plen, const uint8_t *dns, size_t dlen)
+{
+	struct udppkt u;
+	FUZZ_ASSERT(udppkt_parse(&u, pkt, plen) == 0);
+	int n = udppkt_rebuild(repl, sizeof repl, pkt, plen, &u, dns, dlen);
+	if (n < 0)
+		return;      /* too large for a packet: the worker passes the original */
+	FUZZ_ASSERT(nfqc_check(o, repl, (size_t)n) == NFQC_OK);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) { (void)argc; (void)argv; return 0; }
 
@@ -25,7 +63,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rcode;
 	size_t total = 0;
 
+	struct dns_question q, q2;
+	struct nfqc_orig orig;
+
 	(void)dns_is_canary_query(data, size);
+	if (dns_question_get(data, size, &q) == 0) {
+		FUZZ_ASSERT(q.qdcount <= 1 && q.name_len <= sizeof q.name);
+		FUZZ_ASSERT(q.qdcount == 1 ? q.name_len >= 1 && q.name[q.name_len - 1] == 0 : q.name_len == 0);
+		FUZZ_ASSERT(dns_question_same(&q, &q));
+	}
+	(void)dns_well_formed(data, size);
+	/* the input as a whole IP packet, as the monitor would see it */
+	nfqc_record(&orig, data, size);
+	(void)nfqc_check(&orig, data, size);
+	(void)nfqc_result_str(nfqc_check(&orig, data, size));
+	/* and wrapped in IPv4/UDP from port 53 */
+	size_t plen = wrap4(pkt, data, size);
+	if (plen) {
+		nfqc_record(&orig, pkt, plen);
+		if (orig.family == 4)
+			FUZZ_ASSERT(nfqc_check(&orig, pkt, plen) == NFQC_OK || !dns_well_formed(data, size));
+	}
 	(void)dns_txt_parse_p(data, size, &port);
 	(void)dns_txt_parse_ks(data, size, &port);
 	if (size >= 2)
@@ -45,6 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (dns_inspect(data, size, &info) != 0)
 		return 0;
+	int have_q = dns_question_get(data, size, &q) == 0;
+	int checkable = plen && orig.family == 4;
+	FUZZ_ASSERT(checkable == (plen && have_q));   /* an inspected answer is a checkable original */
 	FUZZ_ASSERT(info.naddrs <= DNS_MAX_ADDRS);
 	FUZZ_ASSERT(strlen(info.pq1_owner) <= DNS_MAX_NAME);
 
@@ -52,6 +113,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n = dns_rewrite(out, sizeof out, data, size, &addr);
 	FUZZ_ASSERT(n >= 12);
 	FUZZ_ASSERT(dns_inspect(out, (size_t)n, &again) == 0);
+	if (have_q)
+		FUZZ_ASSERT(dns_question_get(out, (size_t)n, &q2) == 0 && dns_question_same(&q, &q2));
+	if (checkable)
+		must_pass(&orig, plen, out, (size_t)n);
 	FUZZ_ASSERT(again.naaaa == 0 && again.id == info.id && again.qtype == info.qtype);
 	FUZZ_ASSERT(again.naddrs == info.naddrs);
 	for (unsigned i = 0; i < again.naddrs; i++)
@@ -67,6 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* without an address: only the AAAA records go */
 	n = dns_rewrite(out, sizeof out, data, size, NULL);
 	FUZZ_ASSERT(n >= 12 && dns_inspect(out, (size_t)n, &again) == 0);
+	if (checkable)
+		must_pass(&orig, plen, out, (size_t)n);
 	FUZZ_ASSERT(again.naddrs == info.naddrs &&
 	            memcmp(again.addrs, info.addrs, info.naddrs * sizeof info.addrs[0]) == 0);
 
@@ -74,5 +141,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(n >= 12 && (size_t)n <= size);
 	FUZZ_ASSERT(dns_inspect(out, (size_t)n, &again) == 0);
 	FUZZ_ASSERT(again.naddrs == 0 && again.naaaa == 0 && (out[3] & 15) == 3);
+	if (have_q)
+		FUZZ_ASSERT(dns_question_get(out, (size_t)n, &q2) == 0 && dns_question_same(&q, &q2));
+	if (checkable)
+		must_pass(&orig, plen, out, (size_t)n);
 	return 0;
 }

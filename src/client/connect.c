@@ -48,6 +48,7 @@ static void conn_release(struct conn *c)
 		keyfetch_cancel(c->kf);
 	if (c->ef)
 		ephfetch_cancel(c->ef);
+	connect_erase_prekey(c->p);
 	c->p->conn = NULL;
 }
 
@@ -110,7 +111,9 @@ static void on_txt_ks(void *arg, int port)
 	txt_done(c);
 }
 
-/* Make the next encapsulation now, if the peer has none ready. */
+/* Make the encapsulation for this attempt now (while the ephemeral key is
+ * on its way), if the peer has none ready.  Never made ahead for a later
+ * handshake: it would outlive the 2-minute erasure promise. */
 static void prekey_fill(struct peer *p)
 {
 	if (p->have_pre || !p->mce_pk)

@@ -85,9 +85,15 @@ static void stats(struct ctlbuf *o, int json)
 #define M(n) \
 	if (json) ctl_printf(o, "%s\"monitor_%s\":%llu", sep, #n, (unsigned long long)m->n); \
 	else ctl_printf(o, "monitor_%s %llu\n", #n, (unsigned long long)m->n);
-	M(queued) M(passed) M(forwarded) M(worker_full) M(verdict_timeout) M(verdict_bad) M(queue_losses)
+	M(queued) M(passed) M(forwarded) M(worker_full) M(verdict_timeout) M(verdict_bad) M(replace_refused)
+	M(queue_losses)
 	M(hooks_run)
 #undef M
+#define X(n) \
+	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)ctlsock_stats()->n); \
+	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)ctlsock_stats()->n);
+	CTLSOCK_COUNTERS(X)
+#undef X
 	if (json)
 		ctl_printf(o, "}\n");
 }

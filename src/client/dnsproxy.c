@@ -1,16 +1,29 @@
 /* --dns-proxy ADDR[:PORT]: for systems without a netfilter queue.  A small
  * forwarding resolver: queries from local clients go to the upstream
- * resolvers of /etc/resolv.conf under a fresh id; the answer (matched by
- * id and upstream address) runs through the same decision as intercepted
- * answers (pass / rewrite / hold until the tunnel is up) and goes back to
- * the client with its own id.  Firefox's use-application-dns.net canary is
- * answered NXDOMAIN here directly. */
+ * resolvers of /etc/resolv.conf; the answer runs through the same decision
+ * as intercepted answers (pass / rewrite / hold until the tunnel is up) and
+ * goes back to the client with its own id.  Firefox's
+ * use-application-dns.net canary is answered NXDOMAIN here directly.
+ *
+ * Against off-path spoofing (issue 13 item 5), every upstream query (and
+ * every retry) gets its own UDP socket, connected to the upstream resolver
+ * from a fresh source port the kernel picks at random from its ephemeral
+ * range, and a fresh random id.  An answer is taken only if it arrives on
+ * that socket from the resolver's address and port (the kernel filters
+ * connected sockets; we compare again) and is a response with our id and
+ * the question we asked (name case-insensitively, qtype, qclass).  So a
+ * spoofer must guess port and id together (about 2^31 tries for a
+ * 28 000-port range, instead of 2^16 with one fixed port), and still
+ * cannot answer another question.  Anything else is dropped, counted
+ * (proxy_mismatch) and logged rate-limited; the query keeps waiting for
+ * the real answer. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "common.h"
@@ -20,30 +33,34 @@
 #include "client/txt.h"
 #include "io/log.h"
 
-#define PROXY_SLOTS 1024
+#define PROXY_SLOTS 512              /* queries in flight: one socket each */
 #define PROXY_TRY_MS 1500
 #define PROXY_TRIES 3
 #define PROXY_MAX_UP 4
+#define PROXY_QUERY_MAX 512
+#define DNS_HDR 12
 
 struct pending {
 	int used;
+	int fd;                      /* this query's own upstream socket, or -1 */
 	uint16_t our_id, orig_id;
 	int up;                      /* upstream index */
 	unsigned tries;
 	uint64_t sent;
 	union sockaddr_any asker;
+	struct dns_question q;       /* what we asked (with our_id) */
 	size_t qlen;
-	uint8_t query[512];
+	uint8_t query[PROXY_QUERY_MAX];
 };
 
 static struct {
-	int lfd, fd4, fd6;
+	int lfd;
 	union sockaddr_any listen;
 	union sockaddr_any up[PROXY_MAX_UP];
 	int nup;
 	struct pending slot[PROXY_SLOTS];
 	struct timer sweep;
-} px = { .lfd = -1, .fd4 = -1, .fd6 = -1 };
+} px = { .lfd = -1 };
 
 static int parse_spec(const char *spec, union sockaddr_any *sa)
 {
@@ -110,37 +127,64 @@ static void send_answer(const union sockaddr_any *to, const uint8_t *msg, size_t
 		client.cnt.proxy_drop++;
 }
 
+static void slot_close(struct pending *s)
+{
+	if (s->fd >= 0) {
+		loop_del_fd(&client.loop, s->fd);
+		close(s->fd);
+	}
+	s->fd = -1;
+}
+
+static void slot_free(struct pending *s)
+{
+	slot_close(s);
+	s->used = 0;
+}
+
+static void on_answer(struct loop *l, int fd, uint32_t events, void *arg);
+
+/* (Re)send s to upstream s->up from a new socket (new random source port)
+ * under a new random id.  0 / -1. */
 static int send_upstream(struct pending *s)
 {
 	const union sockaddr_any *u = &px.up[s->up];
-	int fd = u->sa.sa_family == AF_INET6 ? px.fd6 : px.fd4;
+
 	s->sent = now_ms();
 	s->tries++;
-	if (fd < 0)
+	slot_close(s);
+	random_bytes(&s->our_id, sizeof s->our_id);
+	store16_be(s->query, s->our_id);
+	s->q.id = s->our_id;
+	s->fd = socket(u->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
 		return -1;
-	return sendto(fd, s->query, s->qlen, MSG_DONTWAIT, &u->sa, sa_len(u)) == (ssize_t)s->qlen ? 0 : -1;
-}
-
-static struct pending *slot_by_id(uint16_t id)
-{
-	for (int i = 0; i < PROXY_SLOTS; i++)
-		if (px.slot[i].used && px.slot[i].our_id == id)
-			return &px.slot[i];
-	return NULL;
+	/* connect: the kernel binds a random ephemeral port and delivers only
+	 * datagrams from u's address and port to this socket */
+	if (connect(s->fd, &u->sa, sa_len(u)) < 0 || loop_add_fd(&client.loop, s->fd, EPOLLIN, on_answer, s) < 0) {
+		close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
+	return send(s->fd, s->query, s->qlen, MSG_DONTWAIT) == (ssize_t)s->qlen ? 0 : -1;
 }
 
 static void on_query(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	uint8_t buf[4096], out[4096];
 	union sockaddr_any from;
+	struct dns_question q;
 
 	for (int budget = 0; budget < 64; budget++) {
 		socklen_t fl = sizeof from;
-		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, &from.sa, &fl);
+		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC, &from.sa, &fl);
 		if (n < 0)
 			return;
-		if (n < 12 || (buf[2] & 0x80)) {      /* too short, or not a query */
+		/* sizes first: a DNS header at least, at most what a slot holds */
+		if (n < DNS_HDR || (size_t)n > sizeof px.slot[0].query || (buf[2] & 0x80)) {
 			client.cnt.proxy_drop++;
+			log_ratelimited(L_DEBUG, "proxy_qsize", "DNS proxy: %zd-byte datagram from %s is not a query "
+			                "we forward: dropped", n, sa_str(&from));
 			continue;
 		}
 		if (dns_is_canary_query(buf, (size_t)n)) {
@@ -153,8 +197,10 @@ static void on_query(struct loop *l, int fd, uint32_t events, void *arg)
 			}
 			continue;
 		}
-		if ((size_t)n > sizeof px.slot[0].query) {
+		/* one question, which the answer will have to repeat */
+		if (dns_question_get(buf, (size_t)n, &q) < 0 || q.qdcount != 1) {
 			client.cnt.proxy_drop++;
+			log_ratelimited(L_DEBUG, "proxy_qbad", "DNS proxy: malformed query from %s: dropped", sa_str(&from));
 			continue;
 		}
 		struct pending *s = NULL;
@@ -167,17 +213,15 @@ static void on_query(struct loop *l, int fd, uint32_t events, void *arg)
 			continue;
 		}
 		memset(s, 0, sizeof *s);
-		do
-			random_bytes(&s->our_id, sizeof s->our_id);
-		while (slot_by_id(s->our_id));
+		s->fd = -1;
 		s->used = 1;
 		s->orig_id = load16_be(buf);
 		s->asker = from;
+		s->q = q;
 		s->qlen = (size_t)n;
 		memcpy(s->query, buf, (size_t)n);
-		store16_be(s->query, s->our_id);
 		if (send_upstream(s) < 0)
-			log_ratelimited(L_DEBUG, "proxy_send", "DNS proxy: send to %s: %s", sa_str(&px.up[0]),
+			log_ratelimited(L_WARNING, "proxy_send", "DNS proxy: send to %s: %s (retried)", sa_str(&px.up[s->up]),
 			                strerror(errno));
 	}
 }
@@ -217,23 +261,32 @@ static void hold(struct peer *p, const union sockaddr_any *asker, const uint8_t 
 static void on_answer(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	static uint8_t buf[65536], out[65536];
+	struct pending *s = arg;
 	union sockaddr_any from;
+	struct dns_question a;
 
-	for (int budget = 0; budget < 64; budget++) {
+	for (int budget = 0; budget < 16 && s->used && s->fd == fd; budget++) {
 		socklen_t fl = sizeof from;
-		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, &from.sa, &fl);
+		ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC, &from.sa, &fl);
 		if (n < 0)
 			return;
-		if (n < 12)
-			continue;
-		struct pending *s = slot_by_id(load16_be(buf));
-		if (!s || !sa_equal(&from, &px.up[s->up])) {
+		if (n < DNS_HDR || (size_t)n > sizeof buf) {
 			client.cnt.proxy_drop++;
-			continue;   /* late, spoofed, or from another server */
+			log_ratelimited(L_DEBUG, "proxy_asize", "DNS proxy: %zd-byte answer from %s: dropped", n,
+			                sa_str(&from));
+			continue;
+		}
+		/* the kernel already filtered on address and port (connected socket) */
+		if (!sa_equal(&from, &px.up[s->up]) || dns_question_get(buf, (size_t)n, &a) < 0 ||
+		    !(a.flags & 0x8000) || !dns_question_same(&a, &s->q)) {
+			client.cnt.proxy_mismatch++;
+			log_ratelimited(L_WARNING, "proxy_mismatch", "DNS proxy: answer from %s with the wrong id or "
+			                "question: dropped (spoofed?)", sa_str(&from));
+			continue;
 		}
 		union sockaddr_any asker = s->asker;
 		store16_be(buf, s->orig_id);
-		s->used = 0;
+		slot_free(s);
 
 		struct peer *p = NULL;
 		size_t outlen = 0;
@@ -249,6 +302,7 @@ static void on_answer(struct loop *l, int fd, uint32_t events, void *arg)
 			hold(p, &asker, buf, (size_t)n, now);
 			break;
 		}
+		return;
 	}
 }
 
@@ -260,11 +314,11 @@ static void on_sweep(struct loop *l, struct timer *t)
 		if (!s->used || now - s->sent < PROXY_TRY_MS)
 			continue;
 		if (s->tries >= PROXY_TRIES) {
-			s->used = 0;
+			slot_free(s);
 			client.cnt.proxy_drop++;
 			continue;
 		}
-		s->up = (s->up + 1) % px.nup;     /* next upstream */
+		s->up = (s->up + 1) % px.nup;     /* next upstream, new port, new id */
 		send_upstream(s);
 	}
 	timer_in(l, &px.sweep, 250);
@@ -272,7 +326,7 @@ static void on_sweep(struct loop *l, struct timer *t)
 
 int dnsproxy_start(const char *spec)
 {
-	union sockaddr_any ns[PROXY_MAX_UP + 4], any;
+	union sockaddr_any ns[PROXY_MAX_UP + 4];
 	int n;
 
 	if (parse_spec(spec, &px.listen) < 0) {
@@ -295,14 +349,15 @@ int dnsproxy_start(const char *spec)
 		log_error("--dns-proxy: cannot bind %s: %s", sa_str(&px.listen), strerror(errno));
 		return -1;
 	}
-	sa_from_ip4(&any, 0, 0);
-	px.fd4 = bound_socket(&any);
-	memset(&any, 0, sizeof any);
-	any.in6.sin6_family = AF_INET6;
-	px.fd6 = bound_socket(&any);
-	if (loop_add_fd(&client.loop, px.lfd, EPOLLIN, on_query, NULL) < 0 ||
-	    (px.fd4 >= 0 && loop_add_fd(&client.loop, px.fd4, EPOLLIN, on_answer, NULL) < 0) ||
-	    (px.fd6 >= 0 && loop_add_fd(&client.loop, px.fd6, EPOLLIN, on_answer, NULL) < 0))
+	for (int i = 0; i < PROXY_SLOTS; i++)
+		px.slot[i].fd = -1;
+	/* a socket per query in flight: make room for them (still root here) */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < PROXY_SLOTS + 1024) {
+		rl.rlim_cur = rl.rlim_max < PROXY_SLOTS + 1024 ? rl.rlim_max : PROXY_SLOTS + 1024;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (loop_add_fd(&client.loop, px.lfd, EPOLLIN, on_query, NULL) < 0)
 		return -1;
 	timer_init(&px.sweep, on_sweep, NULL);
 	timer_in(&client.loop, &px.sweep, 250);
@@ -314,11 +369,12 @@ int dnsproxy_start(const char *spec)
 void dnsproxy_stop(void)
 {
 	timer_cancel(&client.loop, &px.sweep);
-	int fds[3] = { px.lfd, px.fd4, px.fd6 };
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0) {
-			loop_del_fd(&client.loop, fds[i]);
-			close(fds[i]);
-		}
-	px.lfd = px.fd4 = px.fd6 = -1;
+	for (int i = 0; i < PROXY_SLOTS; i++)
+		if (px.slot[i].used)
+			slot_free(&px.slot[i]);
+	if (px.lfd >= 0) {
+		loop_del_fd(&client.loop, px.lfd);
+		close(px.lfd);
+	}
+	px.lfd = -1;
 }

@@ -7,6 +7,17 @@
  * with them it goes to the worker, whose verdict (accept, or accept with
  * new content) is checked against the packets actually handed over.
  *
+ * The monitor does not trust the worker (issue 13 item 3): for each packet
+ * handed over it keeps the addresses, ports, DNS id and question
+ * (proto/nfqcheck.c), and re-injects a replacement only if it is a
+ * well-formed UDP DNS answer from port 53 between the same addresses and
+ * ports with the same id and question.  A refused replacement is counted
+ * (monitor_replace_refused), logged (rate-limited), and the ORIGINAL packet
+ * is accepted unchanged: that is what a worker saying "accept" gets, so a
+ * hostile worker gains nothing from it, and it keeps the project's rule
+ * that a failure of PQConnect falls back to the answer without it (dropping
+ * would turn a confused worker into a DNS outage).
+ *
  * The monitor also holds the peers file, because the ifup/ifdown hooks run
  * as root: the worker only says "peer HASH went up/down" and the command
  * comes from the monitor's own copy of the file.
@@ -31,6 +42,7 @@
 #include "io/nfq.h"
 #include "io/rules.h"
 #include "proto/base32.h"
+#include "proto/nfqcheck.h"
 #if HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
@@ -54,6 +66,7 @@ struct pending {
 	uint32_t id;
 	int used;
 	uint64_t since;
+	struct nfqc_orig orig;          /* what a replacement must keep */
 };
 
 static struct {
@@ -106,15 +119,19 @@ static struct pending *pend_find(uint32_t id)
 	return NULL;
 }
 
-static struct pending *pend_add(uint32_t id)
+static struct pending *pend_add(uint32_t id, const uint8_t *pkt, size_t len)
 {
 	if (mon.npend >= MON_MAX_PENDING)
 		return NULL;
 	for (unsigned i = 0; i < MON_MAX_PENDING; i++)
 		if (!mon.pend[i].used) {
-			mon.pend[i] = (struct pending){ .id = id, .used = 1, .since = now_ms() };
+			struct pending *p = &mon.pend[i];
+			p->id = id;
+			p->used = 1;
+			p->since = now_ms();
+			nfqc_record(&p->orig, pkt, len);
 			mon.npend++;
-			return &mon.pend[i];
+			return p;
 		}
 	return NULL;
 }
@@ -143,7 +160,7 @@ static void on_packet(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t
 		nfqueue_accept(q, id);
 		return;
 	}
-	if (mon.worker_gone || pend_find(id) || !pend_add(id)) {
+	if (mon.worker_gone || pend_find(id) || !pend_add(id, pkt, len)) {
 		mon.st.worker_full++;
 		nfqueue_accept(q, id);
 		return;
@@ -333,7 +350,7 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 	const uint8_t *body;
 
 	for (int budget = 0; budget < 256; budget++) {
-		int r = pm_recv(fd, mon.buf, &h, &body);
+		int r = pm_recv(fd, mon.buf, sizeof mon.buf, PM_FROM_WORKER, &h, &body);
 		if (r == 0)
 			return;
 		if (r == -1) {
@@ -350,36 +367,40 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		if (r == -2) {
 			mon.st.verdict_bad++;
+			log_ratelimited(L_WARNING, "mon_msg", "malformed message from the worker (size or type): dropped");
 			continue;
 		}
 		switch (h.type) {
 		case PM_ACCEPT:
 		case PM_REPLACE: {
+			/* sizes were checked by pm_recv (pm_len_ok); only packets we handed over */
 			struct pending *p = pend_find(h.id);
-			if (!p || (h.type == PM_ACCEPT && h.len != 0) ||
-			    (h.type == PM_REPLACE && (h.len < 28 || h.len > 0xffff))) {
-				/* only packets we handed over, with a plausible IP length */
+			if (!p) {
 				mon.st.verdict_bad++;
-				if (p) {
-					nfqueue_accept(mon.nfq, h.id);
-					pend_drop(p);
-				}
+				log_ratelimited(L_WARNING, "mon_verdict", "worker verdict for unknown queue id %u: ignored",
+				                h.id);
 				break;
 			}
-			if (h.type == PM_ACCEPT)
+			if (h.type == PM_ACCEPT) {
 				nfqueue_accept(mon.nfq, h.id);
-			else
-				nfqueue_accept_with(mon.nfq, h.id, body, h.len);
+			} else {
+				enum nfqc_result why = nfqc_check(&p->orig, body, h.len);
+				if (why == NFQC_OK) {
+					nfqueue_accept_with(mon.nfq, h.id, body, h.len);
+				} else {
+					mon.st.replace_refused++;
+					log_ratelimited(L_WARNING, "mon_replace",
+					                "worker's replacement for queued packet %u refused (%s, %u bytes): "
+					                "original accepted unchanged", h.id, nfqc_result_str(why), h.len);
+					nfqueue_accept(mon.nfq, h.id);
+				}
+			}
 			pend_drop(p);
 			break;
 		}
 		case PM_HOOK: {
 			struct pm_hook hk;
-			if (h.len != sizeof hk) {
-				mon.st.verdict_bad++;
-				break;
-			}
-			memcpy(&hk, body, sizeof hk);
+			memcpy(&hk, body, sizeof hk);   /* exact size: pm_len_ok */
 			hook_request(&hk);
 			break;
 		}
@@ -516,10 +537,11 @@ int monitor_run(pid_t worker, int sock, struct peersfile *pf, const char *pf_pat
 	accept_all_pending();
 	hooks_all_down();
 	log_info("monitor: %llu queued, %llu passed at once, %llu to the worker, %llu busy, "
-	         "%llu verdict timeouts, %llu bad verdicts, %llu queue losses, %llu hooks",
+	         "%llu verdict timeouts, %llu bad verdicts, %llu replacements refused, %llu queue losses, %llu hooks",
 	         (unsigned long long)mon.st.queued, (unsigned long long)mon.st.passed,
 	         (unsigned long long)mon.st.forwarded, (unsigned long long)mon.st.worker_full,
 	         (unsigned long long)mon.st.verdict_timeout, (unsigned long long)mon.st.verdict_bad,
+	         (unsigned long long)mon.st.replace_refused,
 	         (unsigned long long)(mon.nfq ? nfqueue_losses(mon.nfq) : 0), (unsigned long long)mon.st.hooks_run);
 out_nfq:
 	if (mon.nfq) {

@@ -7,7 +7,10 @@
  *
  * They talk over a SOCK_SEQPACKET socketpair: one message per record, a
  * fixed 12-byte header with an explicit body length, checked on receipt
- * (record length == header + len, len <= PM_MAX_BODY, type known). */
+ * before anything else looks at the body (iked's size-checked imsg
+ * discipline): the record is not truncated, its length is header + len,
+ * the type is one the receiving side accepts, and len is that type's
+ * exact size or within its bounds (pm_len_ok). */
 #ifndef PQC_PRIVMSG_H
 #define PQC_PRIVMSG_H
 #include <stddef.h>
@@ -28,6 +31,10 @@ enum pm_type {
 	PM_PEERS,       /* monitor -> worker: the peers file's text (body, may be empty) */
 	PM_STATS,       /* monitor -> worker: body = struct pm_stats */
 };
+#define PM_BIT(t) (1u << (t))
+/* what each side accepts */
+#define PM_FROM_WORKER (PM_BIT(PM_ACCEPT) | PM_BIT(PM_REPLACE) | PM_BIT(PM_HOOK) | PM_BIT(PM_RELOAD))
+#define PM_FROM_MONITOR (PM_BIT(PM_PACKET) | PM_BIT(PM_PEERS) | PM_BIT(PM_STATS))
 
 struct pm_hdr {
 	uint32_t type;
@@ -51,15 +58,23 @@ struct pm_stats {               /* the monitor's counters, for `pqconnect-ctl st
 	uint64_t forwarded;         /* handed to the worker */
 	uint64_t worker_full;       /* accepted at once: worker busy (too many pending / send failed) */
 	uint64_t verdict_timeout;   /* accepted unchanged: the worker did not answer in time */
-	uint64_t verdict_bad;       /* worker verdicts refused (unknown id, bad length) */
+	uint64_t verdict_bad;       /* worker messages refused (unknown id, bad length or type) */
+	uint64_t replace_refused;   /* replacements refused (not the same UDP/53 answer and question):
+	                               the original was accepted unchanged */
 	uint64_t queue_losses;      /* netfilter queue overruns and failed verdicts */
 	uint64_t hooks_run;
 };
 
 /* Send one message (non-blocking).  0 / -1 (errno set). */
 int pm_send(int fd, uint32_t type, uint32_t id, const void *body, size_t len);
-/* Receive one message into buf (PM_MAX_MSG bytes).  Returns 1 with *h set
+/* Is len an acceptable body length for a message of this type?  Exact for
+ * fixed-size messages, bounds for the others.  1 / 0. */
+int pm_len_ok(uint32_t type, size_t len);
+/* Receive one message into buf (cap bytes, at least PM_MAX_MSG).  Only the
+ * types in the mask `accept` (PM_BIT) are taken.  Returns 1 with *h set
  * and *body pointing into buf, 0 if nothing is waiting, -1 when the other
- * side has gone (EOF or error), -2 for a malformed record (dropped). */
-int pm_recv(int fd, uint8_t *buf, struct pm_hdr *h, const uint8_t **body);
+ * side has gone (EOF or error), -2 for a malformed record (dropped):
+ * truncated, length not header + len, type not accepted, or len not
+ * pm_len_ok for the type. */
+int pm_recv(int fd, uint8_t *buf, size_t cap, uint32_t accept, struct pm_hdr *h, const uint8_t **body);
 #endif

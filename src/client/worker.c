@@ -117,7 +117,7 @@ static void on_monitor(struct loop *l, int fd, uint32_t events, void *arg)
 	(void)events, (void)arg;
 
 	for (int budget = 0; budget < 256; budget++) {
-		int r = pm_recv(fd, rbuf, &h, &body);
+		int r = pm_recv(fd, rbuf, sizeof rbuf, PM_FROM_MONITOR, &h, &body);
 		if (r == 0)
 			return;
 		if (r == -1) {

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,11 +13,28 @@
 #include "io/log.h"
 
 struct ctl_listener { ctl_handler h; void *arg; };
-struct ctl_conn { struct ctl_listener *ls; char line[CTL_MAX_LINE]; size_t len; };
+
+struct ctl_conn {
+	struct ctl_listener *ls;
+	struct loop *l;
+	int fd;
+	struct timer idle;          /* no progress for CTL_IDLE_MS: dropped */
+	char line[CTL_MAX_LINE];
+	size_t len;
+	char *out;                  /* the answer, being written */
+	size_t outlen, outoff;
+};
+
+static struct ctlsock_stats stats;
+static unsigned nconns;
+
+const struct ctlsock_stats *ctlsock_stats(void) { return &stats; }
 
 void ctl_printf(struct ctlbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	if (b->oom)
+		return;
 	for (;;) {
 		size_t room = b->cap - b->len;
 		va_start(ap, fmt);
@@ -33,6 +49,10 @@ void ctl_printf(struct ctlbuf *b, const char *fmt, ...)
 		size_t cap = b->cap ? b->cap * 2 : 4096;
 		while (cap < b->len + (size_t)n + 1)
 			cap *= 2;
+		if (cap > CTL_MAX_ANSWER) {
+			b->oom = 1;         /* bounded: the answer is replaced by an error */
+			return;
+		}
 		char *p = realloc(b->p, cap);
 		if (!p) {
 			b->oom = 1;
@@ -43,60 +63,131 @@ void ctl_printf(struct ctlbuf *b, const char *fmt, ...)
 	}
 }
 
-static void write_all(int fd, const char *p, size_t len)
+static void conn_close(struct ctl_conn *c)
 {
-	/* the peer is a local admin tool: a blocking write with a timeout is fine */
-	int fl = fcntl(fd, F_GETFL);
-	struct timeval tv = { 2, 0 };
-	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w <= 0) {
-			if (w < 0 && errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	timer_cancel(c->l, &c->idle);
+	loop_del_fd(c->l, c->fd);
+	close(c->fd);
+	free(c->out);
+	free(c);
+	nconns--;
 }
 
-static void conn_readable(struct loop *l, int fd, uint32_t events, void *arg)
+static void on_idle(struct loop *l, struct timer *t)
+{
+	struct ctl_conn *c = t->arg;
+	stats.ctl_slow++;
+	log_ratelimited(L_WARNING, "ctl_slow", "control socket: client %s in %d ms: connection dropped",
+	                c->out ? "did not read its answer" : "sent no command line", CTL_IDLE_MS);
+	conn_close(c);
+}
+
+/* Write what the socket takes now; close when all is written or on error. */
+static void conn_flush(struct ctl_conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (loop_mod_fd(c->l, c->fd, EPOLLOUT) < 0)
+				break;
+			return;         /* the rest when the client reads */
+		}
+		if (w <= 0)
+			break;          /* the client has gone */
+		c->outoff += (size_t)w;
+		timer_in(c->l, &c->idle, CTL_IDLE_MS);   /* progress */
+	}
+	conn_close(c);
+}
+
+static void conn_answer(struct ctl_conn *c, const char *text, size_t len, char *owned)
+{
+	if (owned) {
+		c->out = owned;
+	} else {
+		c->out = malloc(len ? len : 1);
+		if (!c->out) {
+			conn_close(c);
+			return;
+		}
+		memcpy(c->out, text, len);
+	}
+	c->outlen = len;
+	c->outoff = 0;
+	timer_in(c->l, &c->idle, CTL_IDLE_MS);
+	conn_flush(c);
+}
+
+static void run_line(struct ctl_conn *c)
+{
+	char *argv[8], *save = NULL;
+	int argc = 0;
+	struct ctlbuf out = { 0 };
+
+	for (char *t = strtok_r(c->line, " \t\r", &save); t && argc < 8; t = strtok_r(NULL, " \t\r", &save))
+		argv[argc++] = t;
+	if (argc == 0)
+		ctl_printf(&out, "error: empty command\n");
+	else
+		c->ls->h(c->ls->arg, argc, argv, &out);
+	if (out.oom) {
+		static const char msg[] = "error: answer too large or out of memory\n";
+		stats.ctl_too_big++;
+		log_ratelimited(L_WARNING, "ctl_big", "control socket: answer over %u bytes or out of memory",
+		                CTL_MAX_ANSWER);
+		free(out.p);
+		conn_answer(c, msg, sizeof msg - 1, NULL);
+		return;
+	}
+	if (!out.p) {
+		conn_close(c);
+		return;
+	}
+	conn_answer(c, out.p, out.len, out.p);
+}
+
+static void conn_event(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct ctl_conn *c = arg;
-	ssize_t r = read(fd, c->line + c->len, sizeof c->line - 1 - c->len);
-	char *nl;
-	if (r <= 0 && !(r < 0 && errno == EAGAIN))
-		goto done;
-	if (r > 0)
-		c->len += (size_t)r;
-	c->line[c->len] = 0;
-	nl = strchr(c->line, '\n');
-	if (!nl && c->len < sizeof c->line - 1)
-		return;   /* wait for the rest */
-	if (nl)
-		*nl = 0;
-	{
-		char *argv[8], *save = NULL;
-		int argc = 0;
-		struct ctlbuf out = { 0 };
-		for (char *t = strtok_r(c->line, " \t\r", &save); t && argc < 8; t = strtok_r(NULL, " \t\r", &save))
-			argv[argc++] = t;
-		if (argc == 0)
-			ctl_printf(&out, "error: empty command\n");
-		else
-			c->ls->h(c->ls->arg, argc, argv, &out);
-		if (out.oom)
-			write_all(fd, "error: out of memory\n", 21);
-		else if (out.p)
-			write_all(fd, out.p, out.len);
-		free(out.p);
+
+	if (c->out) {                        /* writing the answer */
+		conn_flush(c);
+		return;
 	}
-done:
-	loop_del_fd(l, fd);
-	close(fd);
-	free(c);
+	ssize_t r = recv(fd, c->line + c->len, sizeof c->line - 1 - c->len, MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (r <= 0) {                        /* closed (or failed) before a whole line */
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)r;
+	c->line[c->len] = 0;
+	char *nl = memchr(c->line, '\n', c->len);
+	if (!nl) {
+		if (c->len < sizeof c->line - 1) {
+			timer_in(l, &c->idle, CTL_IDLE_MS);   /* progress: wait for the rest */
+			return;
+		}
+		/* CTL_MAX_LINE - 1 bytes and no newline: over the bound */
+		static const char msg[] = "error: command too long\n";
+		stats.ctl_too_long++;
+		log_ratelimited(L_WARNING, "ctl_long", "control socket: command line over %d bytes: refused",
+		                CTL_MAX_LINE - 1);
+		conn_answer(c, msg, sizeof msg - 1, NULL);
+		return;
+	}
+	*nl = 0;
+	if (strlen(c->line) != (size_t)(nl - c->line)) {
+		static const char msg[] = "error: NUL byte in the command\n";
+		stats.ctl_too_long++;
+		log_ratelimited(L_WARNING, "ctl_nul", "control socket: NUL byte in a command line: refused");
+		conn_answer(c, msg, sizeof msg - 1, NULL);
+		return;
+	}
+	run_line(c);
 }
 
 static void listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
@@ -105,13 +196,25 @@ static void listener_readable(struct loop *l, int fd, uint32_t events, void *arg
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0)
 			return;
+		if (nconns >= CTL_MAX_CONNS) {
+			stats.ctl_busy++;
+			log_ratelimited(L_WARNING, "ctl_busy", "control socket: %u connections open: one more refused",
+			                nconns);
+			close(cfd);
+			continue;
+		}
 		struct ctl_conn *c = calloc(1, sizeof *c);
-		if (!c || loop_add_fd(l, cfd, EPOLLIN, conn_readable, c) < 0) {
+		if (!c || loop_add_fd(l, cfd, EPOLLIN, conn_event, c) < 0) {
 			free(c);
 			close(cfd);
 			continue;
 		}
+		nconns++;
 		c->ls = arg;
+		c->l = l;
+		c->fd = cfd;
+		timer_init(&c->idle, on_idle, c);
+		timer_in(l, &c->idle, CTL_IDLE_MS);
 	}
 }
 

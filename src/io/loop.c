@@ -85,6 +85,16 @@ int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *ar
 	return 0;
 }
 
+int loop_mod_fd(struct loop *l, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events };
+
+	if (fd < 0 || fd >= LOOP_MAX_FDS || !fds[fd])
+		return -1;
+	ev.data.ptr = fds[fd];
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
+}
+
 void loop_del_fd(struct loop *l, int fd)
 {
 	if (fd < 0 || fd >= LOOP_MAX_FDS || !fds[fd])

@@ -32,6 +32,8 @@ int loop_init(struct loop *l);
 void loop_free(struct loop *l);
 /* events: EPOLLIN etc. */
 int loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg);
+/* Change the events of a descriptor already in the loop.  0 / -1. */
+int loop_mod_fd(struct loop *l, int fd, uint32_t events);
 void loop_del_fd(struct loop *l, int fd);
 void timer_init(struct timer *t, void (*cb)(struct loop *, struct timer *), void *arg);
 void timer_at(struct loop *l, struct timer *t, uint64_t when_ms);     /* (re)arm */

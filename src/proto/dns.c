@@ -636,6 +636,60 @@ int dns_build_query(uint8_t *out, size_t cap, uint16_t id, const char *name, uin
 	return (int)(DNS_HDR_LEN + n.len + 4);
 }
 
+/* ---- question identity ---- */
+
+_Static_assert(sizeof ((struct dns_question *)0)->name == DNS_WIRE_MAX, "question name buffer");
+
+int dns_question_get(const uint8_t *msg, size_t len, struct dns_question *q)
+{
+	struct dns_header h;
+	struct dns_rr rr;
+	size_t off = DNS_HDR_LEN;
+
+	memset(q, 0, sizeof *q);
+	if (len > DNS_MAX_MSG || header_read(msg, len, &h) < 0 || h.count[0] > 1)
+		return -1;
+	q->id = h.id;
+	q->flags = h.flags;
+	q->qdcount = h.count[0];
+	if (h.count[0] == 0)
+		return 0;
+	if (question_read(msg, len, &off, &rr) < 0 || rr.name.len > sizeof q->name) {
+		memset(q, 0, sizeof *q);
+		return -1;
+	}
+	/* lower-case the label bytes, never the length bytes */
+	for (size_t i = 0; i < rr.name.len && rr.name.wire[i] != 0;) {
+		size_t l = rr.name.wire[i];
+		q->name[i] = rr.name.wire[i];
+		for (size_t k = 1; k <= l; k++)
+			q->name[i + k] = lower(rr.name.wire[i + k]);
+		i += l + 1;
+	}
+	q->name[rr.name.len - 1] = 0;
+	q->name_len = (uint16_t)rr.name.len;
+	q->qtype = rr.type;
+	q->qclass = rr.cls;
+	return 0;
+}
+
+int dns_question_same(const struct dns_question *a, const struct dns_question *b)
+{
+	if (a->id != b->id || a->qdcount != b->qdcount)
+		return 0;
+	if (a->qdcount == 0)
+		return 1;
+	return a->qtype == b->qtype && a->qclass == b->qclass && a->name_len == b->name_len &&
+	       a->name_len <= sizeof a->name && memcmp(a->name, b->name, a->name_len) == 0;
+}
+
+int dns_well_formed(const uint8_t *msg, size_t len)
+{
+	struct dns_header h;
+
+	return msg_walk(msg, len, &h, NULL, NULL) == 0;
+}
+
 /* ---- TXT ---- */
 
 int dns_txt_strings(const uint8_t *msg, size_t len, uint16_t id, int *rcode,

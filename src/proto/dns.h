@@ -67,6 +67,31 @@ int dns_build_query(uint8_t *out, size_t cap, uint16_t id, const char *name, uin
 int dns_txt_strings(const uint8_t *msg, size_t len, uint16_t id, int *rcode,
                     int (*cb)(void *arg, const uint8_t *txt, size_t n), void *arg);
 
+/* The identity of a DNS message, as a forwarder or the client's monitor
+ * compares a query with its answer, or an answer with what replaces it:
+ * the header's id and flags, and its question (at most one: messages with
+ * more questions are refused).  The name is kept in uncompressed wire form
+ * with ASCII letters lower-cased, so names equal but for case compare equal. */
+struct dns_question {
+	uint16_t id, flags;
+	uint16_t qdcount;                /* 0 or 1 */
+	uint16_t qtype, qclass;          /* of the question (0 if none) */
+	uint16_t name_len;               /* bytes of name[], final zero included (0 if no question) */
+	uint8_t name[DNS_MAX_NAME];      /* the wire form is at most 255 bytes */
+};
+
+/* Read the header and the question section of msg (a query or a response;
+ * the other sections are not looked at).  0, or -1 if the header or the
+ * question is malformed or there is more than one question. */
+int dns_question_get(const uint8_t *msg, size_t len, struct dns_question *q);
+/* 1 if a and b have the same id and the same question (qtype, qclass, name
+ * but for the case of ASCII letters; both without question counts as the
+ * same), 0 otherwise.  Flags are not compared. */
+int dns_question_same(const struct dns_question *a, const struct dns_question *b);
+/* 1 if msg is a whole well-formed DNS message (every section parses, no
+ * byte left over), 0 otherwise. */
+int dns_well_formed(const uint8_t *msg, size_t len);
+
 /* "p=<port>" (quotes and blanks around the key tolerated).  0 / -1. */
 int dns_txt_parse_p(const uint8_t *txt, size_t n, uint16_t *port);
 /* "ip=<addr>;p=<port>": returns the port (the ip is ignored, as the

@@ -74,6 +74,11 @@ static void stats(struct server *s, struct ctlbuf *o, int json)
 	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)s->st.n);
 	SERVER_COUNTERS(X)
 #undef X
+#define X(n) \
+	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)ctlsock_stats()->n); \
+	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)ctlsock_stats()->n);
+	CTLSOCK_COUNTERS(X)
+#undef X
 	(void)first;
 	if (json)
 		ctl_printf(o, ",\"ephemeral_generated\":%llu,\"ephemeral_erased\":%llu}\n",

@@ -88,7 +88,7 @@ static void handshake(struct server *s, const uint8_t *m, size_t len, const unio
 		log_ratelimited(L_DEBUG, "hs_len", "Initiation of %zu bytes from %s: dropped", len, sa_str(from));
 		return;
 	}
-	if (!ratelimit_allow(&s->hs_rl, sa_ip4(from), now)) {
+	if (!ratelimit_allow(&s->hs_rl, ratelimit_key(&from->sa), now)) {
 		s->st.hs_ratelimited++;
 		log_ratelimited(L_WARNING, "hs_rl", "Too many initiations from %s: dropped", sa_str(from));
 		return;

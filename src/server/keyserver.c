@@ -70,7 +70,7 @@ void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			const uint8_t *m = s->rx.dg[i].p;
 			size_t len = s->rx.dg[i].len;
 			const union sockaddr_any *from = s->rx.dg[i].from;
-			if (!ratelimit_allow(&s->key_rl, sa_ip4(from), now)) {
+			if (!ratelimit_allow(&s->key_rl, ratelimit_key(&from->sa), now)) {
 				s->st.key_ratelimited++;
 				continue;
 			}

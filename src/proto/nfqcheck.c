@@ -1,0 +1,101 @@
+/* The monitor's check of the worker's replacement packets: see nfqcheck.h.
+ *
+ * Order of the checks: the length against fixed bounds first, then the
+ * lengths the IP and UDP headers claim against the length received (all
+ * exact: a replacement made by udppkt_rebuild has no byte left over), and
+ * only then the addresses, ports and the DNS message. */
+#include <string.h>
+
+#include "common.h"
+#include "proto/ipv4.h"
+#include "proto/nfqcheck.h"
+
+#define IPV6_HDR 40
+#define UDP_HDR 8
+#define DNS_HEADER_LEN 12
+
+/* The IP/UDP framing of pkt, with exact lengths.  0 / -1. */
+static int frame(const uint8_t *pkt, size_t len, struct udppkt *u, uint8_t src[16], uint8_t dst[16])
+{
+	if (udppkt_parse(u, pkt, len) < 0)
+		return -1;
+	memset(src, 0, 16);
+	memset(dst, 0, 16);
+	if (u->family == 4) {
+		memcpy(src, pkt + 12, 4);
+		memcpy(dst, pkt + 16, 4);
+	} else {
+		memcpy(src, pkt + 8, 16);
+		memcpy(dst, pkt + 24, 16);
+	}
+	return 0;
+}
+
+void nfqc_record(struct nfqc_orig *o, const uint8_t *pkt, size_t len)
+{
+	struct udppkt u;
+
+	memset(o, 0, sizeof *o);
+	if (len > NFQC_MAX_LEN || frame(pkt, len, &u, o->src, o->dst) < 0 || u.sport != 53 ||
+	    dns_question_get(u.payload, u.payload_len, &o->q) < 0 || !(o->q.flags & 0x8000)) {
+		memset(o, 0, sizeof *o);
+		return;
+	}
+	o->family = (uint8_t)u.family;
+	o->sport = u.sport;
+	o->dport = u.dport;
+}
+
+enum nfqc_result nfqc_check(const struct nfqc_orig *o, const uint8_t *repl, size_t len)
+{
+	struct udppkt u;
+	struct dns_question q;
+	uint8_t src[16], dst[16];
+	size_t ip_total;
+
+	if (o->family != 4 && o->family != 6)
+		return NFQC_NONE;
+	if (len < NFQC_MIN_LEN || len > NFQC_MAX_LEN)
+		return NFQC_SIZE;
+	/* the lengths the headers claim must be the length we have */
+	if ((repl[0] >> 4) == 4)
+		ip_total = load16_be(repl + 2);
+	else if ((repl[0] >> 4) == 6)
+		ip_total = IPV6_HDR + (size_t)load16_be(repl + 4);
+	else
+		return NFQC_NOT_UDP;
+	if (ip_total != len)
+		return NFQC_SIZE;
+	if (frame(repl, len, &u, src, dst) < 0)
+		return NFQC_NOT_UDP;
+	if (u.l4_off + UDP_HDR + u.payload_len != len || u.payload_len < DNS_HEADER_LEN)
+		return NFQC_SIZE;
+	if (u.family != o->family || memcmp(src, o->src, sizeof src) != 0 || memcmp(dst, o->dst, sizeof dst) != 0)
+		return NFQC_ADDR;
+	if (u.sport != o->sport || u.dport != o->dport)
+		return NFQC_PORT;
+	if (dns_question_get(u.payload, u.payload_len, &q) < 0 || !(q.flags & 0x8000) ||
+	    !dns_well_formed(u.payload, u.payload_len))
+		return NFQC_NOT_DNS;
+	if (q.id != o->q.id)
+		return NFQC_ID;
+	if (!dns_question_same(&q, &o->q))
+		return NFQC_QUESTION;
+	return NFQC_OK;
+}
+
+const char *nfqc_result_str(enum nfqc_result r)
+{
+	switch (r) {
+	case NFQC_OK: return "ok";
+	case NFQC_NONE: return "the original is not a checkable DNS answer";
+	case NFQC_SIZE: return "bad length";
+	case NFQC_NOT_UDP: return "not a UDP packet";
+	case NFQC_ADDR: return "other addresses";
+	case NFQC_PORT: return "other ports";
+	case NFQC_NOT_DNS: return "not a well-formed DNS answer";
+	case NFQC_ID: return "another DNS id";
+	case NFQC_QUESTION: return "another question";
+	}
+	return "?";
+}

@@ -1,0 +1,48 @@
+/* The client monitor's check of what the worker gives back for a queued
+ * DNS answer (issue 13 item 3).  The monitor (root) must not trust the
+ * worker (the unprivileged, network-facing half): for each packet it hands
+ * over it records what a replacement has to keep, and re-injects a
+ * replacement only if it is still a well-formed UDP DNS answer from port 53
+ * between the same addresses and ports, with the same DNS id and the same
+ * question.  Pure: no I/O, every length explicit. */
+#ifndef PQC_NFQCHECK_H
+#define PQC_NFQCHECK_H
+#include <stddef.h>
+#include <stdint.h>
+#include "proto/dns.h"
+
+/* Sizes, checked before anything else: the smallest replacement is an
+ * IPv4 header, a UDP header and a DNS header; the largest is what the
+ * worker's buffers and an IPv4 total length / a UDP length can hold. */
+#define NFQC_MIN_LEN (20 + 8 + 12)
+#define NFQC_MAX_LEN 65536
+
+/* What a replacement must keep of the original packet. */
+struct nfqc_orig {
+	uint8_t family;                  /* 4 or 6; 0: no replacement is acceptable */
+	uint8_t src[16], dst[16];        /* IPv4 in the first 4 bytes */
+	uint16_t sport, dport;
+	struct dns_question q;
+};
+
+enum nfqc_result {
+	NFQC_OK = 0,
+	NFQC_NONE,          /* the original is not a checkable DNS answer: no replacement allowed */
+	NFQC_SIZE,          /* length out of bounds, or not the IP/UDP lengths it claims */
+	NFQC_NOT_UDP,       /* not a whole unfragmented UDP packet in IPv4/IPv6 */
+	NFQC_ADDR,          /* another family or other addresses */
+	NFQC_PORT,          /* other ports */
+	NFQC_NOT_DNS,       /* not a well-formed DNS response */
+	NFQC_ID,            /* another DNS id */
+	NFQC_QUESTION,      /* another question */
+};
+
+/* Record the original (the whole IP packet the monitor hands over).  If it
+ * is not a UDP datagram from port 53 carrying a DNS response with at most
+ * one question, o->family is 0 and every replacement will be refused. */
+void nfqc_record(struct nfqc_orig *o, const uint8_t *pkt, size_t len);
+/* May repl (len bytes, a whole IP packet) replace the recorded original? */
+enum nfqc_result nfqc_check(const struct nfqc_orig *o, const uint8_t *repl, size_t len);
+/* A short text for a result (for the log). */
+const char *nfqc_result_str(enum nfqc_result r);
+#endif
