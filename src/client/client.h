@@ -100,9 +100,4 @@ struct client {
 
 extern struct client client;
 
-/* monitor.c (root) */
-int monitor_run(pid_t worker, int sock, struct peersfile *pf, const char *pf_path);
-/* Read a peers file: 0 and a malloc'd *text (NULL, *len 0 if the file does
- * not exist), or -1 (errno). */
-int peersfile_read(const char *path, char **text, size_t *len);
 #endif

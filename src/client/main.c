@@ -32,6 +32,7 @@
 #include "client/dnsproxy.h"
 #include "client/intercept.h"
 #include "client/lifecycle.h"
+#include "client/monitor.h"
 #include "client/ping.h"
 #include "client/staticpeers.h"
 #include "client/worker.h"
@@ -517,7 +518,10 @@ int main(int argc, char **argv)
 	close(c->udpfd);
 	close(c->tunfd);
 	c->udpfd = c->tunfd = -1;
-	rc = monitor_run(pid, sv[0], c->pf, c->peers_path);
+	struct monitor_config mc = { .worker = pid, .sock = sv[0], .proxy_mode = c->proxy_mode,
+		                     .queue_num = c->queue_num, .port = c->port, .ifname = c->ifname,
+		                     .tun_addr = c->tun_addr, .pf = c->pf, .pf_path = c->peers_path };
+	rc = monitor_run(&mc);
 	close(sv[0]);
 	unlink(c->ctlpath);
 	goto out_pid;

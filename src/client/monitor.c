@@ -36,7 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "config.h"
-#include "client/client.h"
+#include "client/monitor.h"
 #include "client/privmsg.h"
 #include "io/log.h"
 #include "io/nfq.h"
@@ -70,6 +70,7 @@ struct pending {
 };
 
 static struct {
+	struct monitor_config cfg;
 	struct loop loop;
 	int sock, sigfd;
 	pid_t worker;
@@ -203,8 +204,8 @@ static void run_hook(const struct pf_peer *pp, const struct pm_hook *h)
 	ENV("P_KEYPORT=%u", pp->keyport);
 	ENV("P_INTERNAL=%s", ip4_str(h->int_addr)); /* from the worker: a number, formatted here */
 	ENV("P_ENDPOINT=%s", ip4_str(h->ext_ip));
-	ENV("P_IFNAME=%s", client.ifname);
-	ENV("P_LOCAL=%s", ip4_str(client.tun_addr));
+	ENV("P_IFNAME=%s", mon.cfg.ifname);
+	ENV("P_LOCAL=%s", ip4_str(mon.cfg.tun_addr));
 	ENV("P_EVERY=%u", pp->every_ms);
 	ENV("P_TIMEOUT=%u", pp->timeout_ms);
 	ENV("P_RETRIES=%u", pp->retries);
@@ -491,14 +492,17 @@ static void on_sweep(struct loop *l, struct timer *t)
 	timer_in(l, t, MON_SWEEP_MS);
 }
 
-int monitor_run(pid_t worker, int sock, struct peersfile *pf, const char *pf_path)
+int monitor_run(const struct monitor_config *cfg)
 {
 	sigset_t mask;
+	pid_t worker = cfg->worker;
+	int sock = cfg->sock;
 
+	mon.cfg = *cfg;
 	mon.worker = worker;
 	mon.sock = sock;
-	mon.pf = pf;
-	mon.pf_path = pf_path;
+	mon.pf = cfg->pf;
+	mon.pf_path = cfg->pf_path;
 	mon.rc = 1;
 	if (loop_init(&mon.loop) < 0)
 		goto out;
@@ -517,22 +521,22 @@ int monitor_run(pid_t worker, int sock, struct peersfile *pf, const char *pf_pat
 	timer_init(&mon.stop_timer, stop_now, NULL);
 	timer_in(&mon.loop, &mon.sweep, MON_SWEEP_MS);
 
-	if (!client.proxy_mode) {
+	if (!mon.cfg.proxy_mode) {
 		rules_cleanup();
-		mon.nfq = nfqueue_open(&mon.loop, client.queue_num, on_packet, NULL);
+		mon.nfq = nfqueue_open(&mon.loop, mon.cfg.queue_num, on_packet, NULL);
 		if (!mon.nfq)
 			goto out_loop;
-		if (rules_install(client.queue_num) == RULES_NONE)
+		if (rules_install(mon.cfg.queue_num) == RULES_NONE)
 			goto out_nfq;
 	}
-	log_info("Listening on port %u (worker pid %ld)", client.port, (long)worker);
+	log_info("Listening on port %u (worker pid %ld)", mon.cfg.port, (long)worker);
 #if HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif
 	mon.rc = 0;
 	loop_run(&mon.loop);
 
-	if (!client.proxy_mode)
+	if (!mon.cfg.proxy_mode)
 		rules_remove();
 	accept_all_pending();
 	hooks_all_down();
