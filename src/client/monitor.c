@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "config.h"
@@ -276,17 +277,28 @@ static void hooks_all_down(void)
 /* ------------------------------------------------------- peers file -- */
 
 /* Read the peers file (absent = no static peers).  Returns a malloc'd
- * buffer in *text (may be NULL with *len 0), 0 / -1. */
+ * buffer in *text (may be NULL with *len 0), 0 / -1.  Its ifup/ifdown
+ * commands run as root, so the file must be a regular file of root's that
+ * nobody else may write (EPERM otherwise); a read error is an error, never
+ * a shorter file. */
 int peersfile_read(const char *path, char **text, size_t *len)
 {
+	struct stat st;
 	*text = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
+		log_error("%s: must be a regular file owned by root and writable by nobody else (its hooks run as root)",
+		          path);
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
 	char *b = malloc(PM_MAX_BODY);
 	size_t n = 0;
-	ssize_t r;
+	ssize_t r = 0;
 	if (!b) {
 		close(fd);
 		return -1;
@@ -294,11 +306,12 @@ int peersfile_read(const char *path, char **text, size_t *len)
 	while (n < PM_MAX_BODY && (r = read(fd, b + n, PM_MAX_BODY - n)) > 0)
 		n += (size_t)r;
 	char extra;
-	int too_big = n == PM_MAX_BODY && read(fd, &extra, 1) > 0;
+	int err = r < 0;
+	int too_big = !err && n == PM_MAX_BODY && read(fd, &extra, 1) > 0;
 	close(fd);
-	if (too_big) {
+	if (err || too_big) {
 		free(b);
-		errno = EFBIG;
+		errno = err ? EIO : EFBIG;
 		return -1;
 	}
 	*text = b;
