@@ -36,7 +36,9 @@
 struct counters {
 	uint64_t tun_not_ipv4;       /* TUN read: not a well-formed IPv4 packet */
 	uint64_t tun_no_peer;        /* TUN read: destination is no peer's address */
-	uint64_t tun_no_tunnel;      /* TUN read: peer known but no tunnel (yet) */
+	uint64_t tun_no_tunnel;      /* TUN read: peer known but no tunnel, and no room to wait */
+	uint64_t tun_waited;         /* TUN read: packets that waited for a tunnel being made */
+	uint64_t tun_unreachable;    /* ICMP host unreachable given for packets no tunnel could take */
 	uint64_t tun_seal_fail;
 	uint64_t tun_write_fail;
 	uint64_t rx_not_tunnel;      /* tunnel socket: neither 02 00 nor a known type */
@@ -62,7 +64,7 @@ struct counters {
 	uint64_t mon_bad;            /* malformed messages from the monitor */
 };
 #define CLIENT_COUNTERS(X) \
-	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_seal_fail) X(tun_write_fail) \
+	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_waited) X(tun_unreachable) X(tun_seal_fail) X(tun_write_fail) \
 	X(rx_not_tunnel) X(rx_too_long) X(rx_truncated) X(rx_handshake_fail) X(rx_unknown_tid) X(rx_open_fail) X(rx_bad_inner) \
 	X(rx_keepalive) X(rx_probe) X(rx_old_tunnel) X(key_stray) X(key_bad_node) X(dns_unparsable) \
 	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(proxy_drop) X(proxy_mismatch) X(connect_ok) X(connect_fail) \

@@ -77,6 +77,66 @@ void datapath_send_keepalive(struct peer *p, uint64_t now)
 	log_trace("keepalive to %s", ip4_str(p->ext_ip));
 }
 
+/* ------------------------------------------- packets waiting for a tunnel -- */
+
+struct waiting {
+	struct waiting *next;
+	size_t len;
+	uint8_t pkt[];
+};
+
+/* Tell the application at once that p cannot be reached (instead of a
+ * silent drop): ICMP host unreachable from p's internal address. */
+static void refuse(struct peer *p, const uint8_t *pkt, size_t n)
+{
+	uint8_t icmp[20 + 8 + 60 + 8];
+	int len = icmp_host_unreachable(icmp, sizeof icmp, pkt, n, p->int_addr);
+	if (len < 0)
+		return;
+	client.cnt.tun_unreachable++;
+	if (tunio_deliver(&client.tio, icmp, (size_t)len, p->int_addr, ipv4_src(pkt)) < 0)
+		client.cnt.tun_write_fail++;
+}
+
+static void wait_for_tunnel(struct peer *p, const uint8_t *pkt, size_t n)
+{
+	struct waiting *w;
+	if (p->nwaiting >= DATAPATH_MAX_WAITING || !(w = malloc(sizeof *w + n))) {
+		client.cnt.tun_no_tunnel++;
+		return;
+	}
+	w->len = n;
+	memcpy(w->pkt, pkt, n);
+	/* oldest first */
+	struct waiting **tail = &p->waiting;
+	while (*tail)
+		tail = &(*tail)->next;
+	w->next = NULL;
+	*tail = w;
+	p->nwaiting++;
+	client.cnt.tun_waited++;
+}
+
+void datapath_release_waiting(struct peer *p, int ok, uint64_t now)
+{
+	struct waiting *w = p->waiting, *next;
+	p->waiting = NULL;
+	p->nwaiting = 0;
+	for (; w; w = next) {
+		next = w->next;
+		if (ok && p->has_tunnel && w->len + TP_OVERHEAD <= UDP_BUFSZ) {
+			if (send_sealed(p, w->pkt, w->len, now) == 0)
+				p->last_app_tx = now;
+		} else
+			refuse(p, w->pkt, w->len);
+		wipe(w->pkt, w->len);
+		free(w);
+	}
+	udp_tx_flush(client.tx);
+	if (tunio_flush(&client.tio) < 0)
+		client.cnt.tun_write_fail++;
+}
+
 /* ------------------------------------------------------ TUN -> tunnel -- */
 
 /* One IPv4 packet from the TUN (or one segment of a super-packet). */
@@ -91,8 +151,12 @@ static int tun_packet(void *arg, const uint8_t *buf, size_t n)
 	}
 	p->last_app_tx = now;
 	if (!p->has_tunnel) {
-		client.cnt.tun_no_tunnel++;
-		peer_ev_app_packet(p, now);
+		/* the packet waits for the attempt, or is refused: it never
+		 * leaves unprotected */
+		if (peer_ev_app_packet(p, now))
+			wait_for_tunnel(p, buf, n);
+		else
+			refuse(p, buf, n);
 		return 0;
 	}
 	if (n + TP_OVERHEAD > UDP_BUFSZ) {

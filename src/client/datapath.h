@@ -5,6 +5,7 @@
  * that found no tunnel. */
 #ifndef PQC_CLIENT_DATAPATH_H
 #define PQC_CLIENT_DATAPATH_H
+#define DATAPATH_MAX_WAITING 32     /* application packets a peer keeps while its tunnel is made */
 #include <stddef.h>
 #include <stdint.h>
 #include "client/peer.h"
@@ -21,4 +22,7 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
  * number, or -1 if nothing was sent. */
 int datapath_send_probe(struct peer *p, uint64_t now);
 void datapath_send_keepalive(struct peer *p, uint64_t now);
+/* The application packets that waited for p's tunnel: sent through it
+ * (ok), or answered with ICMP host unreachable and dropped. */
+void datapath_release_waiting(struct peer *p, int ok, uint64_t now);
 #endif

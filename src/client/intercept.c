@@ -6,7 +6,9 @@
  *   pq1, A already ours         -> pass (seen twice through a stub resolver)
  *   pq1, otherwise              -> the lifecycle decides: rewrite now (A :=
  *                                  internal address, TTL 0, AAAA removed),
- *                                  hold, or pass unchanged (backoff) */
+ *                                  hold, or pass unchanged (backoff)
+ *   the name asked for is pq1   -> always rewritten (a high-security name is
+ *                                  never failed open: lifecycle.c) */
 #include <stdlib.h>
 #include <string.h>
 #include "client/client.h"
@@ -82,7 +84,8 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		log_debug("new peer %s for %s", ip4_str(p->int_addr), info.pq1_owner);
 	}
 	struct peer_location loc = { .ip = info.addrs[0], .owner = info.pq1_owner, .has_ports = info.pq1.has_ports,
-	                             .cryptoport = info.pq1.cryptoport, .keyport = info.pq1.keyport };
+	                             .cryptoport = info.pq1.cryptoport, .keyport = info.pq1.keyport,
+	                             .strict = info.qname_pq1 };
 	switch (peer_ev_dns_answer(p, &loc, now)) {
 	case ANSWER_REWRITE:
 		n = rewrite_for(p, msg, len, out, cap);

@@ -2,10 +2,13 @@
  * timers.c lists its timers:
  *
  *  state       event                                 next        action
- *  NEW, DOWN   DNS answer / app packet / static conf CONNECTING  start an attempt (answer held)
+ *  NEW, DOWN   DNS answer / app packet / static conf CONNECTING  start an attempt (answer held,
+ *                                                                packets wait)
  *  CONNECTING  attempt made a tunnel                 VERIFYING   probe every 50 ms
- *  CONNECTING  attempt failed                        BACKOFF     held answers released unchanged
- *  VERIFYING   probe reply                           UP          held answers rewritten; ifup
+ *  CONNECTING  attempt failed                        BACKOFF     held answers released unchanged,
+ *                                                                waiting packets: ICMP unreachable
+ *  VERIFYING   probe reply                           UP          held answers rewritten, packets
+ *                                                                sent; ifup
  *  VERIFYING   400 ms, new tunnel                    UP          trusted anyway (ICMP may be filtered)
  *  VERIFYING   400 ms, quiet tunnel                  CONNECTING  handshake again
  *  UP          DNS answer, heard within 10 s         UP          answer rewritten at once
@@ -22,7 +25,12 @@
  *  any         forget, or unused for 10 min          (removed)   attempt aborted, answers
  *                                                                released, ifdown, keys erased
  * Whatever the state, a DNS answer for a tunnel that works and was heard
- * from within 10 s is rewritten at once (also during a re-handshake). */
+ * from within 10 s is rewritten at once (also during a re-handshake).
+ * A high-security name (the name asked for is the pq1 name itself, seed
+ * crypto.md) is never failed open: its answer is rewritten at once, an
+ * attempt started if none runs (outside the backoff), and the
+ * application's packets wait for the tunnel or get ICMP host unreachable;
+ * they never leave unprotected. */
 #include <string.h>
 #include <stdio.h>
 #include "client/lifecycle.h"
@@ -89,7 +97,7 @@ static void remove_peer(struct peer *p)
 	hk.removing(p);
 	if (p->state == PS_CONNECTING)
 		hk.attempt_abort(p);
-	hk.answers_release(p, 0);
+	hk.release_waiting(p, 0);
 	iface(p, 0);
 	peertable_remove(p);
 }
@@ -101,7 +109,7 @@ static void fail(struct peer *p, const char *why, uint64_t now)
 	         why);
 	p->retry_at = now + CLIENT_FAIL_BACKOFF_MS;
 	set_state(p, PS_BACKOFF, now);
-	hk.answers_release(p, 0);
+	hk.release_waiting(p, 0);
 }
 
 /* -> CONNECTING (or BACKOFF if nothing could start).  0 / -1. */
@@ -141,7 +149,7 @@ static void up(struct peer *p, const char *why, uint64_t now)
 	p->retry_at = 0;
 	p->probe_since = 0;
 	iface(p, 1);
-	hk.answers_release(p, 1);
+	hk.release_waiting(p, 1);
 	rearm(p);
 }
 
@@ -174,6 +182,15 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 	}
 	if (peer_tunnel_usable(p, now) && now - p->last_auth_rx < CLIENT_SILENT_MS)
 		return ANSWER_REWRITE;
+	if (loc->strict) {
+		p->strict = 1;
+		if (p->state == PS_UP && peer_tunnel_usable(p, now))
+			verify(p, 1, now);
+		else if (p->state == PS_NEW || p->state == PS_DOWN || p->state == PS_UP ||
+		         (p->state == PS_BACKOFF && now >= p->retry_at))
+			start(p, now);
+		return ANSWER_REWRITE;
+	}
 	switch (p->state) {
 	case PS_CONNECTING:
 	case PS_VERIFYING:
@@ -197,14 +214,16 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 	return start(p, now) == 0 ? ANSWER_HOLD : ANSWER_PASS;
 }
 
-void peer_ev_app_packet(struct peer *p, uint64_t now)
+int peer_ev_app_packet(struct peer *p, uint64_t now)
 {
-	/* a known server whose tunnel is gone: handshake again on demand
-	 * (this packet is lost; TCP and friends resend) */
-	if (!p->have_ports)
-		return;
+	/* a known server whose tunnel is gone: handshake again on demand */
+	if (p->state == PS_CONNECTING)
+		return 1;
+	if (!p->have_ports && !p->owner[0])
+		return 0;
 	if (p->state == PS_NEW || p->state == PS_DOWN || (p->state == PS_BACKOFF && now >= p->retry_at))
-		start(p, now);
+		return start(p, now) == 0;
+	return 0;
 }
 
 void peer_ev_auth_rx(struct peer *p, uint64_t now)

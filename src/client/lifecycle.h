@@ -39,8 +39,10 @@ struct lifecycle_hooks {
 	void (*send_probe)(struct peer *p, uint64_t now);
 	/* an empty tunnel packet, so the server keeps its receive epoch */
 	void (*send_keepalive)(struct peer *p, uint64_t now);
-	/* the DNS answers held for p: rewritten (ok) or unchanged */
-	void (*answers_release)(struct peer *p, int ok);
+	/* everything waiting for p's tunnel: held DNS answers (rewritten if ok,
+	 * else unchanged) and application packets (sent if ok, else answered
+	 * with ICMP host unreachable) */
+	void (*release_waiting)(struct peer *p, int ok);
 	/* a static peer's ifup (up = 1) or ifdown script */
 	void (*iface)(struct peer *p, int up);
 	/* a probe reply, for the ping statistics */
@@ -59,10 +61,12 @@ struct peer_location {
 	const char *owner;              /* the pq1 owner name */
 	int has_ports;
 	uint16_t cryptoport, keyport;
+	int strict;                     /* the name asked for is the pq1 name itself:
+	                                 * its key is enforced, never fail open */
 };
 /* What to do with a DNS answer for the peer. */
 enum answer_use {
-	ANSWER_REWRITE, /* the tunnel is up: rewrite the answer now */
+	ANSWER_REWRITE, /* rewrite the answer now (tunnel up, or a high-security name) */
 	ANSWER_HOLD,    /* wait for the attempt or the probe (answers_release tells) */
 	ANSWER_PASS,    /* release it unchanged (backoff, or nothing could start) */
 };
@@ -77,8 +81,10 @@ struct attempt_result {
 /* A new peer (address want, 0 = the next free); NULL if none is free. */
 struct peer *peer_ev_new(const uint8_t hash[32], uint32_t want, uint64_t now);
 enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *loc, uint64_t now);
-/* An application packet for p found no tunnel to go through. */
-void peer_ev_app_packet(struct peer *p, uint64_t now);
+/* An application packet for p found no tunnel to go through: 1 if an
+ * attempt runs (the packet may wait for it), 0 if none does (backoff, or
+ * the server's ports are unknown): the packet is refused. */
+int peer_ev_app_packet(struct peer *p, uint64_t now);
 /* A packet from p authenticated. */
 void peer_ev_auth_rx(struct peer *p, uint64_t now);
 void peer_ev_probe_reply(struct peer *p, uint16_t seq, uint64_t now);

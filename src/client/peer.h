@@ -48,6 +48,7 @@ struct pingstat {
 };
 
 struct conn;
+struct waiting;
 
 struct peer {
 	/* peertable.c */
@@ -79,6 +80,7 @@ struct peer {
 	uint64_t verify_until;          /* VERIFYING: the probe's deadline */
 	uint64_t verify_next;           /* VERIFYING: the next probe */
 	int verify_quiet;               /* VERIFYING a quiet tunnel (no reply: handshake again) */
+	int strict;                     /* reached by its high-security name: never fail open */
 
 	/* connect.c */
 	struct conn *conn;              /* the attempt in progress, or NULL */
@@ -92,6 +94,8 @@ struct peer {
 	uint64_t last_app_tx, last_app_rx;
 	uint16_t last_tx_epoch;
 	uint16_t probe_id, probe_seq;   /* one probe sequence space per peer */
+	struct waiting *waiting;        /* application packets waiting for the tunnel */
+	unsigned nwaiting;
 
 	/* ping.c */
 	struct pingstat ping;

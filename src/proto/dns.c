@@ -287,6 +287,7 @@ struct inspect_state {
 	int saw_txt, too_many, saw_answer;
 	struct pq1_candidate a_owner;   /* first pq1 name owning an A record */
 	struct pq1_candidate any;       /* first pq1 name anywhere in the chain */
+	struct pq1_candidate qname;     /* the question's name, if it is a pq1 name */
 };
 
 static void consider(struct pq1_candidate *c, const struct dns_name *n)
@@ -365,6 +366,7 @@ int dns_inspect(const uint8_t *msg, size_t len, struct dns_info *info)
 			info->verdict = DNS_CANARY;
 			return 0;
 		}
+		consider(&st.qname, &q.name);
 	}
 	if (st.saw_txt || st.too_many)
 		return 0;
@@ -373,6 +375,11 @@ int dns_inspect(const uint8_t *msg, size_t len, struct dns_info *info)
 	 * CNAME pointing to a pq1 name whose A records are not in this answer,
 	 * or an AAAA-only answer) still counts, so that AAAA can be removed. */
 	const struct pq1_candidate *c = st.a_owner.found ? &st.a_owner : &st.any;
+	if (st.qname.found > 0) {
+		/* a high-security name: the key of the name that was asked for */
+		c = &st.qname;
+		info->qname_pq1 = 1;
+	}
 	if (c->found <= 0)
 		return 0;
 	info->verdict = DNS_PQ1;

@@ -28,6 +28,8 @@ struct dns_info {
 	uint16_t id;
 	uint16_t qtype;                  /* type of the first question (0 if none) */
 	struct pq1name pq1;              /* valid for DNS_PQ1 */
+	int qname_pq1;                   /* the question's name is itself the pq1 name (a
+	                                  * high-security name: its key is enforced) */
 	char pq1_owner[DNS_MAX_NAME + 1];/* dotted name holding the pq1 label (for TXT lookups), lower case */
 	uint32_t addrs[DNS_MAX_ADDRS];   /* A records of the answer section, host order, in order */
 	unsigned naddrs;
@@ -37,6 +39,9 @@ struct dns_info {
 
 /* Parse a DNS response and decide.  Returns 0 and fills *info, or -1 if the
  * message is not a well-formed response (then it must be passed unchanged).
+ * When the question's name is itself a valid pq1 name, that name is the one
+ * chosen (the key of the name asked for wins over a CNAME to another pq1
+ * name) and qname_pq1 is set.
  * A response holding any TXT answer, more than DNS_MAX_ADDRS A records, or
  * no pq1 label in its answer chain is DNS_PASS.  pq1 labels are matched
  * case-insensitively in owner names and CNAME targets of the answer section. */

@@ -143,6 +143,35 @@ int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct l4
 	return total;
 }
 
+int icmp_host_unreachable(uint8_t *out, size_t cap, const uint8_t *orig, size_t origlen, uint32_t from)
+{
+	int total = ipv4_check(orig, origlen);
+	if (total < 0)
+		return -1;
+	size_t ihl = (size_t)(orig[0] & 15) * 4;
+	if (load16_be(orig + 6) & IP_OFFMASK)
+		return -1;                          /* only the first fragment gets an answer */
+	if (orig[9] == 1 && (size_t)total >= ihl + 1 && orig[ihl] != 0 && orig[ihl] != 8)
+		return -1;                          /* never an error about an error */
+	size_t quote = ihl + 8 <= (size_t)total ? ihl + 8 : (size_t)total;
+	size_t len = 20 + 8 + quote;
+	if (cap < len)
+		return -1;
+	memset(out, 0, 28);
+	out[0] = 0x45;
+	store16_be(out + 2, (uint16_t)len);
+	out[8] = 64;
+	out[9] = 1;
+	store32_be(out + 12, from);
+	memcpy(out + 16, orig + 12, 4);     /* to the packet's sender */
+	ipv4_fix_header(out, 20);
+	out[20] = 3;                        /* destination unreachable */
+	out[21] = 1;                        /* host unreachable */
+	memcpy(out + 28, orig, quote);
+	store16_be(out + 22, csum_fold(csum_partial(out + 20, 8 + quote, 0)));
+	return (int)len;
+}
+
 int udppkt_parse(struct udppkt *u, const uint8_t *pkt, size_t len)
 {
 	size_t l4, l4len;

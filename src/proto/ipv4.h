@@ -37,6 +37,13 @@ struct l4csum {
  * (left untouched). */
 int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct l4csum *cs);
 
+/* An ICMP "destination host unreachable" from `from` (host order) to the
+ * sender of orig (a checked IPv4 packet of origlen bytes), quoting its
+ * header and first 8 bytes of payload (RFC 792).  Never for an ICMP error
+ * or a later fragment.  Returns its length, or -1 (nothing to send, or cap
+ * too small). */
+int icmp_host_unreachable(uint8_t *out, size_t cap, const uint8_t *orig, size_t origlen, uint32_t from);
+
 /* Source/destination of an IPv4 packet (host order). */
 static inline uint32_t ipv4_src(const uint8_t *p) { return ((uint32_t)p[12] << 24) | ((uint32_t)p[13] << 16) | ((uint32_t)p[14] << 8) | p[15]; }
 static inline uint32_t ipv4_dst(const uint8_t *p) { return ((uint32_t)p[16] << 24) | ((uint32_t)p[17] << 16) | ((uint32_t)p[18] << 8) | p[19]; }

@@ -282,14 +282,28 @@ static void test_chain(void)
 		"edge.cdn.example.net. A 0 10.59.0.3\n"
 		"edge.cdn.example.net. A 0 10.59.0.3\n") == 0);
 
-	/* two pq1 names in the chain: the one owning the A records wins */
+	/* two pq1 names in the chain, the first asked for: a high-security
+	 * name, whose key wins over the one owning the A records */
 	hdr(&m, 8, 0x8180, 1, 2, 0, 0);
 	q = m.n; name(&m, JLEV_LABEL ".jlev.in"); u16(&m, 1); u16(&m, 1);
 	ptr(&m, q); rrhead(&m, 5, 300);
 	rd = rdstart(&m); size_t t = m.n; name(&m, PQC_LABEL ".pqconnect.net"); rdend(&m, rd);
 	ptr(&m, t); rrhead(&m, 1, 40); a_rdata(&m, 0x839b457e);
 	CHECK(dns_inspect(m.b, m.n, &info) == 0);
-	CHECK(info.verdict == DNS_PQ1);
+	CHECK(info.verdict == DNS_PQ1 && info.qname_pq1);
+	CHECK_HEX(info.pq1.hash, JLEV_HASH_HEX);
+	CHECK(strcmp(info.pq1_owner, JLEV_LABEL ".jlev.in") == 0);
+
+	/* the same chain asked for through a plain name: the one owning the A records wins */
+	hdr(&m, 9, 0x8180, 1, 3, 0, 0);
+	q = m.n; name(&m, "www.jlev.in"); u16(&m, 1); u16(&m, 1);
+	ptr(&m, q); rrhead(&m, 5, 300);
+	rd = rdstart(&m); size_t t1 = m.n; name(&m, JLEV_LABEL ".jlev.in"); rdend(&m, rd);
+	ptr(&m, t1); rrhead(&m, 5, 300);
+	rd = rdstart(&m); size_t t2 = m.n; name(&m, PQC_LABEL ".pqconnect.net"); rdend(&m, rd);
+	ptr(&m, t2); rrhead(&m, 1, 40); a_rdata(&m, 0x839b457e);
+	CHECK(dns_inspect(m.b, m.n, &info) == 0);
+	CHECK(info.verdict == DNS_PQ1 && !info.qname_pq1);
 	CHECK_HEX(info.pq1.hash, PQC_HASH_HEX);
 	CHECK(strcmp(info.pq1_owner, PQC_LABEL ".pqconnect.net") == 0);
 }

@@ -317,5 +317,24 @@ int main(void)
 	test_udp_tcp();
 	test_options_fragments();
 	test_udppkt();
+		/* ICMP host unreachable for a packet no tunnel could take */
+	{
+		uint8_t orig[60], icmp[128];
+		memset(orig, 0, sizeof orig);
+		orig[0] = 0x45; store16_be(orig + 2, 60); orig[8] = 64; orig[9] = 6;
+		store32_be(orig + 12, 0x0a2b0001); store32_be(orig + 16, 0x0a2b0005);
+		store16_be(orig + 10, csum_fold(csum_partial(orig, 20, 0)));
+		int n = icmp_host_unreachable(icmp, sizeof icmp, orig, sizeof orig, 0x0a2b0005);
+		CHECK_MSG(n == 20 + 8 + 28 && ipv4_check(icmp, (size_t)n) == n, "unreachable: header + 8 bytes quoted");
+		CHECK(icmp[9] == 1 && icmp[20] == 3 && icmp[21] == 1);
+		CHECK(ipv4_src(icmp) == 0x0a2b0005 && ipv4_dst(icmp) == 0x0a2b0001);
+		CHECK(csum_fold(csum_partial(icmp, 20, 0)) == 0 && csum_fold(csum_partial(icmp + 20, (size_t)n - 20, 0)) == 0);
+		CHECK(!memcmp(icmp + 28, orig, 28));
+		CHECK_MSG(icmp_host_unreachable(icmp, 40, orig, sizeof orig, 1) == -1, "cap too small");
+		orig[9] = 1; orig[20] = 3;           /* an ICMP error: never answered */
+		CHECK(icmp_host_unreachable(icmp, sizeof icmp, orig, sizeof orig, 1) == -1);
+		orig[9] = 6; store16_be(orig + 6, 100);   /* a later fragment */
+		CHECK(icmp_host_unreachable(icmp, sizeof icmp, orig, sizeof orig, 1) == -1);
+	}
 	return check_done();
 }

@@ -33,7 +33,7 @@ static void fk_removing(struct peer *p) { (void)p; f.removing++; }
 
 static const struct lifecycle_hooks fakes = {
 	.attempt_start = fk_start, .attempt_abort = fk_abort, .send_probe = fk_probe,
-	.send_keepalive = fk_keepalive, .answers_release = fk_release, .iface = fk_iface,
+	.send_keepalive = fk_keepalive, .release_waiting = fk_release, .iface = fk_iface,
 	.probe_reply = fk_reply, .arm = fk_arm, .added = fk_added, .removing = fk_removing,
 };
 
@@ -75,6 +75,27 @@ static size_t pq1_answer(uint8_t *m, const uint8_t hash[32], uint16_t id)
 	size_t tgt = n + 2;
 	n += 2 + l;
 	m[n++] = (uint8_t)(0xc0 | (tgt >> 8)), m[n++] = (uint8_t)tgt;   /* target A */
+	store16_be(m + n, 1), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), store16_be(m + n + 8, 4);
+	n += 10;
+	store32_be(m + n, 0xc000020a);
+	return n + 4;
+}
+
+/* "pq1<hash>.example. A?" answered with its A record: a high-security name */
+static size_t pq1_strict_answer(uint8_t *m, const uint8_t hash[32], uint16_t id)
+{
+	char label[PQ1_LONG_LEN + 1], name[PQ1_LONG_LEN + 16];
+	size_t n = 12;
+	label[pq1_format(label, hash, 0, 0, 0)] = 0;
+	snprintf(name, sizeof name, "%s.example", label);
+	memset(m, 0, 12);
+	store16_be(m, id);
+	store16_be(m + 2, 0x8180);
+	store16_be(m + 4, 1);
+	store16_be(m + 6, 1);
+	n += put_name(m + n, name);
+	store16_be(m + n, 1), store16_be(m + n + 2, 1), n += 4;
+	m[n++] = 0xc0, m[n++] = 12;
 	store16_be(m + n, 1), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), store16_be(m + n + 8, 4);
 	n += 10;
 	store32_be(m + n, 0xc000020a);
@@ -226,6 +247,32 @@ int main(void)
 	p->next_tick = 0;
 	lifecycle_timer(p, t5 + 9000 + CLIENT_FORGET_MS + 1);
 	CHECK_MSG(peers_count() == 0, "idle peer removed");
+
+	/* a high-security name (the question is the pq1 name itself): rewritten
+	 * at once, never passed unchanged, not even during a backoff */
+	{
+		uint8_t h2[32], m2[512];
+		random_bytes(h2, sizeof h2);
+		size_t l2 = pq1_strict_answer(m2, h2, 0x4321);
+		uint64_t ts = t5 + 500000;
+		struct dns_info info;
+		CHECK(dns_inspect(m2, l2, &info) == 0 && info.verdict == DNS_PQ1 && info.qname_pq1);
+		p = NULL;
+		CHECK_MSG(dns_decide(m2, l2, out, sizeof out, &outlen, &p, ts) == DEC_REPLACE,
+		          "high-security name: rewritten at once");
+		struct peer *q = peer_by_hash(h2);
+		CHECK(q && q->strict && q->state == PS_CONNECTING);
+		CHECK_MSG(peer_ev_app_packet(q, ts + 1) == 1, "its packets wait for the attempt");
+		done(q, 0, ts + 50);
+		CHECK(q->state == PS_BACKOFF);
+		CHECK_MSG(dns_decide(m2, l2, out, sizeof out, &outlen, &p, ts + 60) == DEC_REPLACE,
+		          "during the backoff still rewritten, never the real address");
+		CHECK_MSG(peer_ev_app_packet(q, ts + 70) == 0, "during the backoff its packets are refused");
+		int starts2 = f.starts;
+		CHECK(dns_decide(m2, l2, out, sizeof out, &outlen, &p, ts + 60 + CLIENT_FAIL_BACKOFF_MS) == DEC_REPLACE);
+		CHECK_MSG(f.starts == starts2 + 1 && q->state == PS_CONNECTING, "after the backoff: a new attempt");
+		peer_ev_forget(q);
+	}
 
 	/* a static peer: configured -> attempt; up -> ifup; dropped from the file -> ifdown */
 	struct pf_peer pp = { .addr = 0xc000020b, .port = 42424, .keyport = 42425 };
