@@ -220,6 +220,10 @@ int peers_init(void);
 void peers_shutdown(void);
 void on_tun_readable(struct loop *l, int fd, uint32_t events, void *arg);
 void on_udp_readable(struct loop *l, int fd, uint32_t events, void *arg);
+/* One datagram from the tunnel socket: sizes, tunnel id (current or old
+ * tunnel), decryption, probe replies, delivery to client.tio (the caller
+ * flushes client.tio and client.tx). */
+void peer_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now);
 
 /* connect.c */
 /* Start (or join) a connect for p; no-op if one is running. */

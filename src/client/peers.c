@@ -295,7 +295,7 @@ void on_tun_readable(struct loop *l, int fd, uint32_t events, void *arg)
 
 /* ------------------------------------------------------ tunnel -> TUN -- */
 
-static void rx_one(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now)
+void peer_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now)
 {
 	uint8_t pt[TP_MAX_PLAINTEXT];
 	struct tp_header h;
@@ -385,7 +385,7 @@ void on_udp_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			break;
 		}
 		for (int i = 0; i < n; i++)
-			rx_one(client.rx->dg[i].p, client.rx->dg[i].len, client.rx->dg[i].from, now);
+			peer_rx_datagram(client.rx->dg[i].p, client.rx->dg[i].len, client.rx->dg[i].from, now);
 		/* coalesced segments go to the TUN once per batch */
 		if (tunio_flush(&client.tio) < 0)
 			client.cnt.tun_write_fail++;
