@@ -14,7 +14,9 @@
 #include "fuzz.h"
 #include "io/log.h"
 #include "io/udp.h"
+#include "core/tunnel.h"
 #include "proto/handshake.h"
+#include "proto/tunnelpkt.h"
 
 /* Plaintexts up to this size may be sealed (well past TP_MAX_PLAINTEXT and
  * past the 64 KiB a reassembled datagram can have). */
@@ -95,6 +97,31 @@ static inline void fz_ipv4_fixup(uint8_t *pt, size_t n)
 	size_t tot = n > 65535 ? 65535 : n;
 	pt[2] = (uint8_t)(tot >> 8);
 	pt[3] = (uint8_t)tot;
+}
+
+/* Move t's send chain steps chain steps (of CHAIN_STEP keys) ahead.  Real:
+ * each step is derived (by sealing an empty packet that is thrown away),
+ * so what is sealed next authenticates; at most *budget steps per input
+ * (they cost the receiver as much again).  Fake (real = 0): only the
+ * counter jumps; what is sealed next does not authenticate, but the
+ * receiver's window and far-jump checks (and their budget) see it. */
+#define FZ_REAL_STEPS 600               /* per input: past RX_AHEAD_STEPS */
+static inline void fz_skip(struct tunnel *t, unsigned steps, int real, unsigned *budget, uint64_t now)
+{
+	static uint8_t scratch[TP_OVERHEAD];
+	if (!real) {
+		t->tx.counter += steps * CHAIN_STEP;
+		return;
+	}
+	if (steps > *budget)
+		steps = *budget;
+	*budget -= steps;
+	for (unsigned i = 0; i < steps; i++) {
+		t->tx.counter += t->tx.left;     /* the unused keys of this step */
+		t->tx.left = 0;
+		if (tunnel_seal(t, scratch, sizeof scratch, NULL, 0, now) < 0)
+			return;
+	}
 }
 
 /* Writes go nowhere; reads see end of file. */

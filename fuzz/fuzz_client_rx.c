@@ -16,8 +16,9 @@
  *      position, u8 mask), 0x10 change the length (s8), 0x20 keep it for
  *      op 8 instead, 0x08 send it twice
  *   2  time passes: u16 x 10 ms
- *   3  skip u16 % 1024 (x 64 if the next byte is odd) chain steps of a
- *      send chain (bit 1: the old tunnel's)
+ *   3  skip u16 chain steps of a send chain; u8 w: bit 0 fake (the
+ *      counter only: fz_skip), bit 1 the old tunnel's; real skips are
+ *      u16 % 1024, at most FZ_REAL_STEPS per input
  *   4  housekeeping: tunnel_tick on the peers' tunnels (epochs expire)
  *   5  a new handshake: the current tunnel becomes the old one
  *   6  a probe reply (ICMP echo reply with our id and magic), sequence
@@ -112,16 +113,6 @@ static void dispatch(const uint8_t *m, size_t len, const union sockaddr_any *fro
 	}
 }
 
-static void skip_steps(struct tunnel *t, unsigned steps, uint64_t now)
-{
-	static uint8_t scratch[TP_OVERHEAD];
-	for (unsigned i = 0; i < steps; i++) {
-		t->tx.counter += t->tx.left;
-		t->tx.left = 0;
-		if (tunnel_seal(t, scratch, sizeof scratch, NULL, 0, now) < 0)
-			return;
-	}
-}
 
 /* An ICMP echo reply from the peer's internal address, as the server's
  * kernel answers our probe. */
@@ -148,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz in = { data, size };
 	union sockaddr_any from;
 	uint64_t now = now_ms();
-	unsigned cfg = fz_u8(&in), budget = 20000, next = 2;
+	unsigned cfg = fz_u8(&in), budget = FZ_REAL_STEPS, next = 2;
 	int clean = 1;
 	size_t got;
 
@@ -243,15 +234,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 3: {
-			unsigned steps = fz_u16(&in) % 1024, w = fz_u8(&in);
-			if (w & 1)
-				steps *= 64;
-			if (steps > budget)
-				steps = budget;
-			budget -= steps;
+			unsigned steps = fz_u16(&in), w = fz_u8(&in);
 			int k = key_of(a, w & 2);
 			if (k >= 0)
-				skip_steps(&srv[k], steps, now);
+				fz_skip(&srv[k], w & 1 ? steps : steps % 1024, !(w & 1), &budget, now);
 			clean = 0;
 			break;
 		}

@@ -15,8 +15,10 @@
  *      u8 mask), 0x10 change the length (s8), 0x20 keep it for op 8
  *      instead, 0x08 send it twice
  *   2  time passes: u16 x 10 ms
- *   3  skip u16 % 1024 (x 64 if the next byte is odd) chain steps of the
- *      chosen peer's send chain (far-ahead counters)
+ *   3  skip u16 chain steps of a send chain (far-ahead counters); u8 w:
+ *      bit 0 fake (the counter only: fz_skip), bit 1 the genuine tunnel,
+ *      bit 2 the other known peer; real skips are u16 % 1024, at most
+ *      FZ_REAL_STEPS per input
  *   4  housekeeping (tunnel_tick, expiry)
  *   5  an initiation from the source is with the workers from now on
  *      (early packets are kept; op 6 from that source then replays them)
@@ -64,18 +66,6 @@ static void dispatch(const uint8_t *m, size_t len, const union sockaddr_any *fro
 	}
 }
 
-/* Take steps whole chain steps on t's send side: each costs one sealed
- * empty packet (thrown away), the rest of the current step is skipped. */
-static void skip_steps(struct tunnel *t, unsigned steps, uint64_t now)
-{
-	static uint8_t scratch[TP_OVERHEAD];
-	for (unsigned i = 0; i < steps; i++) {
-		t->tx.counter += t->tx.left;     /* the unused keys of this step */
-		t->tx.left = 0;
-		if (tunnel_seal(t, scratch, sizeof scratch, NULL, 0, now) < 0)
-			return;
-	}
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -83,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct server *s = &fzs.s;
 	union sockaddr_any from;
 	uint64_t now = now_ms();
-	unsigned cfg = fz_u8(&in), budget = 20000;
+	unsigned cfg = fz_u8(&in), budget = FZ_REAL_STEPS;
 	struct hs_job *inflight = NULL;
 	int clean = 1;                  /* no time passed, nothing skipped or held back */
 	size_t got;
@@ -159,13 +149,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			clean = 0;
 			break;
 		case 3: {
-			unsigned steps = fz_u16(&in) % 1024, who = fz_u8(&in);
-			if (who & 1)
-				steps *= 64;
-			if (steps > budget)
-				steps = budget;
-			budget -= steps;
-			skip_steps(who & 2 ? &gt : &ct[(who >> 2) & 1], steps, now);
+			unsigned steps = fz_u16(&in), w = fz_u8(&in);
+			fz_skip(w & 2 ? &gt : &ct[(w >> 2) & 1], w & 1 ? steps : steps % 1024, !(w & 1), &budget, now);
 			clean = 0;
 			break;
 		}
