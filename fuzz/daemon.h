@@ -124,10 +124,11 @@ static inline void fz_skip(struct tunnel *t, unsigned steps, int real, unsigned 
 	}
 }
 
-/* Writes go nowhere; reads see end of file. */
-static inline int fz_devnull(void)
+/* Writes go nowhere; reads see end of file.  With wfail, writes fail
+ * (EBADF: the TUN write-error paths). */
+static inline int fz_devnull(int wfail)
 {
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int fd = open("/dev/null", (wfail ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	FUZZ_ASSERT(fd >= 0);
 	return fd;
 }

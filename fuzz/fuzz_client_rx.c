@@ -6,7 +6,8 @@
  * windows, epochs.
  *
  * Input: byte 0 = set-up (bit 0: TUN with offloads, bit 1: -H host,
- * bit 2: the peer has an old tunnel too), then operations; op & 15 is the
+ * bit 2: the peer has an old tunnel too, bit 3: TUN writes fail), then
+ * operations; op & 15 is the
  * kind, op >> 4 the datagram source (fz_source):
  *   0  raw datagram: u16 length, bytes
  *   1  sealed by the server end of a tunnel: flags f, u16 length (+65536
@@ -53,6 +54,7 @@ static struct hs_keys keys[NKEYS];
 /* the server ends: srv[k] matches the client's tunnel made from keys[k] */
 static struct tunnel srv[NKEYS];
 static const uint8_t hash_a[32] = { 0xa1, 1 }, hash_b[32] = { 0xb2, 2 };
+static int devnull, devnull_ro;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -62,7 +64,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	client.tun_addr = 0x0a2b0001;
 	client.maskbits = 16;
 	client.mtu = 1200;
-	client.tunfd = fz_devnull();
+	client.tunfd = devnull = fz_devnull(0);
+	devnull_ro = fz_devnull(1);
 	client.udpfd = client.sigfd = client.monfd = client.ctlfd = -1;
 	FUZZ_ASSERT(loop_init(&client.loop) == 0);
 	FUZZ_ASSERT(peers_init() == 0);     /* client.tx->fd stays -1: nothing is sent */
@@ -148,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&client.cnt, 0, sizeof client.cnt);
 	FUZZ_ASSERT(client.tio.gro->nseg == 0);
 	client.tio.vnet = cfg & 1;
+	client.tio.fd = cfg & 8 ? devnull_ro : devnull;
 	client.host_ip = cfg & 2 ? 0x0a2b0063 : 0;
 	struct peer *a = make_peer(hash_a, 0xc6336407), *b = make_peer(hash_b, 0xcb007109);
 	if (cfg & 4)

@@ -4,7 +4,8 @@
  * comes after it: sizes, inner IPv4, re-addressing, GSO coalescing,
  * keepalives, cookies, roaming, replay windows, epochs.
  *
- * Input: byte 0 = set-up (bit 0: TUN with offloads, bit 1: -H host), then
+ * Input: byte 0 = set-up (bit 0: TUN with offloads, bit 1: -H host, bit 3:
+ * TUN writes fail), then
  * operations until the input ends; an operation byte op has its kind in
  * op & 15 and the datagram source (fz_source) in op >> 4:
  *   0  raw datagram: u16 length, bytes
@@ -78,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int clean = 1;                  /* no time passed, nothing skipped or held back */
 	size_t got;
 
-	fzs_reset(now, cfg & 1, cfg & 2 ? 0x0a2a0063 : 0);
+	fzs_reset(now, cfg & 1, cfg & 2 ? 0x0a2a0063 : 0, cfg & 8);
 	for (unsigned i = 0; i < FZS_PEERS; i++)
 		tunnel_init(&ct[i], &fzs.known[i], 1, now);
 	tunnel_init(&gt, &fzs.genuine_keys, 1, now);

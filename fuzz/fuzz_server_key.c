@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t got, len;
 
 	fz_u8(&in);
-	fzs_reset(now, 0, 0);
+	fzs_reset(now, 0, 0, 0);
 	while (in.n) {
 		unsigned op = fz_u8(&in);
 		fz_source(&from, op >> 4);

@@ -53,7 +53,8 @@ void fzs_init(void)
 	FUZZ_ASSERT(addrpool_init(&s->pool, s->tun_addr, s->maskbits) == 0);
 	/* --handshake-threads 0: hspool_submit runs the job inline */
 	FUZZ_ASSERT(hspool_start(&s->hsp, 0, s->mce_sk, s->x_sk) == 0);
-	fzs.devnull = fz_devnull();
+	fzs.devnull = fz_devnull(0);
+	fzs.devnull_ro = fz_devnull(1);
 	FUZZ_ASSERT(tunio_adopt(&s->tio, fzs.devnull, 0) == 0);
 	/* sendmmsg on /dev/null fails (ENOTSOCK): replies are built, then dropped */
 	s->tx.fd = s->ktx.fd = fzs.devnull;
@@ -66,7 +67,7 @@ void fzs_init(void)
 	follow_eph();
 }
 
-void fzs_reset(uint64_t now, int vnet, uint32_t host)
+void fzs_reset(uint64_t now, int vnet, uint32_t host, int wfail)
 {
 	struct server *s = &fzs.s;
 
@@ -85,6 +86,7 @@ void fzs_reset(uint64_t now, int vnet, uint32_t host)
 	memset(&s->st, 0, sizeof s->st);
 	FUZZ_ASSERT(s->tio.gro->nseg == 0 && s->tx.n == 0 && s->ktx.n == 0 && s->hsp.queued == 0);
 	s->tio.vnet = vnet;
+	s->tio.fd = wfail ? fzs.devnull_ro : fzs.devnull;
 	s->host = host;
 	for (unsigned i = 0; i < FZS_PEERS; i++)
 		FUZZ_ASSERT(peer_add(s, &fzs.known[i], &fzs.from0, now) != NULL);

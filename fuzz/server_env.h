@@ -18,7 +18,7 @@ struct fz_server {
 	struct hs_keys genuine_keys;        /* ... and the keys it gives */
 	struct hs_keys known[FZS_PEERS];
 	union sockaddr_any from0;
-	int devnull;
+	int devnull, devnull_ro;
 };
 
 extern struct fz_server fzs;
@@ -27,9 +27,10 @@ extern struct fz_server fzs;
 void fzs_init(void);
 /* Before each input: no peers but the known ones (tunnels fresh at now),
  * empty replay cache and early-packet slots, fresh rate limits, zero
- * counters; vnet picks the TUN mode (1: offloads, GSO/GRO).  Makes a new
- * genuine initiation when the ephemeral keys moved on. */
-void fzs_reset(uint64_t now, int vnet, uint32_t host);
+ * counters; vnet picks the TUN mode (1: offloads, GSO/GRO), host the -H
+ * address (0: none), wfail TUN writes that fail.  Makes a new genuine
+ * initiation when the ephemeral keys moved on. */
+void fzs_reset(uint64_t now, int vnet, uint32_t host, int wfail);
 /* After each input: flush, and drop what the input created. */
 void fzs_finish(void);
 /* The known peer i, NULL if it is gone (expired). */
