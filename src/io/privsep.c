@@ -118,9 +118,9 @@ int privsep_seccomp(const int *extra, int all_threads)
 	/* signals only to this process (abort() and raise() use tgkill on
 	 * themselves): a confined half never signals another process, such
 	 * as a co-located daemon of the same user */
-	scmp_datum_t self = (scmp_datum_t)getpid();
-	bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self)) < 0;
-	bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, self)) < 0;
+	const struct scmp_arg_cmp self = { .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)getpid(), .datum_b = 0 };
+	bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, self) < 0;
+	bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, self) < 0;
 	if (bad) {
 		log_error("seccomp: a rule could not be added");
 		seccomp_release(ctx);

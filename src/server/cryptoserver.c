@@ -24,16 +24,9 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
  * packets right behind the initiation, and they can arrive while a worker
  * still has the initiation.  A packet with an unknown TID from the source
  * of an initiation in flight is kept here (the newest EARLY_SLOTS, at most
- * EARLY_MAX_MS) and handled once that handshake is done. */
-#define EARLY_SLOTS 64
+ * EARLY_MAX_MS) and handled once that handshake is done (s->early,
+ * server.h). */
 #define EARLY_MAX_MS 1000
-static struct early {
-	uint64_t t;
-	size_t len;                     /* 0: free */
-	union sockaddr_any from;
-	uint8_t m[TP_MAX_LEN];
-} early[EARLY_SLOTS];
-static unsigned early_next;
 
 /* Is an initiation from this source with the workers? */
 static int from_inflight(const struct hspool *p, const union sockaddr_any *from)
@@ -49,9 +42,9 @@ static int from_inflight(const struct hspool *p, const union sockaddr_any *from)
 
 static int early_park(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
 {
-	if (s->hsp.queued == 0 || len > sizeof early[0].m || !from_inflight(&s->hsp, from))
+	if (s->hsp.queued == 0 || len > sizeof s->early[0].m || !from_inflight(&s->hsp, from))
 		return 0;
-	struct early *e = &early[early_next++ % EARLY_SLOTS];
+	struct early *e = &s->early[s->early_next++ % EARLY_SLOTS];
 	e->t = now;
 	e->len = len;
 	e->from = *from;
@@ -64,7 +57,7 @@ static int early_park(struct server *s, const uint8_t *m, size_t len, const unio
 static void early_replay(struct server *s, const uint8_t tid[32], uint64_t now)
 {
 	for (unsigned i = 0; i < EARLY_SLOTS; i++) {
-		struct early *e = &early[(early_next + i) % EARLY_SLOTS];     /* oldest first */
+		struct early *e = &s->early[(s->early_next + i) % EARLY_SLOTS];     /* oldest first */
 		if (!e->len || memcmp(e->m + TP_TID_OFF, tid, 32))
 			continue;
 		if (now - e->t <= EARLY_MAX_MS) {
@@ -244,6 +237,22 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 	deliver_to_tun(s, p, pt, (size_t)n);
 }
 
+void cryptoserver_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
+{
+	uint16_t type = len >= 2 ? load16_be(m) : 0;
+	if (type == TP_TYPE)
+		tunnel_packet(s, m, len, from, now);
+	else if (type == HS_INIT_TYPE)
+		handshake(s, m, len, from, now);
+	else if (type == 0x0300) {
+		s->st.hsfail_ignored++;
+		log_ratelimited(L_DEBUG, "hsfail", "Unauthenticated 03 00 from %s ignored", sa_str(from));
+	} else if (len >= 8 && !memcmp(m, cookie_prefix, 8))
+		s->st.tun_cookie++;
+	else
+		s->st.crypto_unknown_type++;
+}
+
 void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct server *s = arg;
@@ -254,23 +263,8 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		if (n <= 0 && !s->rx.truncated)
 			break;
 		uint64_t now = now_ms();
-		for (int i = 0; i < n; i++) {
-			const uint8_t *m = s->rx.dg[i].p;
-			size_t len = s->rx.dg[i].len;
-			const union sockaddr_any *from = s->rx.dg[i].from;
-			uint16_t type = len >= 2 ? load16_be(m) : 0;
-			if (type == TP_TYPE)
-				tunnel_packet(s, m, len, from, now);
-			else if (type == HS_INIT_TYPE)
-				handshake(s, m, len, from, now);
-			else if (type == 0x0300) {
-				s->st.hsfail_ignored++;
-				log_ratelimited(L_DEBUG, "hsfail", "Unauthenticated 03 00 from %s ignored", sa_str(from));
-			} else if (len >= 8 && !memcmp(m, cookie_prefix, 8))
-				s->st.tun_cookie++;
-			else
-				s->st.crypto_unknown_type++;
-		}
+		for (int i = 0; i < n; i++)
+			cryptoserver_datagram(s, s->rx.dg[i].p, s->rx.dg[i].len, s->rx.dg[i].from, now);
 		/* coalesced segments to the TUN, and replies, go out per batch */
 		tunio_flush(&s->tio);
 		udp_tx_flush(&s->tx);

@@ -55,6 +55,22 @@ static void answer_eph(struct server *s, const uint8_t *msg, size_t len, const u
 	log_debug("Sending ephemeral key to %s", sa_str(from));
 }
 
+void keyserver_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
+{
+	if (!ratelimit_allow(&s->key_rl, ratelimit_key(&from->sa), now)) {
+		s->st.key_ratelimited++;
+		return;
+	}
+	if (len >= 2 && load16_be(m) == KM_STATIC_REQ)
+		answer_static(s, m, len, from);
+	else if (len >= 2 && load16_be(m) == KM_EPH_REQ)
+		answer_eph(s, m, len, from);
+	else {
+		s->st.key_unknown_type++;
+		log_ratelimited(L_DEBUG, "ks_type", "Invalid request received from %s", sa_str(from));
+	}
+}
+
 void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct server *s = arg;
@@ -66,23 +82,8 @@ void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		if (n <= 0 && !s->rx.truncated)
 			break;
 		uint64_t now = now_ms();
-		for (int i = 0; i < n; i++) {
-			const uint8_t *m = s->rx.dg[i].p;
-			size_t len = s->rx.dg[i].len;
-			const union sockaddr_any *from = s->rx.dg[i].from;
-			if (!ratelimit_allow(&s->key_rl, ratelimit_key(&from->sa), now)) {
-				s->st.key_ratelimited++;
-				continue;
-			}
-			if (len >= 2 && load16_be(m) == KM_STATIC_REQ)
-				answer_static(s, m, len, from);
-			else if (len >= 2 && load16_be(m) == KM_EPH_REQ)
-				answer_eph(s, m, len, from);
-			else {
-				s->st.key_unknown_type++;
-				log_ratelimited(L_DEBUG, "ks_type", "Invalid request received from %s", sa_str(from));
-			}
-		}
+		for (int i = 0; i < n; i++)
+			keyserver_datagram(s, s->rx.dg[i].p, s->rx.dg[i].len, s->rx.dg[i].from, now);
 		udp_tx_flush(&s->ktx);
 	}
 }

@@ -18,6 +18,7 @@
 #include "io/tunio.h"
 #include "server/hspool.h"
 #include "proto/keytree.h"
+#include "proto/tunnelpkt.h"
 
 struct peer {
 	struct tunnel tun;
@@ -39,6 +40,16 @@ struct peer {
 	X(key_static_ok) X(key_static_bad) X(key_static_size) X(key_eph_ok) X(key_eph_bad) \
 	X(key_ratelimited) X(key_unknown_type) \
 	X(peers_removed)
+
+/* A tunnel packet kept while the initiation of its source is with the
+ * handshake workers (cryptoserver.c). */
+#define EARLY_SLOTS 64
+struct early {
+	uint64_t t;
+	size_t len;                     /* 0: free */
+	union sockaddr_any from;
+	uint8_t m[TP_MAX_LEN];
+};
 
 struct server_stats {
 #define X(n) uint64_t n;
@@ -76,6 +87,8 @@ struct server {
 	struct peer **by_host;          /* internal host number -> peer */
 	unsigned npeers;
 	struct timer housekeeping, eph_timer;
+	struct early early[EARLY_SLOTS];     /* early tunnel packets (cryptoserver.c) */
+	unsigned early_next;
 	struct server_stats st;
 };
 
@@ -94,8 +107,15 @@ void server_control(void *arg, int argc, char **argv, struct ctlbuf *out);
 
 /* keyserver.c */
 void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
+/* One datagram of the key port (rate limit, then the request); answers are
+ * queued in s->ktx (the caller flushes). */
+void keyserver_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now);
 /* cryptoserver.c */
 void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
+/* One datagram of the crypto port, dispatched on its type; decrypted
+ * packets are queued in s->tio and replies in s->tx (the caller flushes
+ * both). */
+void cryptoserver_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now);
 void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg);    /* hspool eventfd */
 /* deliver.c */
 void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len);
