@@ -141,8 +141,11 @@ int ctlsock_open(struct loop *l, const char *path, const char *group, ctl_handle
 	}
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		/* e.g. a unit whose RestrictAddressFamilies= has no AF_UNIX */
+		log_error("control socket %s: %s", path, strerror(errno));
 		return -1;
+	}
 	mode_t old = umask(0117);
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
 	umask(old);
