@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,18 @@
 #include "io/tun.h"
 
 struct client client;
+
+/* Every option error names the option and the value; exit status 2. */
+static int __attribute__((format(printf, 3, 4))) bad_option(const char *opt, const char *val, const char *want, ...)
+{
+	va_list ap;
+	fprintf(stderr, "pqconnect: bad value for %s: '%s' (expected ", opt, val);
+	va_start(ap, want);
+	vfprintf(stderr, want, ap);
+	va_end(ap);
+	fprintf(stderr, ")\n");
+	return 2;
+}
 
 static void usage(FILE *f)
 {
@@ -362,44 +375,46 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MTU:
 			if (parse_num(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &v) < 0)
-				goto bad;
+				return bad_option("--mtu", optarg, "%d..%d", TUN_MTU_MIN, TUN_MTU_MAX);
 			c->mtu = (int)v;
 			break;
 		case 'p':
 			if (parse_num(optarg, 0, 65535, &v) < 0)
-				goto bad;
+				return bad_option("-p/--port", optarg, "a port 0..65535");
 			c->port = (uint16_t)v;
 			break;
 		case 'a':
 			if (parse_ip4(optarg, &c->tun_addr) < 0)
-				goto bad;
+				return bad_option("-a/--addr", optarg, "an IPv4 address");
 			break;
 		case 'm':
 			if (parse_num(optarg, 8, 24, &v) < 0)
-				goto bad;
+				return bad_option("-m/--mask", optarg, "8..24");
 			c->maskbits = (int)v;
 			break;
 		case 'i':
 			if (strlen(optarg) == 0 || strlen(optarg) >= sizeof c->ifname)
-				goto bad;
+				return bad_option("-i/--interface-name", optarg, "an interface name of 1..%zu characters",
+				                  sizeof c->ifname - 1);
 			snprintf(c->ifname, sizeof c->ifname, "%s", optarg);
 			break;
 		case 'H':
-			if (parse_ip4(optarg, &c->host_ip) < 0)
-				goto bad;
+			/* as in the reference, an empty host IP is no host IP */
+			if (*optarg && parse_ip4(optarg, &c->host_ip) < 0)
+				return bad_option("-H/--host-ip", optarg, "an IPv4 address");
 			break;
 		case 'v':
 			verbose++;
 			break;
 		case OPT_DNS_PROXY:
 			if (strlen(optarg) >= sizeof c->proxy_spec)
-				goto bad;
+				return bad_option("--dns-proxy", optarg, "at most %zu characters", sizeof c->proxy_spec - 1);
 			snprintf(c->proxy_spec, sizeof c->proxy_spec, "%s", optarg);
 			c->proxy_mode = 1;
 			break;
 		case OPT_QUEUE_NUM:
 			if (parse_num(optarg, 0, 65535, &v) < 0)
-				goto bad;
+				return bad_option("--queue-num", optarg, "0..65535");
 			c->queue_num = (uint16_t)v;
 			break;
 		case OPT_PIDFILE:
@@ -430,8 +445,10 @@ int main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "pqconnect: unexpected argument '%s'\n", argv[optind]);
 		goto bad;
+	}
 	if (c->port == 42424) {
 		/* a reference server loses peers whose initiation came from 42424 (§7.4 step 11) */
 		fprintf(stderr, "pqconnect: client port 42424 is not allowed\n");

@@ -233,14 +233,22 @@ int ctlsock_open(struct loop *l, const char *path, const char *group, ctl_handle
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = 0;
-		if (mkdir(dir, 0750) == 0 && gr)
-			if (chown(dir, 0, gr->gr_gid) < 0)
+		/* 0755 whatever the umask (a unit's UMask=077 made it 0700,
+		 * and the socket's group access useless), as RuntimeDirectoryMode= */
+		if (mkdir(dir, 0755) == 0) {
+			if (chmod(dir, 0755) < 0)
+				log_warn("chmod %s: %s", dir, strerror(errno));
+			if (gr && chown(dir, 0, gr->gr_gid) < 0)
 				log_warn("chown %s: %s", dir, strerror(errno));
+		}
 	}
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		/* e.g. a unit whose RestrictAddressFamilies= has no AF_UNIX */
+		log_error("control socket %s: %s", path, strerror(errno));
 		return -1;
+	}
 	mode_t old = umask(0117);
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
 	umask(old);

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +126,18 @@ static int parse_port(const char *s, uint16_t *out)
 	return 0;
 }
 
+/* Every option error names the option and the value; exit status 2. */
+static int __attribute__((format(printf, 3, 4))) bad_option(const char *opt, const char *val, const char *want, ...)
+{
+	va_list ap;
+	fprintf(stderr, "pqconnect-server: bad value for %s: '%s' (expected ", opt, val);
+	va_start(ap, want);
+	vfprintf(stderr, want, ap);
+	va_end(ap);
+	fprintf(stderr, ")\n");
+	return 2;
+}
+
 static void dump_stats(const struct server *s)
 {
 	log_info("peers: %u", s->npeers);
@@ -193,37 +207,35 @@ int main(int argc, char **argv)
 		case 'p': opt_port = optarg; break;
 		case 'k': opt_keyport = optarg; break;
 		case 'a':
-			if (parse_ip4(optarg, &s->tun_addr) < 0) {
-				fprintf(stderr, "pqconnect-server: bad address %s\n", optarg);
-				return 2;
-			}
+			if (parse_ip4(optarg, &s->tun_addr) < 0)
+				return bad_option("-a/--addr", optarg, "an IPv4 address");
 			break;
 		case 'm':
-			s->maskbits = atoi(optarg);
-			if (s->maskbits < 8 || s->maskbits > 24) {
-				fprintf(stderr, "pqconnect-server: mask must be 8..24\n");
-				return 2;
-			}
+			if (parse_num(optarg, 8, 24, &v) < 0)
+				return bad_option("-m/--mask", optarg, "8..24");
+			s->maskbits = (int)v;
 			break;
-		case 'i': s->ifname = optarg; break;
-		case 'H': opt_host = optarg; break;
+		case 'i':
+			if (!*optarg || strlen(optarg) >= IFNAMSIZ)
+				return bad_option("-i/--interface-name", optarg, "an interface name of 1..15 characters");
+			s->ifname = optarg;
+			break;
+		/* as in the reference, an empty host IP is no host IP: a unit
+		 * running -H "$(cat .../host)" without a host file gets -H "" */
+		case 'H': opt_host = *optarg ? optarg : NULL; break;
 		case 'u': user = optarg; break;
 		case 'C': ctlpath = optarg; break;
 		case 'S': use_seccomp = 0; break;
 		case 'R': allow_root = 1; break;
 		case 'O': offload = 0; break;
 		case 'M':
-			if (parse_num(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &v) < 0) {
-				fprintf(stderr, "pqconnect-server: MTU must be %d..%d\n", TUN_MTU_MIN, TUN_MTU_MAX);
-				return 2;
-			}
+			if (parse_num(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &v) < 0)
+				return bad_option("--mtu", optarg, "%d..%d", TUN_MTU_MIN, TUN_MTU_MAX);
 			mtu = (int)v;
 			break;
 		case 'T':
-			if (parse_num(optarg, 0, HSPOOL_MAX_THREADS, &v) < 0) {
-				fprintf(stderr, "pqconnect-server: handshake threads must be 0..%d\n", HSPOOL_MAX_THREADS);
-				return 2;
-			}
+			if (parse_num(optarg, 0, HSPOOL_MAX_THREADS, &v) < 0)
+				return bad_option("--handshake-threads", optarg, "0..%d", HSPOOL_MAX_THREADS);
 			hs_threads = (int)v;
 			break;
 		case 'v': verbose++; break;
@@ -253,12 +265,12 @@ int main(int argc, char **argv)
 	}
 	if (read_host_file(s->confdir, &s->host) < 0)
 		return 2;
-	if ((opt_port && parse_port(opt_port, &s->cryptoport) < 0) ||
-	    (opt_keyport && parse_port(opt_keyport, &s->keyport) < 0) ||
-	    (opt_host && parse_ip4(opt_host, &s->host) < 0)) {
-		fprintf(stderr, "pqconnect-server: bad port or address\n");
-		return 2;
-	}
+	if (opt_port && parse_port(opt_port, &s->cryptoport) < 0)
+		return bad_option("-p/--port", opt_port, "a port 0..65535");
+	if (opt_keyport && parse_port(opt_keyport, &s->keyport) < 0)
+		return bad_option("-k/--keyport", opt_keyport, "a port 0..65535");
+	if (opt_host && parse_ip4(opt_host, &s->host) < 0)
+		return bad_option("-H/--host-ip", opt_host, "an IPv4 address");
 
 	if (crypto_init() < 0) {
 		log_error("crypto initialisation failed");

@@ -185,6 +185,30 @@ wait_udp() {    # NS PORT SECONDS [NAME]: something listens on UDP PORT in NS
     done
     return 1
 }
+# pcap_settled FILE SECONDS : 0 once a capture written with tcpdump -U has
+# stopped growing (the same size on 3 looks 0.1 s apart: what was on the wire
+# when the caller's last exchange ended is in the file), 1 if it still grows
+# after SECONDS.  Call it before stopping the capture.
+pcap_settled() {
+    local f=$1 i last=-1 cur same=0
+    for i in $(seq $(($2 * 10))); do
+        cur=$(stat -c %s "$f" 2>/dev/null || echo 0)
+        if [ "$cur" = "$last" ]; then
+            same=$((same + 1)); [ $same -ge 3 ] && return 0
+        else
+            same=0 last=$cur
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+# wait_until SECONDS CMD... : 0 as soon as CMD succeeds (tried every 0.1 s),
+# 1 if it never did within SECONDS
+wait_until() {
+    local t=$1 i; shift
+    for i in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
+    return 1
+}
 wait_tcp() {
     local i
     for i in $(seq $(($3 * 10))); do

@@ -68,6 +68,9 @@ int main(int argc, char **argv)
 
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = dst };
 	double end = now_s() + secs;
+	/* the harness waits for this line instead of sleeping */
+	printf("ephspoof: sending from %s:%u\n", argv[1], sport);
+	fflush(stdout);
 	while (now_s() < end) {
 		for (unsigned p = lo; p <= hi; p++) {
 			udp->dest = htons((uint16_t)p);
