@@ -98,6 +98,66 @@ static void stats(struct ctlbuf *o, int json)
 		ctl_printf(o, "}\n");
 }
 
+/* The counters and the peers for Prometheus (pqconnect-ctl stats --prometheus). */
+static void stats_prometheus(struct ctlbuf *o)
+{
+	const struct counters *c = &client.cnt;
+	const struct pm_stats *m = &client.mon;
+	uint64_t now = now_ms();
+	char name[96];
+
+	ctl_metric_head(o, "pqconnect_client_peers", "gauge", "Servers the client knows (with or without a tunnel).");
+	ctl_metric(o, "pqconnect_client_peers", "", peers_count());
+#define X(n) \
+	ctl_metric_head(o, "pqconnect_client_" #n "_total", "counter", "Client counter " #n " (pqconnect-ctl stats)."); \
+	ctl_metric(o, "pqconnect_client_" #n "_total", "", (double)c->n);
+	CLIENT_COUNTERS(X)
+#undef X
+#define M(n) \
+	ctl_metric_head(o, "pqconnect_client_monitor_" #n "_total", "counter", "Client root monitor counter " #n "."); \
+	ctl_metric(o, "pqconnect_client_monitor_" #n "_total", "", (double)m->n);
+	M(queued) M(passed) M(forwarded) M(worker_full) M(verdict_timeout) M(verdict_bad) M(replace_refused)
+	M(queue_losses) M(hooks_run)
+#undef M
+#define X(n) \
+	ctl_metric_head(o, "pqconnect_client_control_" #n "_total", "counter", "Control socket counter " #n "."); \
+	ctl_metric(o, "pqconnect_client_control_" #n "_total", "", (double)ctlsock_stats()->n);
+	CTLSOCK_COUNTERS(X)
+#undef X
+	static const struct { const char *name, *type, *help; } per[] = {
+		{ "up", "gauge", "1 if the tunnel to the peer is up." },
+		{ "rx_packets_total", "counter", "Packets received through the peer's current tunnel." },
+		{ "tx_packets_total", "counter", "Packets sent through the peer's current tunnel." },
+		{ "rx_bytes_total", "counter", "Plaintext bytes received through the peer's current tunnel." },
+		{ "tx_bytes_total", "counter", "Plaintext bytes sent through the peer's current tunnel." },
+		{ "last_handshake_seconds", "gauge", "Seconds since the peer's last handshake (-1: none)." },
+		{ "ping_lost_total", "counter", "Liveness pings of the peer that got no reply." },
+	};
+	for (size_t k = 0; k < sizeof per / sizeof per[0]; k++) {
+		snprintf(name, sizeof name, "pqconnect_client_peer_%s", per[k].name);
+		ctl_metric_head(o, name, per[k].type, per[k].help);
+		for (const struct peer *p = peers_first(); p; p = p->next_all) {
+			char lab[256] = "";
+			const struct tunnel *t = &p->tun;
+			int has = p->has_tunnel;
+			double v = 0;
+			ctl_label(lab, sizeof lab, "peer", p->name[0] ? p->name : p->hashtxt);
+			ctl_label(lab, sizeof lab, "internal", ip4_str(p->int_addr));
+			switch (k) {
+			case 0: v = p->state == PS_UP && peer_tunnel_usable(p, now); break;
+			case 1: v = has ? (double)t->rx_packets : 0; break;
+			case 2: v = has ? (double)t->tx_packets : 0; break;
+			case 3: v = has ? (double)t->rx_bytes : 0; break;
+			case 4: v = has ? (double)t->tx_bytes : 0; break;
+			case 5: v = p->last_handshake ? (double)(now - p->last_handshake) / 1000.0 : -1; break;
+			case 6: v = (double)p->ping.lost; break;
+			}
+			ctl_metric(o, name, lab, v);
+		}
+	}
+	ctl_printf(o, "# EOF\n");
+}
+
 static void info(struct ctlbuf *o, const struct peer *p)
 {
 	uint64_t now = now_ms();
@@ -133,7 +193,10 @@ void client_control(void *arg, int argc, char **argv, struct ctlbuf *o)
 		show(o, cmd.json);
 		return;
 	case CMD_STATS:
-		stats(o, cmd.json);
+		if (cmd.prometheus)
+			stats_prometheus(o);
+		else
+			stats(o, cmd.json);
 		return;
 	case CMD_INFO:
 		info(o, p);

@@ -30,6 +30,46 @@ static unsigned nconns;
 
 const struct ctlsock_stats *ctlsock_stats(void) { return &stats; }
 
+void ctl_metric_head(struct ctlbuf *b, const char *name, const char *type, const char *help)
+{
+	ctl_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void ctl_metric(struct ctlbuf *b, const char *name, const char *labels, double v)
+{
+	if (labels[0])
+		ctl_printf(b, "%s{%s} %.17g\n", name, labels, v);
+	else
+		ctl_printf(b, "%s %.17g\n", name, v);
+}
+
+void ctl_label(char *lab, size_t cap, const char *k, const char *v)
+{
+	size_t n0 = strnlen(lab, cap), n = n0;
+	if (n0 + 1 >= cap)
+		return;
+	int w = snprintf(lab + n, cap - n, "%s%s=\"", n ? "," : "", k);
+	if (w < 0 || (size_t)w >= cap - n)
+		goto drop;
+	n += (size_t)w;
+	for (; *v; v++) {
+		if (n + 4 >= cap)
+			goto drop;
+		if (*v == '"' || *v == '\\')
+			lab[n++] = '\\';
+		if (*v == '\n') {
+			lab[n++] = '\\';
+			lab[n++] = 'n';
+		} else
+			lab[n++] = *v;
+	}
+	lab[n++] = '"';
+	lab[n] = 0;
+	return;
+drop:
+	lab[n0] = 0;          /* the label does not fit: left out whole */
+}
+
 void ctl_printf(struct ctlbuf *b, const char *fmt, ...)
 {
 	va_list ap;

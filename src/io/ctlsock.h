@@ -34,6 +34,13 @@ const struct ctlsock_stats *ctlsock_stats(void);
 
 struct ctlbuf { char *p; size_t len, cap; int oom; };
 void ctl_printf(struct ctlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prometheus/OpenMetrics text: a metric's HELP and TYPE lines ("counter"
+ * or "gauge"), then its samples; labels is "" or `k="v",...` built with
+ * ctl_label (which escapes the value). */
+void ctl_metric_head(struct ctlbuf *b, const char *name, const char *type, const char *help);
+void ctl_metric(struct ctlbuf *b, const char *name, const char *labels, double v);
+/* Appends k="v" (v escaped) to the label list lab of cap bytes. */
+void ctl_label(char *lab, size_t cap, const char *k, const char *v);
 
 /* argv[0] is the command; argc <= 8.  Write the answer into out. */
 typedef void (*ctl_handler)(void *arg, int argc, char **argv, struct ctlbuf *out);

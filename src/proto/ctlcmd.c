@@ -7,10 +7,10 @@
 static const struct {
 	const char *name;
 	enum ctl_cmd cmd;
-	int takes_peer, takes_json;
+	int takes_peer, takes_json;     /* takes_json 2: --prometheus too */
 	int roles;
 } table[] = {
-	{ "show", CMD_SHOW, 0, 1, BOTH },    { "stats", CMD_STATS, 0, 1, BOTH },
+	{ "show", CMD_SHOW, 0, 1, BOTH },    { "stats", CMD_STATS, 0, 2, BOTH },
 	{ "info", CMD_INFO, 1, 0, BOTH },    { "kick", CMD_KICK, 1, 0, CTL_CLIENT },
 	{ "forget", CMD_FORGET, 1, 0, BOTH }, { "reload", CMD_RELOAD, 0, 0, BOTH },
 	{ "ping", CMD_PING, 0, 0, BOTH },
@@ -50,8 +50,11 @@ int ctlcmd_parse(enum ctl_role role, int argc, char *const *argv, struct ctlcmd 
 			k = 2;
 		}
 		for (; k < argc; k++) {
-			if (table[i].takes_json && !strcmp(argv[k], "--json") && !out->json)
+			if (table[i].takes_json && !strcmp(argv[k], "--json") && !out->json && !out->prometheus)
 				out->json = 1;
+			else if (table[i].takes_json == 2 && !strcmp(argv[k], "--prometheus") && !out->json &&
+			         !out->prometheus)
+				out->prometheus = 1;
 			else {
 				snprintf(err, errcap, "%s: unexpected argument", table[i].name);
 				return -1;

@@ -1,7 +1,7 @@
 /* The control commands of both daemons (pqconnect-ctl), one table, parsed
  * from the words the control socket split a line into (pure: no I/O, no
  * allocation).
- *   show [--json] | stats [--json] | info PEER | kick PEER (client only)
+ *   show [--json] | stats [--json | --prometheus] | info PEER | kick PEER (client only)
  *   | forget PEER | reload | ping
  * PEER on the client: a static peer's name, a pq1 hash (or a unique prefix
  * of at least 4 characters), an internal or an external address; on the
@@ -19,6 +19,7 @@ enum ctl_role { CTL_CLIENT = 1, CTL_SERVER = 2 };
 struct ctlcmd {
 	enum ctl_cmd cmd;
 	int json;
+	int prometheus;     /* stats in the Prometheus/OpenMetrics text format */
 	const char *peer;   /* points into argv; NULL if the command takes none */
 };
 

@@ -1,4 +1,5 @@
 /* Commands of the server's control socket (pqconnect-ctl). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "io/ctlsock.h"
@@ -88,6 +89,59 @@ static void stats(struct server *s, struct ctlbuf *o, int json)
 		           (unsigned long long)s->eph.generated, (unsigned long long)s->eph.erased);
 }
 
+/* The counters and the tunnels for Prometheus (pqconnect-ctl stats --prometheus). */
+static void stats_prometheus(struct server *s, struct ctlbuf *o)
+{
+	uint64_t now = now_ms();
+	char name[96];
+
+	ctl_metric_head(o, "pqconnect_server_tunnels", "gauge", "Tunnels the server holds.");
+	ctl_metric(o, "pqconnect_server_tunnels", "", s->npeers);
+#define X(n) \
+	ctl_metric_head(o, "pqconnect_server_" #n "_total", "counter", "Server counter " #n " (pqconnect-ctl stats)."); \
+	ctl_metric(o, "pqconnect_server_" #n "_total", "", (double)s->st.n);
+	SERVER_COUNTERS(X)
+#undef X
+#define X(n) \
+	ctl_metric_head(o, "pqconnect_server_control_" #n "_total", "counter", "Control socket counter " #n "."); \
+	ctl_metric(o, "pqconnect_server_control_" #n "_total", "", (double)ctlsock_stats()->n);
+	CTLSOCK_COUNTERS(X)
+#undef X
+	ctl_metric_head(o, "pqconnect_server_ephemeral_generated_total", "counter", "Short-term key pairs made.");
+	ctl_metric(o, "pqconnect_server_ephemeral_generated_total", "", (double)s->eph.generated);
+	ctl_metric_head(o, "pqconnect_server_ephemeral_erased_total", "counter", "Short-term key pairs erased.");
+	ctl_metric(o, "pqconnect_server_ephemeral_erased_total", "", (double)s->eph.erased);
+	static const struct { const char *name, *type, *help; } per[] = {
+		{ "rx_packets_total", "counter", "Packets received through the tunnel." },
+		{ "tx_packets_total", "counter", "Packets sent through the tunnel." },
+		{ "rx_bytes_total", "counter", "Plaintext bytes received through the tunnel." },
+		{ "tx_bytes_total", "counter", "Plaintext bytes sent through the tunnel." },
+		{ "age_seconds", "gauge", "Seconds since the tunnel's handshake." },
+	};
+	for (size_t k = 0; k < sizeof per / sizeof per[0]; k++) {
+		snprintf(name, sizeof name, "pqconnect_server_tunnel_%s", per[k].name);
+		ctl_metric_head(o, name, per[k].type, per[k].help);
+		for (unsigned b = 0; b < s->tid_buckets; b++)
+			for (struct peer *p = s->by_tid[b]; p; p = p->tid_next) {
+				char lab[160] = "", tid[17];
+				const struct tunnel *t = &p->tun;
+				double v = 0;
+				hex8(tid, t->tid);
+				ctl_label(lab, sizeof lab, "internal", ip4_str(p->addr));
+				ctl_label(lab, sizeof lab, "tid", tid);
+				switch (k) {
+				case 0: v = (double)t->rx_packets; break;
+				case 1: v = (double)t->tx_packets; break;
+				case 2: v = (double)t->rx_bytes; break;
+				case 3: v = (double)t->tx_bytes; break;
+				case 4: v = (double)(now - p->established) / 1000.0; break;
+				}
+				ctl_metric(o, name, lab, v);
+			}
+	}
+	ctl_printf(o, "# EOF\n");
+}
+
 /* A peer named by TID prefix (hex), internal address or endpoint ip[:port]. */
 static struct peer *find(struct server *s, const char *name)
 {
@@ -123,7 +177,10 @@ void server_control(void *arg, int argc, char **argv, struct ctlbuf *o)
 		show(s, o, cmd.json);
 		return;
 	case CMD_STATS:
-		stats(s, o, cmd.json);
+		if (cmd.prometheus)
+			stats_prometheus(s, o);
+		else
+			stats(s, o, cmd.json);
 		return;
 	case CMD_FORGET:
 		peer_remove(s, p, "forgotten by pqconnect-ctl");
