@@ -174,7 +174,8 @@ void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
 		hspool_release(&s->hsp, j);     /* erases the session keys too */
 	}
 	/* early packets went to the TUN */
-	tunio_flush(&s->tio);
+	if (tunio_flush(&s->tio) < 0)
+		s->st.tun_write_fail++;
 	udp_tx_flush(&s->tx);
 }
 
@@ -266,7 +267,8 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		for (int i = 0; i < n; i++)
 			cryptoserver_datagram(s, s->rx.dg[i].p, s->rx.dg[i].len, s->rx.dg[i].from, now);
 		/* coalesced segments to the TUN, and replies, go out per batch */
-		tunio_flush(&s->tio);
+		if (tunio_flush(&s->tio) < 0)
+			s->st.tun_write_fail++;
 		udp_tx_flush(&s->tx);
 	}
 }
