@@ -59,7 +59,7 @@ static void no_release(struct peer *p, int ok) { (void)p, (void)ok; }
 static void no_arm(struct peer *p, uint64_t at) { (void)p, (void)at; }
 static const struct lifecycle_hooks hooks = {
 	.attempt_start = no_start, .attempt_abort = no_peer, .send_probe = no_peer_now,
-	.send_keepalive = no_peer_now, .release_waiting = no_release, .iface = no_release,
+	.send_keepalive = no_peer_now, .answers_release = no_release, .packets_release = no_release, .iface = no_release,
 	.probe_reply = ping_reply, .arm = no_arm, .added = no_peer_now, .removing = no_peer,
 };
 

@@ -56,6 +56,7 @@ struct counters {
 	uint64_t dns_failopen;       /* pq1 answers released unchanged (failure/deadline/full) */
 	uint64_t dns_rewritten;
 	uint64_t dns_canary;
+	uint64_t dns_strict_refused; /* high-security names answered SERVFAIL (no address, no rewrite) */
 	uint64_t proxy_drop;         /* proxy mode: queries/answers dropped */
 	uint64_t proxy_mismatch;     /* proxy mode: answers to the wrong id or question (spoofing?) */
 	uint64_t connect_ok, connect_fail;
@@ -67,7 +68,7 @@ struct counters {
 	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_waited) X(tun_unreachable) X(tun_seal_fail) X(tun_write_fail) \
 	X(rx_not_tunnel) X(rx_too_long) X(rx_truncated) X(rx_handshake_fail) X(rx_unknown_tid) X(rx_open_fail) X(rx_bad_inner) \
 	X(rx_keepalive) X(rx_probe) X(rx_old_tunnel) X(key_stray) X(key_bad_node) X(dns_unparsable) \
-	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(proxy_drop) X(proxy_mismatch) X(connect_ok) X(connect_fail) \
+	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(dns_strict_refused) X(proxy_drop) X(proxy_mismatch) X(connect_ok) X(connect_fail) \
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad)
 
 struct client {

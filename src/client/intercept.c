@@ -36,6 +36,20 @@ static int rewrite_for(const struct peer *p, const uint8_t *msg, size_t len, uin
 	return dns_rewrite(out, cap, msg, len, &a);
 }
 
+/* A high-security name is never released with its real address: when it
+ * cannot be rewritten, the application gets SERVFAIL. */
+static enum decision strict_refusal(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+                                    const char *why)
+{
+	int n = dns_make_error(out, cap, msg, len, DNS_RCODE_SERVFAIL);
+	log_ratelimited(L_WARNING, "strict_fail", "high-security name: %s: SERVFAIL instead of the real address", why);
+	client.cnt.dns_strict_refused++;
+	if (n < 0)
+		return DEC_PASS;     /* cannot happen: dns_inspect parsed it */
+	*outlen = (size_t)n;
+	return DEC_REPLACE;
+}
+
 enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
                          struct peer **pp, uint64_t now)
 {
@@ -76,6 +90,8 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 	p = peer_by_hash(info.pq1.hash);
 	if (!p) {
 		p = peer_ev_new(info.pq1.hash, 0, now);
+		if (!p && info.qname_pq1)
+			return strict_refusal(msg, len, out, cap, outlen, "no free internal address");
 		if (!p) {
 			log_ratelimited(L_WARNING, "pool_full", "no free internal address: answer passed unchanged");
 			client.cnt.dns_failopen++;
@@ -89,6 +105,8 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 	switch (peer_ev_dns_answer(p, &loc, now)) {
 	case ANSWER_REWRITE:
 		n = rewrite_for(p, msg, len, out, cap);
+		if (n < 0 && info.qname_pq1)
+			return strict_refusal(msg, len, out, cap, outlen, "the answer cannot be rewritten");
 		if (n < 0)
 			return DEC_PASS;
 		client.cnt.dns_rewritten++;

@@ -4,11 +4,11 @@
  *  state       event                                 next        action
  *  NEW, DOWN   DNS answer / app packet / static conf CONNECTING  start an attempt (answer held,
  *                                                                packets wait)
- *  CONNECTING  attempt made a tunnel                 VERIFYING   probe every 50 ms
+ *  CONNECTING  attempt made a tunnel                 VERIFYING   waiting packets sent (0-RTT);
+ *                                                                probe every 50 ms
  *  CONNECTING  attempt failed                        BACKOFF     held answers released unchanged,
  *                                                                waiting packets: ICMP unreachable
- *  VERIFYING   probe reply                           UP          held answers rewritten, packets
- *                                                                sent; ifup
+ *  VERIFYING   probe reply                           UP          held answers rewritten; ifup
  *  VERIFYING   400 ms, new tunnel                    UP          trusted anyway (ICMP may be filtered)
  *  VERIFYING   400 ms, quiet tunnel                  CONNECTING  handshake again
  *  UP          DNS answer, heard within 10 s         UP          answer rewritten at once
@@ -19,7 +19,7 @@
  *  UP          in use, nothing sent this epoch       UP          keepalive
  *  UP          idle and the tunnel expired           DOWN        tunnel dropped
  *  BACKOFF     DNS answer before retry_at            BACKOFF     answer passes unchanged
- *  BACKOFF     retry_at passed                       UP / DOWN   UP if the tunnel still works
+ *  BACKOFF     retry_at passed                       UP / DOWN   UP if the tunnel is still alive
  *  DOWN        static peer, `every` since last try   CONNECTING
  *  any         kick (operator; backoff ignored)      CONNECTING
  *  any         forget, or unused for 10 min          (removed)   attempt aborted, answers
@@ -97,7 +97,8 @@ static void remove_peer(struct peer *p)
 	hk.removing(p);
 	if (p->state == PS_CONNECTING)
 		hk.attempt_abort(p);
-	hk.release_waiting(p, 0);
+	hk.answers_release(p, 0);
+	hk.packets_release(p, 0);
 	iface(p, 0);
 	peertable_remove(p);
 }
@@ -109,7 +110,9 @@ static void fail(struct peer *p, const char *why, uint64_t now)
 	         why);
 	p->retry_at = now + CLIENT_FAIL_BACKOFF_MS;
 	set_state(p, PS_BACKOFF, now);
-	hk.release_waiting(p, 0);
+	hk.answers_release(p, 0);
+	/* packets may still use a tunnel that works (a failed re-handshake) */
+	hk.packets_release(p, p->has_tunnel && tunnel_alive(&p->tun, now));
 }
 
 /* -> CONNECTING (or BACKOFF if nothing could start).  0 / -1. */
@@ -149,7 +152,7 @@ static void up(struct peer *p, const char *why, uint64_t now)
 	p->retry_at = 0;
 	p->probe_since = 0;
 	iface(p, 1);
-	hk.release_waiting(p, 1);
+	hk.answers_release(p, 1);
 	rearm(p);
 }
 
@@ -255,6 +258,8 @@ void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64
 	}
 	client.cnt.connect_ok++;
 	p->last_auth_rx = now;     /* a fresh tunnel gets the benefit of the doubt */
+	/* the handshake is 0-RTT: waiting packets go now, before any later one */
+	hk.packets_release(p, 1);
 	verify(p, 0, now);
 }
 
@@ -346,9 +351,12 @@ static int tick(struct peer *p, uint64_t now)
 
 	peer_tick_tunnels(p, now);
 	if (p->state == PS_BACKOFF && now >= p->retry_at) {
-		if (peer_tunnel_usable(p, now))
+		if (p->has_tunnel && tunnel_alive(&p->tun, now)) {
+			/* still alive (a re-handshake failed): keep it; the UP rules
+			 * below ask for a new handshake if it needs one */
 			set_state(p, PS_UP, now);
-		else {
+			iface(p, 1);
+		} else {
 			peer_drop_tunnel(p);
 			set_state(p, PS_DOWN, now);
 		}

@@ -39,10 +39,11 @@ struct lifecycle_hooks {
 	void (*send_probe)(struct peer *p, uint64_t now);
 	/* an empty tunnel packet, so the server keeps its receive epoch */
 	void (*send_keepalive)(struct peer *p, uint64_t now);
-	/* everything waiting for p's tunnel: held DNS answers (rewritten if ok,
-	 * else unchanged) and application packets (sent if ok, else answered
-	 * with ICMP host unreachable) */
-	void (*release_waiting)(struct peer *p, int ok);
+	/* the DNS answers held for p: rewritten (ok) or unchanged */
+	void (*answers_release)(struct peer *p, int ok);
+	/* the application packets waiting for p's tunnel: sent through it (ok,
+	 * as soon as it exists: in their order), or ICMP host unreachable */
+	void (*packets_release)(struct peer *p, int ok);
 	/* a static peer's ifup (up = 1) or ifdown script */
 	void (*iface)(struct peer *p, int up);
 	/* a probe reply, for the ping statistics */

@@ -228,11 +228,7 @@ static void on_lc_timer(struct loop *l, struct timer *t)
 
 static int hook_attempt_start(struct peer *p) { return connect_start(p, peer_ev_attempt_done); }
 static void hook_send_probe(struct peer *p, uint64_t now) { datapath_send_probe(p, now); }
-static void hook_release_waiting(struct peer *p, int ok)
-{
-	held_resolve(p, ok);
-	datapath_release_waiting(p, ok, now_ms());
-}
+static void hook_packets_release(struct peer *p, int ok) { datapath_release_waiting(p, ok, now_ms()); }
 static void hook_arm(struct peer *p, uint64_t at) { timer_at(&client.loop, &p->lc_timer, at); }
 
 static void hook_added(struct peer *p, uint64_t now)
@@ -252,7 +248,8 @@ static const struct lifecycle_hooks hooks = {
 	.attempt_abort = connect_abort,
 	.send_probe = hook_send_probe,
 	.send_keepalive = datapath_send_keepalive,
-	.release_waiting = hook_release_waiting,
+	.answers_release = held_resolve,
+	.packets_release = hook_packets_release,
 	.iface = worker_hook,
 	.probe_reply = ping_reply,
 	.arm = hook_arm,

@@ -43,7 +43,8 @@ struct pingstat {
 	uint64_t n, lost;
 	double last, min, max, sum, sumsq;   /* ms */
 	uint64_t sent_us;               /* for the round-trip time */
-	uint64_t up_since;              /* the UP period the schedule belongs to (lifecycle's state_since) */
+	uint64_t up_since;              /* the tunnel the schedule belongs to (its last_handshake) */
+	int seq_valid;                  /* the ping that is out was sent (seq is its sequence) */
 	struct timer timer;
 };
 

@@ -26,7 +26,8 @@ static const char *label(const struct peer *p) { return p->name[0] ? p->name : p
 
 static int wanted(const struct peer *p, uint64_t now)
 {
-	return p->state == PS_UP && peer_in_use(p, now);
+	/* (a probe of the lifecycle's, VERIFYING, does not interrupt the schedule) */
+	return (p->state == PS_UP || p->state == PS_VERIFYING) && p->has_tunnel && peer_in_use(p, now);
 }
 
 static void send_ping(struct peer *p, uint64_t now)
@@ -34,7 +35,8 @@ static void send_ping(struct peer *p, uint64_t now)
 	struct pingstat *s = &p->ping;
 	int seq = datapath_send_probe(p, now);
 	s->checking = 1;
-	s->seq = seq < 0 ? p->probe_seq : (uint16_t)seq;   /* nothing sent: no reply will match */
+	s->seq_valid = seq >= 0;        /* nothing sent: no reply may count */
+	s->seq = (uint16_t)(seq >= 0 ? seq : 0);
 	s->sent = now;
 	s->sent_us = now_us();
 	client.cnt.ping_sent++;
@@ -54,10 +56,10 @@ static void on_timer(struct loop *l, struct timer *t)
 		timer_in(l, t, every(p) < 1000 ? every(p) : 1000);
 		return;
 	}
-	if (s->up_since != p->state_since) {
-		/* the tunnel (re)came up: the first ping goes `every` after that */
-		s->up_since = p->state_since;
-		s->next = p->state_since + every(p);
+	if (s->up_since != p->last_handshake) {
+		/* a new tunnel: the first ping goes `every` after its handshake */
+		s->up_since = p->last_handshake;
+		s->next = p->last_handshake + every(p);
 	}
 	if (s->checking) {
 		if (now - s->sent < timeout(p)) {
@@ -95,7 +97,7 @@ static void on_timer(struct loop *l, struct timer *t)
 void ping_reply(struct peer *p, uint16_t seq, uint64_t now)
 {
 	struct pingstat *s = &p->ping;
-	if (!s->checking || seq != s->seq)
+	if (!s->checking || !s->seq_valid || seq != s->seq)
 		return;
 	double ms = (double)(now_us() - s->sent_us) / 1000.0;
 	s->checking = 0;

@@ -576,6 +576,11 @@ int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const 
 
 int dns_make_nxdomain(uint8_t *out, size_t cap, const uint8_t *msg, size_t len)
 {
+	return dns_make_error(out, cap, msg, len, DNS_RCODE_NXDOMAIN);
+}
+
+int dns_make_error(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, unsigned rcode)
+{
 	struct dns_header h;
 	struct dns_rr q;
 	size_t off = DNS_HDR_LEN;
@@ -591,7 +596,7 @@ int dns_make_nxdomain(uint8_t *out, size_t cap, const uint8_t *msg, size_t len)
 		return -1;
 	memcpy(out, msg, off);
 	uint16_t flags = (uint16_t)((h.flags | DNS_FLAG_QR) & ~DNS_FLAG_TC & ~0x000f);
-	store16_be(out + 2, (uint16_t)(flags | DNS_RCODE_NXDOMAIN));
+	store16_be(out + 2, (uint16_t)(flags | (rcode & 0x000f)));
 	memset(out + 6, 0, 6);
 	return (int)off;
 }

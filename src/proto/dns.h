@@ -58,6 +58,9 @@ int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const 
 /* NXDOMAIN answer for the query answered by msg (header and question kept,
  * all record sections emptied, RCODE 3).  Returns the length or -1. */
 int dns_make_nxdomain(uint8_t *out, size_t cap, const uint8_t *msg, size_t len);
+/* The same with another RCODE (2: SERVFAIL). */
+#define DNS_RCODE_SERVFAIL 2
+int dns_make_error(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, unsigned rcode);
 
 /* Does the first question ask for use-application-dns.net (any case)? */
 int dns_is_canary_query(const uint8_t *msg, size_t len);

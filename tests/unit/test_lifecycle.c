@@ -13,6 +13,7 @@ struct client client;
 
 static struct {
 	int starts, aborts, probes, keepalives, releases_ok, releases_fail, ifup, ifdown, replies, added, removing;
+	int packets_ok, packets_fail;
 	int start_result;
 } f;
 
@@ -25,6 +26,7 @@ static void fk_release(struct peer *p, int ok)
 	ok ? f.releases_ok++ : f.releases_fail++;
 	held_resolve(p, ok);
 }
+static void fk_packets(struct peer *p, int ok) { (void)p; ok ? f.packets_ok++ : f.packets_fail++; }
 static void fk_iface(struct peer *p, int up) { (void)p; up ? f.ifup++ : f.ifdown++; }
 static void fk_reply(struct peer *p, uint16_t seq, uint64_t now) { (void)p, (void)seq, (void)now; f.replies++; }
 static void fk_arm(struct peer *p, uint64_t at) { (void)p, (void)at; }
@@ -33,7 +35,7 @@ static void fk_removing(struct peer *p) { (void)p; f.removing++; }
 
 static const struct lifecycle_hooks fakes = {
 	.attempt_start = fk_start, .attempt_abort = fk_abort, .send_probe = fk_probe,
-	.send_keepalive = fk_keepalive, .release_waiting = fk_release, .iface = fk_iface,
+	.send_keepalive = fk_keepalive, .answers_release = fk_release, .packets_release = fk_packets, .iface = fk_iface,
 	.probe_reply = fk_reply, .arm = fk_arm, .added = fk_added, .removing = fk_removing,
 };
 
@@ -158,6 +160,7 @@ int main(void)
 	/* the tunnel made: verify by probe, the answer still held */
 	done(p, 1, t + 30);
 	CHECK(p->state == PS_VERIFYING && f.probes == 1 && rel.calls == 0);
+	CHECK_MSG(f.packets_ok == 1, "waiting packets go as soon as the tunnel exists (0-RTT)");
 	/* the probe's reply: up, the held answer rewritten to the internal address */
 	peer_ev_probe_reply(p, 0, t + 32);
 	CHECK_MSG(p->state == PS_UP && f.replies == 1 && f.releases_ok == 1, "probe reply: UP, answers released ok");
