@@ -915,8 +915,8 @@ static void hostile_attack_step(struct hostile *h)
 	if (h->next >= 0) {
 		if (!h->answered && now_s() < h->deadline)
 			return;
-		size_t size;
-		parse_size(h->sizes[h->next], &size);
+		size_t size = 0;
+		parse_size(h->sizes[h->next], &size);        /* checked when it was sent */
 		if (size <= TP_MAX_PLAINTEXT)
 			OK(h->answered, "hostile: the %zu-byte echo request was delivered to the client and answered", size);
 		else
