@@ -634,7 +634,7 @@ static int bench_main(int argc, char **argv, int *rc)
 #include <fcntl.h>
 #include <signal.h>
 #include "core/ephkeys.h"
-#include "core/keyfiles.h"
+#include "io/keyfiles.h"
 
 #define BIG_MAX 65000                   /* largest plaintext/junk size taken */
 #define ECHO_WAIT_MS 1500               /* wait for an answer to a large echo */
