@@ -18,6 +18,23 @@
  *       the same, then one keepalive in each of the N tunnels (marks it alive)
  *   pqprobe fetch HOST KEYPORT HASH52 N [SRCBASE NSRC]
  *       N full key-tree fetches (verified), NSRC fetchers in parallel
+ * Oversize packets (issue 13; every datagram sent without DF, so that one
+ * longer than the link MTU leaves as IP fragments):
+ *   pqprobe oversize HOST CRYPTOPORT KEYPORT HASH52 SIZE...
+ *       a real tunnel, then per SIZE one authenticated ICMP echo request of
+ *       SIZE bytes of plaintext: one that fits a tunnel packet
+ *       (TP_MAX_PLAINTEXT) must be answered, a longer one must not; after
+ *       each, an ordinary echo must still come back
+ *   pqprobe junk HOST PORT SIZE HEXPREFIX [COUNT]
+ *       COUNT (default 1) unauthenticated datagrams of SIZE bytes: HEXPREFIX,
+ *       then random bytes
+ *   pqprobe hostile ADDR CRYPTOPORT KEYPORT KEYDIR SIZE...
+ *       a minimal hostile server with the keys in KEYDIR (pqconnect-keygen):
+ *       serves its key tree and an ephemeral key (each kind of answer once
+ *       preceded by a 65000-byte one), answers initiations, answers ICMP echo
+ *       requests in the tunnel; on SIGUSR1 sends the client one
+ *       authenticated ICMP echo request per SIZE, as in oversize (again on
+ *       each further SIGUSR1 once done); SIGTERM or SIGINT ends it
  * Prints "ok ..." / "FAIL ..." lines and exits 1 on any failure. */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -349,12 +366,15 @@ static int handshakes(const uint8_t root[32], int count)
 }
 
 static int bench_main(int argc, char **argv, int *rc);
+static int over_main(int argc, char **argv, int *rc);
 
 int main(int argc, char **argv)
 {
 	uint8_t root[32];
 	int brc;
 	if (bench_main(argc, argv, &brc))
+		return brc;
+	if (over_main(argc, argv, &brc))
 		return brc;
 	if (argc < 4 || crypto_init() < 0) {
 		fprintf(stderr, "usage: pqprobe amp HOST KEYPORT | attack HOST CPORT KPORT HASH52 | handshakes HOST CPORT KPORT HASH52 N\n");
@@ -603,6 +623,443 @@ static int bench_main(int argc, char **argv, int *rc)
 		if (n < 1 || nsrc < 1 || nsrc > 60000 || rate <= 0)
 			return 1;
 		if (bench_load(root, n, base, nsrc, rate, !strcmp(argv[1], "tunnels")))
+			failures++;
+	}
+	printf("pqprobe: %d failure(s)\n", failures);
+	*rc = failures ? 1 : 0;
+	return 1;
+}
+
+/* ---- oversize packets (issue 13) ---- */
+#include <fcntl.h>
+#include <signal.h>
+#include "core/ephkeys.h"
+#include "io/keyfiles.h"
+
+#define BIG_MAX 65000                   /* largest plaintext/junk size taken */
+#define ECHO_WAIT_MS 1500               /* wait for an answer to a large echo */
+
+/* Datagrams larger than the path MTU leave as fragments (no DF), and a few
+ * of 64 KiB fit the send buffer. */
+static void no_df(int fd)
+{
+	int v = IP_PMTUDISC_DONT, sz = 1 << 20;
+	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof v);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	long v;
+	if (parse_num(s, 28, BIG_MAX, &v) < 0)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* A well-formed ICMP echo request of exactly size bytes (IPv4 header without
+ * options, DF clear, a counting payload); src/dst in host order. */
+static size_t echo_of_size(uint8_t *p, size_t size, uint32_t src, uint32_t dst, uint16_t id, uint16_t seq)
+{
+	memset(p, 0, 28);
+	p[0] = 0x45; p[8] = 64; p[9] = 1;
+	store16_be(p + 2, (uint16_t)size);
+	store16_be(p + 4, seq);
+	store32_be(p + 12, src);
+	store32_be(p + 16, dst);
+	store16_be(p + 10, csum_fold(csum_partial(p, 20, 0)));
+	p[20] = 8;
+	store16_be(p + 24, id);
+	store16_be(p + 26, seq);
+	for (size_t i = 28; i < size; i++)
+		p[i] = (uint8_t)i;
+	store16_be(p + 22, csum_fold(csum_partial(p + 20, size - 20, 0)));
+	return size;
+}
+
+/* An ICMP echo reply (or its first fragment) with this id and sequence? */
+static int is_echo_reply(const uint8_t *pt, int n, uint16_t id, uint16_t seq)
+{
+	if (n < 28 || (pt[0] & 0xf0) != 0x40)
+		return 0;
+	size_t ihl = (size_t)(pt[0] & 15) * 4;
+	if (pt[9] != 1 || (load16_be(pt + 6) & 0x1fff) || (size_t)n < ihl + 8)
+		return 0;
+	return pt[ihl] == 0 && load16_be(pt + ihl + 4) == id && load16_be(pt + ihl + 6) == seq;
+}
+
+/* Wait up to ms for the echo reply seq through s's tunnel. */
+static int wait_reply(struct session *s, uint16_t seq, int ms)
+{
+	uint8_t in[4096], pt[4096];
+	double end = now_s() + ms / 1000.0;
+	while (now_s() < end) {
+		int r = recv_wait(s->fd, in, sizeof in, 100, NULL);
+		if (r <= 0)
+			continue;
+		int m = tunnel_open(&s->tun, pt, sizeof pt, in, (size_t)r, (uint64_t)(now_s() * 1000));
+		if (is_echo_reply(pt, m, 0x7071, seq))
+			return 1;
+	}
+	return 0;
+}
+
+static int oversize(const uint8_t root[32], int nsizes, char **sizes)
+{
+	static uint8_t pt[BIG_MAX], out[BIG_MAX + TP_OVERHEAD];
+	struct session s;
+	uint16_t seq = 100;
+
+	memset(&s, 0, sizeof s);
+	OK(fetch_tree(&s.tree, root) == 0, "static key tree fetched and verified");
+	if (failures)
+		return 1;
+	OK(open_session(&s) == 0, "initiation sent");
+	OK(ping(&s, seq++), "ping through the tunnel");
+	no_df(s.fd);
+	for (int i = 0; i < nsizes; i++) {
+		size_t size;
+		if (parse_size(sizes[i], &size) < 0) {
+			OK(0, "size %s (28..%d)", sizes[i], BIG_MAX);
+			continue;
+		}
+		uint16_t q = seq++;
+		echo_of_size(pt, size, 0x0a2b0001, 0x0a2b0002, 0x7071, q);
+		double t0 = now_s();
+		int len = tunnel_seal(&s.tun, out, sizeof out, pt, size, (uint64_t)(t0 * 1000));
+		ssize_t w = len > 0 ? sendto(s.fd, out, (size_t)len, 0, (struct sockaddr *)&srv_crypto, sizeof srv_crypto) : -1;
+		OK(w == len, "authenticated %zu-byte echo request sent as one %d-byte datagram", size, len);
+		int got = wait_reply(&s, q, ECHO_WAIT_MS);
+		if (size <= TP_MAX_PLAINTEXT)
+			OK(got, "the %zu-byte echo request was delivered and answered (%.0f ms)", size, (now_s() - t0) * 1000);
+		else
+			OK(!got, "the %zu-byte echo request was dropped (longer than %d): no answer", size, TP_MAX_PLAINTEXT);
+		OK(ping(&s, seq++), "the tunnel still answers an ordinary echo after the %zu-byte packet", size);
+	}
+	close(s.fd);
+	tunnel_wipe(&s.tun);
+	keytree_free(&s.tree);
+	return 0;
+}
+
+/* COUNT datagrams of size bytes: the prefix, then random bytes. */
+static int junk(const char *hex, size_t size, int count, const struct sockaddr_in *to)
+{
+	static uint8_t m[BIG_MAX];
+	size_t pl = strlen(hex) / 2;
+	if (strlen(hex) % 2 || pl > size)
+		return -1;
+	random_bytes(m, size);
+	for (size_t i = 0; i < pl; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		m[i] = (uint8_t)v;
+	}
+	int fd = sock(), sent = 0;
+	no_df(fd);
+	for (int i = 0; i < count; i++)
+		sent += sendto(fd, m, size, 0, (const struct sockaddr *)to, sizeof *to) == (ssize_t)size;
+	close(fd);
+	OK(sent == count, "%d of %d datagrams of %zu bytes (%s...) sent to %s:%u", sent, count, size, hex,
+	   inet_ntoa(to->sin_addr), ntohs(to->sin_port));
+	return 0;
+}
+
+/* ---- the hostile server ---- */
+static volatile sig_atomic_t hostile_go, hostile_stop;
+static void on_usr1(int sig) { (void)sig; hostile_go = 1; }
+static void on_term(int sig) { (void)sig; hostile_stop = 1; }
+
+static int bind4(const char *addr, uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), sz = 4 << 20;
+	if (fd < 0 || inet_pton(AF_INET, addr, &a.sin_addr) != 1 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+	no_df(fd);
+	return fd;
+}
+
+struct hostile {
+	struct server_keys keys;
+	struct keytree tree;
+	struct ephkeys eph;
+	struct tunnel tun;
+	int have_tun;
+	struct sockaddr_in ep;          /* the client's tunnel endpoint */
+	int cfd, kfd;
+	int big_static_sent, big_eph_sent;
+	uint64_t handshakes, echoes, static_ok, eph_ok;
+	/* the attack: one echo request per size, seq 200 + i */
+	int nsizes, next;               /* next: index of the size now waiting (-1: not started) */
+	char **sizes;
+	double deadline;
+	int answered;                   /* the echo now waiting was answered */
+};
+
+/* A 65000-byte datagram of this type to to (a kind of answer, too long). */
+static void send_big_answer(int fd, uint16_t type, const struct sockaddr_in *to)
+{
+	static uint8_t m[BIG_MAX];
+	random_bytes(m, sizeof m);
+	store16_be(m, type);
+	sendto(fd, m, sizeof m, 0, (const struct sockaddr *)to, sizeof *to);
+}
+
+static void hostile_key(struct hostile *h, const uint8_t *m, size_t n, const struct sockaddr_in *from)
+{
+	uint8_t out[4096];
+	unsigned depth, pos;
+	size_t nlen;
+	const uint8_t *node;
+	if (n >= 2 && load16_be(m) == KM_STATIC_REQ) {
+		if (keymsg_static_req_parse(m, n, &depth, &pos) < 0 ||
+		    !(node = keytree_node(&h->tree, depth, pos, &nlen)) || n != KM_STATIC_OVERHEAD + nlen)
+			return;
+		if (!h->big_static_sent++)
+			send_big_answer(h->kfd, KM_STATIC_RESP, from);
+		int r = keymsg_static_resp_build(out, sizeof out, depth, pos, node, nlen);
+		if (r > 0 && sendto(h->kfd, out, (size_t)r, 0, (const struct sockaddr *)from, sizeof *from) == r)
+			h->static_ok++;
+	} else if (keymsg_eph_req_check(m, n) == 0) {
+		const struct ephkey *e = ephkeys_current(&h->eph, (uint64_t)time(NULL));
+		if (!e)
+			return;
+		if (!h->big_eph_sent++)
+			send_big_answer(h->kfd, KM_EPH_RESP, from);
+		keymsg_eph_resp_build(out, e->ntru_pk, e->x_pk);
+		if (sendto(h->kfd, out, KM_EPH_LEN, 0, (const struct sockaddr *)from, sizeof *from) == KM_EPH_LEN)
+			h->eph_ok++;
+	}
+}
+
+static void hostile_seal_send(struct hostile *h, const uint8_t *pt, size_t n)
+{
+	static uint8_t out[BIG_MAX + TP_OVERHEAD];
+	int len = tunnel_seal(&h->tun, out, sizeof out, pt, n, (uint64_t)(now_s() * 1000));
+	if (len > 0)
+		sendto(h->cfd, out, (size_t)len, 0, (const struct sockaddr *)&h->ep, sizeof h->ep);
+}
+
+static void hostile_crypto(struct hostile *h, const uint8_t *m, size_t n, const struct sockaddr_in *from)
+{
+	static uint8_t pt[BIG_MAX];
+	uint16_t type = n >= 2 ? load16_be(m) : 0;
+	if (type == HS_INIT_TYPE && n == HS_INIT_LEN) {
+		struct hs_responder st;
+		struct hs_keys k;
+		const struct ephkey *cand[EPH_SLOTS];
+		if (hs_respond_begin(&st, m, n, h->keys.mce_sk, h->keys.x_sk) < 0) {
+			printf("hostile: an initiation from %s:%u does not open\n", inet_ntoa(from->sin_addr), ntohs(from->sin_port));
+			return;
+		}
+		int nc = ephkeys_accepted(&h->eph, (uint64_t)time(NULL), cand, EPH_SLOTS), ok = 0;
+		for (int i = 0; i < nc && !ok; i++)
+			ok = hs_respond_try(&st, m, cand[i]->x_sk, cand[i]->ntru_sk, &k) == 0;
+		hs_responder_wipe(&st);
+		if (!ok)
+			return;
+		if (h->have_tun)
+			tunnel_wipe(&h->tun);
+		tunnel_init(&h->tun, &k, 0, (uint64_t)(now_s() * 1000));
+		wipe(&k, sizeof k);
+		h->have_tun = 1;
+		h->ep = *from;
+		h->handshakes++;
+		printf("hostile: handshake %llu from %s:%u: tunnel made\n", (unsigned long long)h->handshakes,
+		       inet_ntoa(from->sin_addr), ntohs(from->sin_port));
+		fflush(stdout);
+		return;
+	}
+	if (type != TP_TYPE || !h->have_tun)
+		return;
+	int r = tunnel_open(&h->tun, pt, sizeof pt, m, n, (uint64_t)(now_s() * 1000));
+	if (r < 28 || ipv4_check(pt, (size_t)r) < 0 || pt[9] != 1)
+		return;
+	h->ep = *from;                  /* authenticated: follow the client */
+	/* the answer to the attack's echo request (its first fragment will do) */
+	if (h->next >= 0 && is_echo_reply(pt, r, 0x6f76, (uint16_t)(200 + h->next))) {
+		h->answered = 1;
+		return;
+	}
+	size_t tot = load16_be(pt + 2), ihl = (size_t)(pt[0] & 15) * 4;
+	if (tot < ihl + 8 || (load16_be(pt + 6) & 0x3fff) || pt[ihl] != 8)
+		return;                     /* only whole echo requests are answered */
+	/* echo reply: addresses swapped (the header sum stays right), type 0 */
+	uint8_t a[4];
+	memcpy(a, pt + 12, 4);
+	memcpy(pt + 12, pt + 16, 4);
+	memcpy(pt + 16, a, 4);
+	pt[ihl] = 0;
+	store16_be(pt + ihl + 2, 0);
+	store16_be(pt + ihl + 2, csum_fold(csum_partial(pt + ihl, tot - ihl, 0)));
+	hostile_seal_send(h, pt, tot);
+	if (h->echoes++ < 3 || h->echoes % 50 == 0) {
+		printf("hostile: %llu echo request(s) answered\n", (unsigned long long)h->echoes);
+		fflush(stdout);
+	}
+}
+
+/* The attack, one size at a time: send, then wait for an answer (a size
+ * that fits must be answered, a longer one must not). */
+static void hostile_attack_step(struct hostile *h)
+{
+	static uint8_t pt[BIG_MAX];
+	if (h->next >= 0) {
+		if (!h->answered && now_s() < h->deadline)
+			return;
+		size_t size = 0;
+		parse_size(h->sizes[h->next], &size);        /* checked when it was sent */
+		if (size <= TP_MAX_PLAINTEXT)
+			OK(h->answered, "hostile: the %zu-byte echo request was delivered to the client and answered", size);
+		else
+			OK(!h->answered, "hostile: the %zu-byte echo request was dropped by the client (longer than %d): no answer",
+			   size, TP_MAX_PLAINTEXT);
+	}
+	for (h->next++; h->next < h->nsizes; h->next++) {
+		size_t size;
+		if (parse_size(h->sizes[h->next], &size) < 0) {
+			OK(0, "size %s (28..%d)", h->sizes[h->next], BIG_MAX);
+			continue;
+		}
+		/* to the client's TUN address as the client's kernel sees it (any
+		 * address: the client re-addresses what it delivers) */
+		echo_of_size(pt, size, 0x0a2a0001, 0x0a2b0001, 0x6f76, (uint16_t)(200 + h->next));
+		hostile_seal_send(h, pt, size);
+		printf("hostile: sent an authenticated %zu-byte echo request (%zu-byte datagram) to %s:%u\n", size,
+		       size + TP_OVERHEAD, inet_ntoa(h->ep.sin_addr), ntohs(h->ep.sin_port));
+		fflush(stdout);
+		h->answered = 0;
+		h->deadline = now_s() + ECHO_WAIT_MS / 1000.0;
+		return;
+	}
+	printf("hostile: attack done\n");
+	fflush(stdout);
+	h->next = -2;
+}
+
+static int hostile(const char *addr, uint16_t cport, uint16_t kport, const char *keydir, int nsizes, char **sizes)
+{
+	static uint8_t buf[BIG_MAX + 1024];
+	struct hostile *h = calloc(1, sizeof *h);
+	struct sigaction sa;
+	if (!h)
+		return 1;
+	h->next = -1;
+	h->nsizes = nsizes;
+	h->sizes = sizes;
+	if (keyfiles_load_server(&h->keys, keydir) < 0 || keytree_build(&h->tree, h->keys.mce_pk, h->keys.x_pk) < 0 ||
+	    ephkeys_rotate(&h->eph, (uint64_t)time(NULL)) < 0) {
+		OK(0, "hostile: keys from %s", keydir);
+		return 1;
+	}
+	h->cfd = bind4(addr, cport);
+	h->kfd = bind4(addr, kport);
+	if (h->cfd < 0 || h->kfd < 0) {
+		OK(0, "hostile: bind %s ports %u/%u: %s", addr, cport, kport, strerror(errno));
+		return 1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("hostile: serving on %s, crypto port %u, key port %u\n", addr, cport, kport);
+	fflush(stdout);
+	while (!hostile_stop) {
+		struct pollfd p[2] = { { .fd = h->cfd, .events = POLLIN }, { .fd = h->kfd, .events = POLLIN } };
+		int r = poll(p, 2, 50);
+		ephkeys_rotate(&h->eph, (uint64_t)time(NULL));
+		if (hostile_go && h->have_tun && h->next < 0) {      /* again after a finished one */
+			hostile_go = 0;
+			h->next = -1;
+			printf("hostile: attack starts\n");
+			fflush(stdout);
+			hostile_attack_step(h);
+		}
+		for (int i = 0; r > 0 && i < 2; i++) {
+			if (!(p[i].revents & POLLIN))
+				continue;
+			for (int budget = 0; budget < 64; budget++) {
+				struct sockaddr_in from;
+				socklen_t fl = sizeof from;
+				ssize_t n = recvfrom(p[i].fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+				if (n < 0)
+					break;
+				if (i == 0)
+					hostile_crypto(h, buf, (size_t)n, &from);
+				else
+					hostile_key(h, buf, (size_t)n, &from);
+			}
+		}
+		if (h->next >= 0)
+			hostile_attack_step(h);
+	}
+	printf("hostile: %llu handshake(s), %llu echo request(s) answered, %llu key-tree nodes and %llu ephemeral keys served\n",
+	       (unsigned long long)h->handshakes, (unsigned long long)h->echoes, (unsigned long long)h->static_ok,
+	       (unsigned long long)h->eph_ok);
+	if (h->next != -2)
+		OK(0, "hostile: the attack was %s", h->next == -1 ? "never started (no SIGUSR1 with a tunnel)" : "not finished");
+	close(h->cfd);
+	close(h->kfd);
+	if (h->have_tun)
+		tunnel_wipe(&h->tun);
+	ephkeys_wipe(&h->eph);
+	keytree_free(&h->tree);
+	keyfiles_wipe(&h->keys);
+	free(h);
+	return 0;
+}
+
+/* 1 (with *rc set) when argv is one of the oversize subcommands */
+static int over_main(int argc, char **argv, int *rc)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t root[32];
+	long port, kport, count = 1;
+	size_t size;
+	if (argc < 2 || (strcmp(argv[1], "oversize") && strcmp(argv[1], "junk") && strcmp(argv[1], "hostile")))
+		return 0;
+	*rc = 2;
+	if (crypto_init() < 0)
+		return 1;
+	if (!strcmp(argv[1], "junk")) {
+		if (argc < 6 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1 || parse_num(argv[3], 1, 65535, &port) < 0 ||
+		    parse_size(argv[4], &size) < 0 || (argc > 6 && parse_num(argv[6], 1, 1000, &count) < 0)) {
+			fprintf(stderr, "usage: pqprobe junk HOST PORT SIZE(28..%d) HEXPREFIX [COUNT]\n", BIG_MAX);
+			return 1;
+		}
+		to.sin_port = htons((uint16_t)port);
+		if (junk(argv[5], size, (int)count, &to) < 0) {
+			fprintf(stderr, "pqprobe: bad prefix %s\n", argv[5]);
+			return 1;
+		}
+	} else if (!strcmp(argv[1], "oversize")) {
+		if (argc < 7 || inet_pton(AF_INET, argv[2], &srv_crypto.sin_addr) != 1 ||
+		    parse_num(argv[3], 1, 65535, &port) < 0 || parse_num(argv[4], 1, 65535, &kport) < 0 ||
+		    strlen(argv[5]) != 52 || base32_decode(root, 32, argv[5], 52) < 0) {
+			fprintf(stderr, "usage: pqprobe oversize HOST CPORT KPORT HASH52 SIZE...\n");
+			return 1;
+		}
+		srv_key.sin_family = srv_crypto.sin_family = AF_INET;
+		srv_key.sin_addr = srv_crypto.sin_addr;
+		srv_crypto.sin_port = htons((uint16_t)port);
+		srv_key.sin_port = htons((uint16_t)kport);
+		oversize(root, argc - 6, argv + 6);
+	} else {
+		if (argc < 7 || parse_num(argv[3], 1, 65535, &port) < 0 || parse_num(argv[4], 1, 65535, &kport) < 0) {
+			fprintf(stderr, "usage: pqprobe hostile ADDR CPORT KPORT KEYDIR SIZE...\n");
+			return 1;
+		}
+		if (hostile(argv[2], (uint16_t)port, (uint16_t)kport, argv[5], argc - 6, argv + 6))
 			failures++;
 	}
 	printf("pqprobe: %d failure(s)\n", failures);
