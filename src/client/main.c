@@ -46,16 +46,7 @@
 struct client client;
 
 /* Every option error names the option and the value; exit status 2. */
-static int __attribute__((format(printf, 3, 4))) bad_option(const char *opt, const char *val, const char *want, ...)
-{
-	va_list ap;
-	fprintf(stderr, "pqconnect: bad value for %s: '%s' (expected ", opt, val);
-	va_start(ap, want);
-	vfprintf(stderr, want, ap);
-	va_end(ap);
-	fprintf(stderr, ")\n");
-	return 2;
-}
+#define bad_option(...) option_error("pqconnect", __VA_ARGS__)
 
 static void usage(FILE *f)
 {

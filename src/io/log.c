@@ -81,3 +81,14 @@ const char *ip4_str(uint32_t a)
 	snprintf(b, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 	return b;
 }
+
+int option_error(const char *prog, const char *opt, const char *val, const char *want, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: bad value for %s: '%s' (expected ", prog, opt, val);
+	va_start(ap, want);
+	vfprintf(stderr, want, ap);
+	va_end(ap);
+	fprintf(stderr, ")\n");
+	return 2;
+}

@@ -7,6 +7,11 @@
 enum log_level { L_ERROR = 0, L_WARNING, L_INFO, L_DEBUG, L_TRACE };
 
 void log_set_level(int level);
+/* A bad command-line value, on standard error, naming the program, the
+ * option and the value: "PROG: bad value for OPT: 'VAL' (expected ...)".
+ * Returns 2, the exit status for a usage error. */
+int option_error(const char *prog, const char *opt, const char *val, const char *want, ...)
+	__attribute__((format(printf, 4, 5)));
 int log_get_level(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* At most one line per key per second; the count of suppressed lines is

@@ -127,16 +127,7 @@ static int parse_port(const char *s, uint16_t *out)
 }
 
 /* Every option error names the option and the value; exit status 2. */
-static int __attribute__((format(printf, 3, 4))) bad_option(const char *opt, const char *val, const char *want, ...)
-{
-	va_list ap;
-	fprintf(stderr, "pqconnect-server: bad value for %s: '%s' (expected ", opt, val);
-	va_start(ap, want);
-	vfprintf(stderr, want, ap);
-	va_end(ap);
-	fprintf(stderr, ")\n");
-	return 2;
-}
+#define bad_option(...) option_error("pqconnect-server", __VA_ARGS__)
 
 static void dump_stats(const struct server *s)
 {
