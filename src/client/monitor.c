@@ -382,6 +382,12 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 		if (r == -2) {
 			mon.st.verdict_bad++;
 			log_ratelimited(L_WARNING, "mon_msg", "malformed message from the worker (size or type): dropped");
+			/* a malformed verdict for a packet we handed over: the original goes on at once */
+			struct pending *p = (h.type == PM_ACCEPT || h.type == PM_REPLACE) ? pend_find(h.id) : NULL;
+			if (p) {
+				nfqueue_accept(mon.nfq, h.id);
+				pend_drop(p);
+			}
 			continue;
 		}
 		switch (h.type) {

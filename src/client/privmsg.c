@@ -63,9 +63,12 @@ int pm_recv(int fd, uint8_t *buf, size_t cap, uint32_t accept, struct pm_hdr *h,
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 	if (n == 0)
 		return -1;      /* SEQPACKET: zero-length read is the peer's close */
-	if ((m.msg_flags & MSG_TRUNC) || (size_t)n < sizeof *h)
+	memset(h, 0, sizeof *h);
+	if ((size_t)n < sizeof *h)
 		return -2;
-	memcpy(h, buf, sizeof *h);
+	memcpy(h, buf, sizeof *h);      /* a whole header: the caller may use its id on -2 */
+	if (m.msg_flags & MSG_TRUNC)
+		return -2;
 	if (h->len > PM_MAX_BODY || (size_t)n != sizeof *h + h->len)
 		return -2;
 	if (h->type < PM_PACKET || h->type > PM_STATS || !(accept & PM_BIT(h->type)) || !pm_len_ok(h->type, h->len))

@@ -75,6 +75,7 @@ int pm_len_ok(uint32_t type, size_t len);
  * and *body pointing into buf, 0 if nothing is waiting, -1 when the other
  * side has gone (EOF or error), -2 for a malformed record (dropped):
  * truncated, length not header + len, type not accepted, or len not
- * pm_len_ok for the type. */
+ * pm_len_ok for the type; then *h holds the record's header as received
+ * (all zero if it was shorter than a header), never a body. */
 int pm_recv(int fd, uint8_t *buf, size_t cap, uint32_t accept, struct pm_hdr *h, const uint8_t **body);
 #endif

@@ -64,6 +64,7 @@ int main(void)
 	CHECK_MSG(recv_one(sv[1], PM_FROM_WORKER, &h) == -2, "reload with a body");
 	raw(sv[0], PM_REPLACE, 10, 10);
 	CHECK_MSG(recv_one(sv[1], PM_FROM_WORKER, &h) == -2, "replacement shorter than IP+UDP+DNS headers");
+	CHECK_MSG(h.type == PM_REPLACE && h.id == 7 && h.len == 10, "the header of a refused record is given");
 	/* the header's length and the record's disagree */
 	raw(sv[0], PM_REPLACE, 200, 100);
 	CHECK_MSG(recv_one(sv[1], PM_FROM_WORKER, &h) == -2, "claims more than it has");
@@ -73,7 +74,7 @@ int main(void)
 	CHECK_MSG(recv_one(sv[1], PM_FROM_WORKER, &h) == -2, "claims 4 GB");
 	/* a record larger than any message: truncated, refused */
 	raw(sv[0], PM_PEERS, PM_MAX_BODY + 8, PM_MAX_BODY + 8);
-	CHECK_MSG(recv_one(sv[1], PM_FROM_MONITOR, &h) == -2, "oversized record");
+	CHECK_MSG(recv_one(sv[1], PM_FROM_MONITOR, &h) == -2 && h.type == PM_PEERS, "oversized record");
 	/* types the side does not take */
 	CHECK(pm_send(sv[0], PM_PACKET, 1, big, 60) == 0);
 	CHECK_MSG(recv_one(sv[1], PM_FROM_WORKER, &h) == -2, "the worker cannot send PM_PACKET");
@@ -85,7 +86,7 @@ int main(void)
 	CHECK_MSG(recv_one(sv[1], 0xffffffffu, &h) == -2, "unknown type");
 	/* shorter than a header */
 	CHECK(send(sv[0], "abc", 3, 0) == 3);
-	CHECK(recv_one(sv[1], PM_FROM_WORKER, &h) == -2);
+	CHECK(recv_one(sv[1], PM_FROM_WORKER, &h) == -2 && h.type == 0 && h.id == 0);
 	/* a good one still comes through after all that */
 	CHECK(pm_send(sv[0], PM_STATS, 0, big, sizeof(struct pm_stats)) == 0);
 	CHECK(recv_one(sv[1], PM_FROM_MONITOR, &h) == 1 && h.type == PM_STATS);
