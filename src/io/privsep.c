@@ -104,6 +104,7 @@ int privsep_seccomp(const int *extra, int all_threads)
 		SCMP_SYS(gettid), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl),
 		SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
 		SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield),
+		SCMP_SYS(sigaltstack),      /* the sanitizers' signal stacks */
 	};
 	/* anything else fails with EACCES: fail safe, but never crash the daemon */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EACCES));

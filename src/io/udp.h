@@ -41,7 +41,7 @@ struct udp_rx {
 	uint8_t *buf[UDP_BATCH];
 	size_t bufsz;
 	int gro;
-	char ctrl[UDP_BATCH][64];
+	_Alignas(struct cmsghdr) char ctrl[UDP_BATCH][64];   /* read as cmsghdr: aligned */
 	struct udp_dgram dg[UDP_MAX_DGRAMS];
 	unsigned truncated;              /* datagrams of the last call dropped: larger than the buffer */
 };
@@ -65,7 +65,7 @@ struct udp_tx {
 	union sockaddr_any to[UDP_TX_BATCH];
 	uint8_t buf[UDP_TX_BATCH][UDP_BUFSZ];
 	size_t len[UDP_TX_BATCH];
-	char ctrl[UDP_TX_BATCH][32];
+	_Alignas(struct cmsghdr) char ctrl[UDP_TX_BATCH][32];
 	int n;
 	int fd;
 	int gso;                         /* 1: try UDP_SEGMENT */
