@@ -60,12 +60,25 @@ int privsep_drop_user(const char *user, int allow_root)
 	} else {
 #if HAVE_CAPNG
 		/* no capabilities at all, bounding set cleared, supplementary
-		 * groups dropped; clearing the bounding set needs CAP_SETPCAP,
-		 * which every unit and test of ours grants: failing is fatal */
+		 * groups dropped.  Clearing the bounding set needs CAP_SETPCAP:
+		 * our units grant it, the reference package's do not (its
+		 * service manager has already narrowed the bounding set).
+		 * Without it the bounding set is left as it is: with
+		 * no_new_privs (below) nothing can raise a capability from it,
+		 * and the check after the switch makes sure none is left. */
 		capng_clear(CAPNG_SELECT_BOTH);
 		if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0) {
-			log_error("dropping privileges to %s failed (setgroups/setgid/setuid, or the capability "
-			          "bounding set without CAP_SETPCAP): refusing to go on", user);
+			capng_clear(CAPNG_SELECT_CAPS);
+			if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid, CAPNG_DROP_SUPP_GRP) != 0) {
+				log_error("dropping privileges to %s failed (setgroups/setgid/setuid): refusing to go on", user);
+				return -1;
+			}
+			log_warn("capability bounding set left to the service manager (no CAP_SETPCAP); "
+			         "no capability is held and no_new_privs is set");
+		}
+		capng_get_caps_process();
+		if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE) {
+			log_error("capabilities still held after dropping to %s: refusing to go on", user);
 			return -1;
 		}
 #else
