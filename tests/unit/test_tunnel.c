@@ -248,7 +248,7 @@ int main(void)
 		CHECK_MSG(tunnel_open(&s, small, sizeof small, bigpkt, (size_t)n, now) == TUN_ESPACE,
 		          "100-byte plaintext into a 64-byte buffer: TUN_ESPACE");
 		CHECK(!memcmp(&snap, &s, sizeof s));
-		CHECK(tunnel_open(&s, small, 100, bigpkt, (size_t)n, now) == 100);
+		CHECK(tunnel_open(&s, bigpt, 100, bigpkt, (size_t)n, now) == 100);
 		static const size_t sizes[] = { TP_MAX_PLAINTEXT + 1, 3000, 20000, 65000 };
 		for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
 			n = tunnel_seal(&c, bigpkt, sizeof bigpkt, bigpt, sizes[j], now);
