@@ -9,6 +9,7 @@
 #define PQC_SERVER_H
 #include <stdint.h>
 #include "core/addrpool.h"
+#include "core/cookie.h"
 #include "core/ephkeys.h"
 #include "core/ratelimit.h"
 #include "core/replaycache.h"
@@ -38,7 +39,9 @@ struct peer {
 	X(out_ok) X(out_no_peer) X(out_bad) X(out_seal_fail) \
 	X(key_static_ok) X(key_static_bad) X(key_static_size) X(key_eph_ok) X(key_eph_bad) \
 	X(key_ratelimited) X(key_unknown_type) \
-	X(peers_removed)
+	X(peers_removed) \
+	X(hs_cookie) X(hs_cookie_bad) X(hs_cookie_expired) X(hs_cookie_len) X(hs_evicted) X(hs_ok_cookie) \
+	X(key_cookie_ok) X(key_cookie_bad)
 
 struct server_stats {
 #define X(n) uint64_t n;
@@ -70,6 +73,8 @@ struct server {
 	struct hspool hsp;              /* handshake workers */
 	struct replaycache replay;
 	struct ratelimit hs_rl, key_rl;
+	struct ratelimit hs_cookie_rl;  /* initiations with a valid cookie: their own buckets */
+	struct cookie_checker cookies;  /* address cookies (core/cookie.h): the secret stays here */
 	struct addrpool pool;
 	struct peer **by_tid;           /* TID hash table */
 	unsigned tid_buckets;
