@@ -20,11 +20,15 @@
  *       N full key-tree fetches (verified), NSRC fetchers in parallel
  * Flood tests (tests/e2e/flood, bench/extra):
  *   pqprobe flood HOST CRYPTOPORT KEYPORT HASH52 RATE SECONDS SRCBASE NPFX NHOST
- *       valid fresh initiations (a new McEliece encapsulation each; the
- *       ephemeral parts shared, which the server cannot tell), made as they
- *       are sent, at RATE/s for SECONDS, each from a forged source: NPFX
+ *       initiations at RATE/s for SECONDS, each from a forged source: NPFX
  *       /24 networks from SRCBASE on, NHOST addresses in each, random ports
- *       (a raw socket: root; nothing comes back)
+ *       (a raw socket: root; nothing comes back).  Valid fresh ones (a new
+ *       McEliece encapsulation each; the ephemeral parts shared, which the
+ *       server cannot tell) as fast as this CPU makes them; when that falls
+ *       behind RATE, the rest are copies of FLOOD_POOL valid ones made
+ *       beforehand with the last tag (t3) changed: the server finds out only
+ *       after the decapsulation and a try with every accepted ephemeral key
+ *       (the costliest failure), and never remembers them as replays
  *   pqprobe trials HOST CRYPTOPORT KEYPORT HASH52 N
  *       N fresh tunnels one after the other, as a reference client makes
  *       them (ephemeral key, plain initiation), each timed from the
@@ -601,9 +605,12 @@ static void flood_init(struct floodkeys *f, uint8_t msg[HS_INIT_LEN], struct hs_
 	wipe(k0, sizeof k0);
 }
 
+#define FLOOD_POOL 2000
+
 static int flood(const uint8_t root[32], double rate, double seconds, uint32_t base, int npfx, int nhost)
 {
 	static struct floodkeys f;
+	static uint8_t pool[FLOOD_POOL][HS_INIT_LEN];
 	uint8_t pkt[sizeof(struct iphdr) + sizeof(struct udphdr) + HS_INIT_LEN];
 	struct iphdr *ip = (struct iphdr *)pkt;
 	struct udphdr *udp = (struct udphdr *)(pkt + sizeof *ip);
@@ -631,16 +638,26 @@ static int flood(const uint8_t root[32], double rate, double seconds, uint32_t b
 	udp->dest = srv_crypto.sin_port;
 	udp->len = htons(sizeof(struct udphdr) + HS_INIT_LEN);
 	udp->check = 0;                 /* no checksum: allowed over IPv4 */
+	for (int i = 0; i < FLOOD_POOL; i++) {
+		flood_init(&f, pool[i], &k);
+		pool[i][HS_OFF_T3] ^= 0x5a;
+	}
+	wipe(&k, sizeof k);
 	printf("flooding %s:%u at %.0f/s for %.1f s from %d x %d forged sources\n", inet_ntoa(srv_crypto.sin_addr),
 	       ntohs(srv_crypto.sin_port), rate, seconds, npfx, nhost);
 	fflush(stdout);
 	double t0 = now_s(), end = t0 + seconds;
-	long n = 0, errs = 0;
+	long n = 0, errs = 0, fresh = 0;
 	while (now_s() < end) {
-		/* the ideal send time of this one; made just before */
-		pace_until(t0 + (double)n / rate);
-		flood_init(&f, pkt + sizeof *ip + sizeof *udp, &k);
-		wipe(&k, sizeof k);
+		double due = t0 + (double)n / rate;
+		pace_until(due);
+		/* on time: a fresh valid one; behind: a changed copy from the pool */
+		if (now_s() < due + 0.002) {
+			flood_init(&f, pkt + sizeof *ip + sizeof *udp, &k);
+			wipe(&k, sizeof k);
+			fresh++;
+		} else
+			memcpy(pkt + sizeof *ip + sizeof *udp, pool[n % FLOOD_POOL], HS_INIT_LEN);
 		random_bytes(&rnd, sizeof rnd);
 		uint32_t pfx = (rnd >> 8) % (uint32_t)npfx, host = 1 + (rnd & 0xff) % (uint32_t)nhost;
 		ip->saddr = htonl(base + (pfx << 8) + host);
@@ -650,7 +667,8 @@ static int flood(const uint8_t root[32], double rate, double seconds, uint32_t b
 		n++;
 	}
 	double dt = now_s() - t0;
-	printf("flood: sent %ld initiations in %.3f s (%.0f/s), %ld send errors\n", n, dt, n / dt, errs);
+	printf("flood: sent %ld initiations in %.3f s (%.0f/s): %ld valid fresh ones, %ld with a changed t3; %ld send errors\n",
+	       n, dt, n / dt, fresh, n - fresh, errs);
 	OK(n / dt >= rate * 0.9, "flood rate %.0f/s of %.0f/s asked", n / dt, rate);
 	close(fd);
 	keytree_free(&f.tree);
