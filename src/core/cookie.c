@@ -21,6 +21,7 @@ static void mac_of(uint8_t out[MAC_LEN], const uint8_t secret[KEY_LEN], uint32_t
 void cookie_checker_init(struct cookie_checker *c)
 {
 	memset(c, 0, sizeof *c);
+	random_bytes(&c->offset, sizeof c->offset);
 }
 
 void cookie_checker_expire(struct cookie_checker *c, uint64_t now_ms)
@@ -43,15 +44,16 @@ void cookie_make(struct cookie_checker *c, uint64_t now_ms, const uint8_t addr[1
 		random_bytes(c->slot[s].secret, KEY_LEN);
 		c->slot[s].gen = g;
 	}
-	store32_be(out, (uint32_t)g);
-	mac_of(out + 4, c->slot[s].secret, (uint32_t)g, addr, port);
+	uint32_t w = (uint32_t)g + c->offset;
+	store32_be(out, w);
+	mac_of(out + 4, c->slot[s].secret, w, addr, port);
 }
 
 enum cookie_verdict cookie_check(struct cookie_checker *c, uint64_t now_ms, const uint8_t addr[16], uint16_t port,
                                  const uint8_t cookie[COOKIE_LEN])
 {
 	uint64_t g = generation(now_ms);
-	uint32_t cg = load32_be(cookie);
+	uint32_t w = load32_be(cookie), cg = w - c->offset;
 	uint8_t want[MAC_LEN];
 	uint64_t full;
 
@@ -65,7 +67,7 @@ enum cookie_verdict cookie_check(struct cookie_checker *c, uint64_t now_ms, cons
 	unsigned s = (unsigned)(full & 1);
 	if (c->slot[s].gen != full)
 		return COOKIE_EXPIRED;  /* never made (or already erased) */
-	mac_of(want, c->slot[s].secret, cg, addr, port);
+	mac_of(want, c->slot[s].secret, w, addr, port);
 	int ok = mac16_equal(want, cookie + 4);
 	wipe(want, sizeof want);
 	return ok ? COOKIE_OK : COOKIE_BAD;

@@ -1,10 +1,11 @@
 /* Address cookies, the server's side (messages: proto/cookiemsg.h).
  *
- * cookie = u32be(g) || MAC16(secret_g, u32be(g) || addr(16) || u16be(port))
+ * cookie = u32be(w) || MAC16(secret_g, u32be(w) || addr(16) || u16be(port))
  *
  * g is the generation of the secret: now_ms / COOKIE_ROTATE_MS + 1 on the
  * server's monotonic clock, secret_g 32 random bytes made when generation g
- * is first needed.  addr is the IPv6 address, or the IPv4 address mapped
+ * is first needed; on the wire it is w = g + a random offset of the
+ * process (mod 2^32), so that cookies do not tell the server's uptime.  addr is the IPv6 address, or the IPv4 address mapped
  * (::ffff:a.b.c.d), the request came from; port its source port.  A cookie
  * is accepted while its generation is the current one or the one before:
  * from COOKIE_ROTATE_MS to twice that after it was made; older secrets are
@@ -23,10 +24,12 @@ struct cookie_checker {
 		uint64_t gen;           /* 0: no secret in this slot */
 		uint8_t secret[KEY_LEN];
 	} slot[2];                      /* generation g lives in slot g & 1 */
+	uint32_t offset;                /* w = g + offset */
 };
 
 enum cookie_verdict { COOKIE_OK, COOKIE_EXPIRED, COOKIE_BAD };
 
+/* Empty, with a random offset. */
 void cookie_checker_init(struct cookie_checker *c);
 /* The cookie for addr:port now (makes the current secret if needed). */
 void cookie_make(struct cookie_checker *c, uint64_t now_ms, const uint8_t addr[16], uint16_t port,

@@ -99,8 +99,11 @@ static void checker(void)
 	cookie_make(&a, t + 5, ip, 42423, ck2);
 	CHECK_MSG(!memcmp(ck, ck2, COOKIE_LEN), "same generation, same source: the same cookie");
 	cookie_make(&b, t, ip, 42423, ckb);
-	CHECK_MSG(cookie_check(&a, t, ip, 42423, ckb) == COOKIE_BAD && cookie_check(&b, t, ip, 42423, ck) == COOKIE_BAD,
-	          "another process's cookie (another secret): refused");
+	CHECK_MSG(cookie_check(&a, t, ip, 42423, ckb) != COOKIE_OK && cookie_check(&b, t, ip, 42423, ck) != COOKIE_OK,
+	          "another process's cookie (another secret and offset): refused");
+	b.offset = a.offset;
+	cookie_make(&b, t, ip, 42423, ckb);
+	CHECK_MSG(cookie_check(&a, t, ip, 42423, ckb) == COOKIE_BAD, "... also with the same offset: the MAC does not match");
 	for (int i = 0; i < COOKIE_LEN; i++) {
 		memcpy(ck2, ck, COOKIE_LEN);
 		ck2[i] ^= 0x10;
@@ -122,22 +125,30 @@ static void checker(void)
 	CHECK_MSG(cookie_check(&a, next, ip, 42423, ck) == COOKIE_EXPIRED, "its secret replaced: expired even if asked early");
 	/* erasure: nothing is kept past two generations */
 	cookie_checker_expire(&a, after + 3 * COOKIE_ROTATE_MS);
-	CHECK_MSG(all_zero(&a, sizeof a), "secrets erased once no cookie of theirs can be accepted");
+	CHECK_MSG(all_zero(a.slot, sizeof a.slot), "secrets erased once no cookie of theirs can be accepted");
 	cookie_make(&b, t, ip, 1, ck);
 	cookie_checker_wipe(&b);
 	CHECK_MSG(all_zero(&b, sizeof b), "wipe erases everything");
 
 	/* known answer: generation 7, secret 00 01 .. 1f, 192.0.2.20:42423 =
 	 * BLAKE2b-128 keyed over 00000007 | ::ffff:192.0.2.20 | a5b7 */
-	static const char *want = "000000076a1a65198dfa8862cc57b3eaa9577445";
+	static const char *want = "000000076a1a65198dfa8862cc57b3eaa9577445";   /* offset 0 */
 	uint8_t expect[COOKIE_LEN];
 	unhex(expect, want);
 	cookie_checker_init(&a);
+	a.offset = 0;
 	a.slot[1].gen = 7;
 	for (int i = 0; i < KEY_LEN; i++)
 		a.slot[1].secret[i] = (uint8_t)i;
 	cookie_make(&a, 6 * COOKIE_ROTATE_MS, ip, 42423, ck);
 	CHECK_MSG(!memcmp(ck, expect, COOKIE_LEN), "known-answer cookie (keyed BLAKE2b-128 of generation, address, port)");
+	/* the offset hides the generation, and is taken off again */
+	a.offset = 0x89abcdef;
+	cookie_make(&a, 6 * COOKIE_ROTATE_MS, ip, 42423, ck);
+	CHECK_MSG(load32_be(ck) == 7u + 0x89abcdefu && cookie_check(&a, 6 * COOKIE_ROTATE_MS, ip, 42423, ck) == COOKIE_OK,
+	          "on the wire: generation + the process's offset; checks");
+	cookie_checker_init(&b);
+	CHECK_MSG(b.offset != a.offset || b.offset != 0, "a random offset per process");
 	cookie_checker_wipe(&a);
 }
 
