@@ -226,16 +226,21 @@ static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now)
 	          j->keys.tid[2], j->keys.tid[3]);
 }
 
-void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
+/* Take back every job the workers have finished. */
+static void finish_done(struct server *s, uint64_t now)
 {
-	struct server *s = arg;
 	struct hs_job *j;
-	uint64_t now = now_ms();
-	(void)l, (void)fd, (void)events;
 	while ((j = hspool_done(&s->hsp)) != NULL) {
 		handshake_finish(s, j, now);
 		hspool_release(&s->hsp, j);     /* erases the session keys too */
 	}
+}
+
+void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct server *s = arg;
+	(void)l, (void)fd, (void)events;
+	finish_done(s, now_ms());
 	/* early packets went to the TUN */
 	tunio_flush(&s->tio);
 	udp_tx_flush(&s->tx);
@@ -310,6 +315,11 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		if (n <= 0 && !s->rx.truncated)
 			break;
 		uint64_t now = now_ms();
+		/* finished jobs back first: under a flood a wake-up reads up to
+		 * 16 batches, and jobs left waiting for the loop meanwhile would
+		 * hold the slots the queue's policy shares out */
+		if (s->hsp.queued)
+			finish_done(s, now);
 		for (int i = 0; i < n; i++) {
 			const uint8_t *m = s->rx.dg[i].p;
 			size_t len = s->rx.dg[i].len;
