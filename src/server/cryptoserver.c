@@ -293,7 +293,7 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 			log_info("Peer %s moved to %s", sa_str(&p->ep), sa_str(from));
 		p->ep = *from;
 	}
-	p->alive = 1;
+	peer_mark_alive(s, p);
 	if (n == 0) {
 		s->st.tun_keepalive++;
 		return;

@@ -27,6 +27,7 @@ struct peer {
 	uint64_t established;           /* ms */
 	int alive;                      /* 1 after the first authenticated packet */
 	struct peer *tid_next;          /* TID hash chain */
+	struct peer *new_prev, *new_next;   /* while !alive: the list of new peers, oldest first */
 };
 
 /* Every kind of dropped or handled packet has a counter. */
@@ -41,7 +42,7 @@ struct peer {
 	X(key_ratelimited) X(key_unknown_type) \
 	X(peers_removed) \
 	X(hs_cookie) X(hs_cookie_bad) X(hs_cookie_expired) X(hs_cookie_len) X(hs_evicted) X(hs_ok_cookie) \
-	X(key_cookie_ok) X(key_cookie_bad)
+	X(key_cookie_ok) X(key_cookie_bad) X(peers_evicted)
 
 struct server_stats {
 #define X(n) uint64_t n;
@@ -80,6 +81,7 @@ struct server {
 	unsigned tid_buckets;
 	struct peer **by_host;          /* internal host number -> peer */
 	unsigned npeers;
+	struct peer *new_head, *new_tail;   /* peers not yet alive, oldest first (peers.c) */
 	struct timer housekeeping, eph_timer;
 	struct server_stats st;
 };
@@ -90,6 +92,8 @@ struct peer *peer_by_tid(struct server *s, const uint8_t tid[32]);
 struct peer *peer_by_addr(struct server *s, uint32_t addr);
 struct peer *peer_add(struct server *s, const struct hs_keys *k, const union sockaddr_any *from, uint64_t now);
 void peer_remove(struct server *s, struct peer *p, const char *why);
+/* p's first authenticated packet: it leaves the list of new peers. */
+void peer_mark_alive(struct server *s, struct peer *p);
 void peers_housekeeping(struct server *s, uint64_t now);
 void peers_free(struct server *s);
 
