@@ -63,13 +63,18 @@ struct counters {
 	uint64_t rx_old_tunnel;      /* accepted on the tunnel a handshake replaced (not a drop) */
 	uint64_t ping_sent, ping_ok, ping_lost, reconnects;
 	uint64_t mon_bad;            /* malformed messages from the monitor */
+	uint64_t rx_cookie;          /* address cookies received (for an attempt that asked) */
+	uint64_t rx_cookie_stray;    /* cookie replies nobody asked for, or malformed */
+	uint64_t init_cookie;        /* initiations sent with an address cookie */
+	uint64_t cookie_missing;     /* asked, but the initiation went without (no answer in time) */
 };
 #define CLIENT_COUNTERS(X) \
 	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_waited) X(tun_unreachable) X(tun_seal_fail) X(tun_write_fail) \
 	X(rx_not_tunnel) X(rx_too_long) X(rx_truncated) X(rx_handshake_fail) X(rx_unknown_tid) X(rx_open_fail) X(rx_bad_inner) \
 	X(rx_keepalive) X(rx_probe) X(rx_old_tunnel) X(key_stray) X(key_bad_node) X(dns_unparsable) \
 	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(dns_strict_refused) X(proxy_drop) X(proxy_mismatch) X(connect_ok) X(connect_fail) \
-	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad)
+	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad) \
+	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing)
 
 struct client {
 	struct loop loop;

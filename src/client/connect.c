@@ -3,8 +3,19 @@
  *
  *   TXT     short pq1 form only: TXT p= and TXT ks. in parallel
  *   KEYS    static keys: memory, disk cache, else fetch the key tree
- *   EPH     ephemeral key from the key server (retried every 300 ms)
- *           -> initiation from the tunnel socket, tunnel installed: done
+ *   EPH     ephemeral key from the key server (retried every 300 ms), and
+ *           in the same round trip an address cookie (proto/cookiemsg.h),
+ *           asked for from the tunnel socket just before
+ *           -> initiation from the tunnel socket (behind the cookie when
+ *           there is one), tunnel installed: done
+ *
+ * Address cookies: the request goes out unless the server is known not to
+ * answer it (a reference server: no answer twice in a row on a first try,
+ * or three times after answering before); it is asked again an hour
+ * later.  When the ephemeral key arrives first, the initiation waits for
+ * the cookie at most COOKIE_WAIT_KNOWN_MS if the server has answered
+ * before, COOKIE_WAIT_FIRST_MS if not (our server sends the cookie before
+ * the key, so it normally comes first); then it goes out without one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +25,16 @@
 #include "client/fetch.h"
 #include "client/txt.h"
 #include "io/log.h"
+#include "proto/cookiemsg.h"
 #include "proto/handshake.h"
 #include "proto/keytree.h"
 
 enum cstate { CS_TXT, CS_KEYS, CS_EPH };
+
+#define COOKIE_WAIT_FIRST_MS 5
+#define COOKIE_WAIT_KNOWN_MS 30
+#define COOKIE_RETRY_MS (3600 * 1000)
+#define COOKIE_MAX_MISSES 3
 
 struct conn {
 	struct peer *p;
@@ -31,6 +48,12 @@ struct conn {
 	uint16_t cryptoport, keyport;   /* the ports this attempt uses */
 	struct keyfetch *kf;
 	struct ephfetch *ef;
+	/* the address cookie and the ephemeral key, whichever comes first */
+	int cookie_asked, have_cookie, have_eph;
+	uint8_t cookie_nonce[CM_NONCE_LEN];
+	uint8_t cookie[COOKIE_LEN];
+	uint8_t eph_ntru[NTRU_PK_LEN], eph_x[X25519_LEN];
+	struct timer cookie_wait;
 };
 
 static void run(struct conn *c);
@@ -40,6 +63,7 @@ static void conn_release(struct conn *c)
 {
 	timer_cancel(&client.loop, &c->step);
 	timer_cancel(&client.loop, &c->deadline);
+	timer_cancel(&client.loop, &c->cookie_wait);
 	if (c->txt_p)
 		txt_cancel(c->txt_p);
 	if (c->txt_ks)
@@ -158,26 +182,65 @@ static void on_keys(void *arg, const uint8_t *data)
 	to_state(c, CS_EPH);
 }
 
-static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
+/* What the server's answers to our cookie requests tell: it answers them,
+ * or (after a miss on the first try, or COOKIE_MAX_MISSES in a row) it is
+ * taken not to until COOKIE_RETRY_MS have passed. */
+static void cookie_outcome(struct peer *p, int got, uint64_t now)
 {
-	struct conn *c = arg;
+	if (got) {
+		p->cookie_state = 1;
+		p->cookie_misses = 0;
+		return;
+	}
+	if (p->cookie_state == 0 || ++p->cookie_misses >= COOKIE_MAX_MISSES) {
+		if (p->cookie_state >= 0)
+			log_debug("%s does not answer cookie requests: plain initiations for now", ip4_str(p->ext_ip));
+		p->cookie_state = -1;
+		p->cookie_misses = 0;
+		p->cookie_retry_at = now + COOKIE_RETRY_MS;
+	}
+}
+
+/* Ask the key server for an address cookie, from the tunnel socket (the
+ * cookie is bound to the address and port the initiation will come from). */
+static void cookie_ask(struct conn *c, uint64_t now)
+{
 	struct peer *p = c->p;
-	uint8_t msg[HS_INIT_LEN], c0[MCE_CT_LEN], k0[KEM_SS_LEN];
+	uint8_t req[CM_LEN];
+	union sockaddr_any dst;
+
+	if (p->cookie_state < 0 && now < p->cookie_retry_at)
+		return;
+	random_bytes(c->cookie_nonce, sizeof c->cookie_nonce);
+	cookiemsg_req_build(req, c->cookie_nonce);
+	sa_from_ip4(&dst, p->ext_ip, c->keyport);
+	if (udp_send(client.udpfd, req, sizeof req, &dst) == 0)
+		c->cookie_asked = 1;
+}
+
+/* The ephemeral key is here (and the cookie, or no more waiting for it):
+ * make and send the initiation, install the tunnel. */
+static void initiate(struct conn *c)
+{
+	struct peer *p = c->p;
+	uint8_t msg[HS_COOKIE_INIT_LEN], c0[MCE_CT_LEN], k0[KEM_SS_LEN];
+	uint8_t *init = msg + HS_COOKIE_INIT_LEN - HS_INIT_LEN;   /* room for the cookie in front */
 	struct hs_keys keys;
 	union sockaddr_any dst;
 	uint64_t now = now_ms();
 
-	c->ef = NULL;
-	if (!ntru_pk) {
-		finish(c, 0, "no ephemeral key from the key server");
-		return;
+	timer_cancel(&client.loop, &c->cookie_wait);
+	if (c->cookie_asked) {
+		cookie_outcome(p, c->have_cookie, now);
+		if (!c->have_cookie)
+			client.cnt.cookie_missing++;
 	}
 	prekey_fill(p);
 	memcpy(c0, p->pre_c0, sizeof c0);
 	memcpy(k0, p->pre_k0, sizeof k0);
 	int have = p->have_pre;
 	connect_erase_prekey(p);
-	if (!have || hs_initiate(msg, &keys, c0, k0, p->x_pk, ntru_pk, x_pk) != 0) {
+	if (!have || hs_initiate(init, &keys, c0, k0, p->x_pk, c->eph_ntru, c->eph_x) != 0) {
 		wipe(k0, sizeof k0);
 		finish(c, 0, "handshake computation failed");
 		return;
@@ -185,15 +248,73 @@ static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
 	wipe(k0, sizeof k0);
 	/* from the tunnel socket: the server learns our real port at once */
 	sa_from_ip4(&dst, p->ext_ip, c->cryptoport);
-	if (udp_send(client.udpfd, msg, sizeof msg, &dst) < 0) {
+	const uint8_t *out = init;
+	size_t len = HS_INIT_LEN;
+	if (c->have_cookie) {
+		cookiemsg_init_build(msg, c->cookie, init);
+		out = msg;
+		len = HS_COOKIE_INIT_LEN;
+	}
+	if (udp_send(client.udpfd, out, len, &dst) < 0) {
 		wipe(&keys, sizeof keys);
 		finish(c, 0, "cannot send the initiation");
 		return;
 	}
+	if (c->have_cookie)
+		client.cnt.init_cookie++;
 	peer_install_tunnel(p, &keys, &dst, now);
 	wipe(&keys, sizeof keys);
-	log_debug("initiation sent to %s", sa_str(&dst));
+	log_debug("initiation%s sent to %s", c->have_cookie ? " with address cookie" : "", sa_str(&dst));
 	finish(c, 1, "initiation sent, tunnel installed");
+}
+
+static void on_cookie_wait(struct loop *l, struct timer *t)
+{
+	(void)l;
+	initiate(t->arg);
+}
+
+static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
+{
+	struct conn *c = arg;
+
+	c->ef = NULL;
+	if (!ntru_pk) {
+		finish(c, 0, "no ephemeral key from the key server");
+		return;
+	}
+	memcpy(c->eph_ntru, ntru_pk, NTRU_PK_LEN);
+	memcpy(c->eph_x, x_pk, X25519_LEN);
+	c->have_eph = 1;
+	if (c->have_cookie || !c->cookie_asked) {
+		initiate(c);
+		return;
+	}
+	timer_in(&client.loop, &c->cookie_wait, c->p->cookie_state > 0 ? COOKIE_WAIT_KNOWN_MS : COOKIE_WAIT_FIRST_MS);
+}
+
+void connect_cookie_reply(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now)
+{
+	const uint8_t *nonce, *cookie;
+	(void)now;
+	if (cookiemsg_reply_parse(d, len, &nonce, &cookie) < 0) {
+		client.cnt.rx_cookie_stray++;
+		return;
+	}
+	for (struct peer *p = peers_first(); p; p = p->next_all) {
+		struct conn *c = p->conn;
+		if (!c || !c->cookie_asked || c->have_cookie || sa_ip4(from) != p->ext_ip ||
+		    sa_port(from) != c->keyport || memcmp(nonce, c->cookie_nonce, CM_NONCE_LEN))
+			continue;
+		memcpy(c->cookie, cookie, COOKIE_LEN);
+		c->have_cookie = 1;
+		client.cnt.rx_cookie++;
+		if (c->have_eph)
+			initiate(c);
+		return;
+	}
+	client.cnt.rx_cookie_stray++;
+	log_ratelimited(L_DEBUG, "rx_cookie", "cookie reply from %s that no attempt asked for", sa_str(from));
 }
 
 static void run(struct conn *c)
@@ -240,6 +361,8 @@ static void run(struct conn *c)
 			finish(c, 0, "cannot start the key download");
 		return;
 	case CS_EPH:
+		/* first, so that the server answers it first */
+		cookie_ask(c, now_ms());
 		c->ef = ephfetch_start(p->ext_ip, c->keyport, on_eph, c);
 		/* the encapsulation while the ephemeral key is on its way: made
 		 * here, used within the attempt's deadline, erased in on_eph */
@@ -269,6 +392,7 @@ int connect_start(struct peer *p, connect_done_fn done)
 	c->started = now_ms();
 	timer_init(&c->step, on_step, c);
 	timer_init(&c->deadline, on_deadline, c);
+	timer_init(&c->cookie_wait, on_cookie_wait, c);
 	timer_in(&client.loop, &c->deadline, CLIENT_CONNECT_DEADLINE_MS);
 	p->conn = c;
 	log_info("Connecting to peer at %s with pk hash %s", ip4_str(p->ext_ip), p->hashtxt);

@@ -18,6 +18,9 @@ typedef void (*connect_done_fn)(struct peer *p, const struct attempt_result *r, 
 int connect_start(struct peer *p, connect_done_fn done);
 /* Stops p's attempt without calling done. */
 void connect_abort(struct peer *p);
+/* A datagram of type f5 00 on the tunnel socket: the address cookie an
+ * attempt asked for (checked: size, source, nonce), or counted as stray. */
+void connect_cookie_reply(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now);
 /* Erase the pre-made encapsulation of p (the 2-minute erasure promise). */
 void connect_erase_prekey(struct peer *p);
 #endif

@@ -6,10 +6,12 @@
 #include <string.h>
 #include "common.h"
 #include "client/client.h"
+#include "client/connect.h"
 #include "client/datapath.h"
 #include "client/lifecycle.h"
 #include "client/probe.h"
 #include "io/log.h"
+#include "proto/cookiemsg.h"
 #include "proto/ipv4.h"
 #include "proto/tunnelpkt.h"
 
@@ -196,6 +198,11 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		/* HANDSHAKE_FAIL is unauthenticated: never let it kill a peer */
 		client.cnt.rx_handshake_fail++;
 		log_ratelimited(L_DEBUG, "rx_fail", "ignoring 03 00 from %s", sa_str(from));
+		return;
+	}
+	if (len == CM_LEN && load16_be(d) == CM_REPLY_TYPE) {
+		/* an address cookie from a key server (proto/cookiemsg.h) */
+		connect_cookie_reply(d, len, from, now);
 		return;
 	}
 	/* sizes first (GRO hands a datagram reassembled from fragments on whole) */

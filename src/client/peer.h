@@ -89,6 +89,9 @@ struct peer {
 	uint8_t x_pk[32];
 	uint8_t pre_c0[MCE_CT_LEN], pre_k0[KEM_SS_LEN];   /* one encapsulation made ahead */
 	int have_pre;
+	int cookie_state;               /* address cookies: 1 answered, 0 unknown, -1 not (until cookie_retry_at) */
+	unsigned cookie_misses;
+	uint64_t cookie_retry_at;
 
 	/* datapath.c */
 	union sockaddr_any ep;          /* where tunnel packets go (roams) */

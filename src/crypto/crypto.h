@@ -20,6 +20,7 @@
 #define HASH_LEN 32
 #define KEY_LEN 32
 #define AEAD_TAG_LEN 16
+#define MAC_LEN 16
 
 /* Must be called once before anything else (sodium_init, OpenSSL fetch). 0 = ok. */
 int crypto_init(void);
@@ -58,6 +59,12 @@ void aead_seal_nonce(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, si
                      const uint8_t *ad, size_t adlen, const uint8_t nonce[12], const uint8_t key[KEY_LEN]);
 int aead_open_nonce(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag[AEAD_TAG_LEN],
                     const uint8_t *ad, size_t adlen, const uint8_t nonce[12], const uint8_t key[KEY_LEN]);
+
+/* Keyed BLAKE2b (libsodium crypto_generichash) cut to 16 bytes: a MAC for
+ * tokens only this process checks (address cookies), not a wire primitive
+ * of the protocol.  mac16_equal compares in constant time: 1 if equal. */
+void mac16(uint8_t out[MAC_LEN], const uint8_t key[KEY_LEN], const uint8_t *in, size_t len);
+int mac16_equal(const uint8_t a[MAC_LEN], const uint8_t b[MAC_LEN]);
 
 /* H(x) = SHAKE256(x) truncated to 32 bytes.  hash32v hashes the
  * concatenation of n pieces without copying them. */

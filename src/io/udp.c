@@ -272,6 +272,16 @@ uint32_t sa_ip4(const union sockaddr_any *sa)
 	return 0;
 }
 
+void sa_addr16(const union sockaddr_any *sa, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (sa->sa.sa_family == AF_INET) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &sa->in4.sin_addr.s_addr, 4);
+	} else if (sa->sa.sa_family == AF_INET6)
+		memcpy(out, sa->in6.sin6_addr.s6_addr, 16);
+}
+
 uint16_t sa_port(const union sockaddr_any *sa)
 {
 	if (sa->sa.sa_family == AF_INET)

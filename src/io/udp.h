@@ -85,6 +85,8 @@ void sa_from_ip4(union sockaddr_any *sa, uint32_t addr, uint16_t port);
 /* IPv4 address (host order) of sa, also for v4-mapped IPv6; 0 if none. */
 uint32_t sa_ip4(const union sockaddr_any *sa);
 uint16_t sa_port(const union sockaddr_any *sa);
+/* The address as 16 bytes: IPv6 as is, IPv4 mapped (::ffff:a.b.c.d); zeros if neither. */
+void sa_addr16(const union sockaddr_any *sa, uint8_t out[16]);
 int sa_equal(const union sockaddr_any *a, const union sockaddr_any *b);
 const char *sa_str(const union sockaddr_any *sa);   /* "ip:port", rotating static buffer */
 socklen_t sa_len(const union sockaddr_any *sa);

@@ -4,6 +4,12 @@
  *          McEliece once, then tries each accepted ephemeral key; back in
  *          the loop, c0 is remembered for the acceptance window (replays
  *          refused); an existing tunnel id is never replaced.
+ *   04 00  initiation with an address cookie (proto/cookiemsg.h): exactly
+ *          1321 bytes; a valid cookie puts the initiation in the cookie lane
+ *          of the handshake queue (core/hsqueue.h), with rate-limit buckets
+ *          of its own; an invalid or expired one is counted and the
+ *          initiation goes on as a plain one (a client behind a NAT that
+ *          maps each destination port anew never gets a valid cookie).
  *   02 00  tunnel packet: TID lookup, authenticated decryption, roaming,
  *          re-addressing, delivery to the TUN.
  *   03 00, pqccookE, anything else: counted and ignored (unauthenticated
@@ -11,6 +17,7 @@
 #include <string.h>
 #include "common.h"
 #include "io/log.h"
+#include "proto/cookiemsg.h"
 #include "proto/handshake.h"
 #include "proto/tunnelpkt.h"
 #include "server/server.h"
@@ -69,19 +76,24 @@ static void early_replay(struct server *s, const uint8_t tid[32], uint64_t now)
 }
 
 /* The cheap checks in the loop; the expensive part goes to the handshake
- * workers (hspool.c) with copies of the accepted ephemeral secret keys. */
-static void handshake(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
+ * workers (hspool.c) with copies of the accepted ephemeral secret keys.
+ * lane: HSQ_COOKIE only for an initiation whose cookie was checked. */
+static void handshake(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now,
+                      enum hsq_lane lane)
 {
 	const struct ephkey *cand[EPH_SLOTS];
+	struct hsq_key key;
 	struct hs_job *j;
-	int n;
+	uint8_t addr[16];
+	int n, evicted;
 
 	if (len != HS_INIT_LEN) {
 		s->st.hs_bad_len++;
 		log_ratelimited(L_DEBUG, "hs_len", "Initiation of %zu bytes from %s: dropped", len, sa_str(from));
 		return;
 	}
-	if (!ratelimit_allow(&s->hs_rl, ratelimit_key(&from->sa), now)) {
+	/* a proven source has buckets that forged packets cannot empty */
+	if (!ratelimit_allow(lane == HSQ_COOKIE ? &s->hs_cookie_rl : &s->hs_rl, ratelimit_key(&from->sa), now)) {
 		s->st.hs_ratelimited++;
 		log_ratelimited(L_WARNING, "hs_rl", "Too many initiations from %s: dropped", sa_str(from));
 		return;
@@ -96,15 +108,24 @@ static void handshake(struct server *s, const uint8_t *m, size_t len, const unio
 		s->st.hs_no_ephkey++;
 		return;
 	}
-	j = hspool_get(&s->hsp);
+	sa_addr16(from, addr);
+	hsq_key_from_addr(&key, addr);
+	j = hspool_get(&s->hsp, lane, &key, &evicted);
 	if (!j) {
 		s->st.hs_queue_full++;
 		log_ratelimited(L_WARNING, "hs_full", "Handshake workers busy: initiation from %s dropped", sa_str(from));
 		return;
 	}
+	if (evicted) {
+		s->st.hs_evicted++;
+		log_ratelimited(L_WARNING, "hs_evict", "Handshake workers busy: a queued initiation gave way to one from %s%s",
+		                sa_str(from), lane == HSQ_COOKIE ? " (with a cookie)" : "");
+	}
 	memcpy(j->msg, m, HS_INIT_LEN);
 	j->from = *from;
 	j->t_recv = now;
+	j->lane = lane;
+	j->key = key;
 	j->ncand = n;
 	for (int i = 0; i < n; i++) {
 		memcpy(j->cand[i].x_sk, cand[i]->x_sk, X25519_LEN);
@@ -114,6 +135,39 @@ static void handshake(struct server *s, const uint8_t *m, size_t len, const unio
 		handshake_finish(s, j, now);
 		hspool_release(&s->hsp, j);
 	}
+}
+
+/* An initiation behind an address cookie: sizes first, then the cookie
+ * decides the lane.  A cookie that does not check out is counted and the
+ * initiation is treated as a plain one: it is no worse than one without. */
+static void cookie_handshake(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from,
+                             uint64_t now)
+{
+	const uint8_t *cookie, *init;
+	uint8_t addr[16];
+
+	if (cookiemsg_init_parse(m, len, &cookie, &init) < 0) {
+		s->st.hs_cookie_len++;
+		log_ratelimited(L_DEBUG, "hs_clen", "Initiation with cookie of %zu bytes from %s: dropped", len, sa_str(from));
+		return;
+	}
+	sa_addr16(from, addr);
+	switch (cookie_check(&s->cookies, now, addr, sa_port(from), cookie)) {
+	case COOKIE_OK:
+		s->st.hs_cookie++;
+		handshake(s, init, HS_INIT_LEN, from, now, HSQ_COOKIE);
+		return;
+	case COOKIE_EXPIRED:
+		s->st.hs_cookie_expired++;
+		log_ratelimited(L_DEBUG, "hs_cexp", "Expired cookie from %s: initiation queued without it", sa_str(from));
+		break;
+	case COOKIE_BAD:
+		s->st.hs_cookie_bad++;
+		log_ratelimited(L_INFO, "hs_cbad", "Cookie from %s not made for that address: initiation queued without it",
+		                sa_str(from));
+		break;
+	}
+	handshake(s, init, HS_INIT_LEN, from, now, HSQ_PLAIN);
 }
 
 /* A worker is done with j: make the tunnel (or count why not). */
@@ -156,6 +210,8 @@ static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now)
 		return;
 	}
 	s->st.hs_ok++;
+	if (j->lane == HSQ_COOKIE)
+		s->st.hs_ok_cookie++;
 	early_replay(s, j->keys.tid, now);
 	log_info("Handshake succeeded: New tunnel created");
 	log_info("New Session Established:  External IP: %s  Internal IP: %s", sa_str(from), ip4_str(p->addr));
@@ -163,16 +219,21 @@ static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now)
 	          j->keys.tid[2], j->keys.tid[3]);
 }
 
-void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
+/* Take back every job the workers have finished. */
+static void finish_done(struct server *s, uint64_t now)
 {
-	struct server *s = arg;
 	struct hs_job *j;
-	uint64_t now = now_ms();
-	(void)l, (void)fd, (void)events;
 	while ((j = hspool_done(&s->hsp)) != NULL) {
 		handshake_finish(s, j, now);
 		hspool_release(&s->hsp, j);     /* erases the session keys too */
 	}
+}
+
+void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct server *s = arg;
+	(void)l, (void)fd, (void)events;
+	finish_done(s, now_ms());
 	/* early packets went to the TUN */
 	if (tunio_flush(&s->tio) < 0)
 		s->st.tun_write_fail++;
@@ -226,7 +287,7 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 			log_info("Peer %s moved to %s", sa_str(&p->ep), sa_str(from));
 		p->ep = *from;
 	}
-	p->alive = 1;
+	peer_mark_alive(s, p);
 	if (n == 0) {
 		s->st.tun_keepalive++;
 		return;
@@ -244,7 +305,9 @@ void cryptoserver_datagram(struct server *s, const uint8_t *m, size_t len, const
 	if (type == TP_TYPE)
 		tunnel_packet(s, m, len, from, now);
 	else if (type == HS_INIT_TYPE)
-		handshake(s, m, len, from, now);
+		handshake(s, m, len, from, now, HSQ_PLAIN);
+	else if (type == HS_COOKIE_TYPE)
+		cookie_handshake(s, m, len, from, now);
 	else if (type == 0x0300) {
 		s->st.hsfail_ignored++;
 		log_ratelimited(L_DEBUG, "hsfail", "Unauthenticated 03 00 from %s ignored", sa_str(from));
@@ -264,6 +327,11 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		if (n <= 0 && !s->rx.truncated)
 			break;
 		uint64_t now = now_ms();
+		/* finished jobs back first: under a flood a wake-up reads up to
+		 * 16 batches, and jobs left waiting for the loop meanwhile would
+		 * hold the slots the queue's policy shares out */
+		if (s->hsp.queued)
+			finish_done(s, now);
 		for (int i = 0; i < n; i++)
 			cryptoserver_datagram(s, s->rx.dg[i].p, s->rx.dg[i].len, s->rx.dg[i].from, now);
 		/* coalesced segments to the TUN, and replies, go out per batch */

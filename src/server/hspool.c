@@ -1,4 +1,5 @@
-/* Handshake workers (see hspool.h).  One mutex guards the three lists; a
+/* Handshake workers (see hspool.h).  One mutex guards the free list, the
+ * queue and the list of finished jobs; a
  * job is touched by one thread at a time: the loop until submitted, a
  * worker until finished, the loop again until released. */
 #include <errno.h>
@@ -81,11 +82,11 @@ static void *worker(void *arg)
 	p->running++;
 	pthread_cond_broadcast(&p->cv);
 	for (;;) {
-		while (!p->stop && p->todo_head < 0)
+		while (!p->stop && hsq_total(&p->todo) == 0)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop)
 			break;
-		int i = fifo_take(p, &p->todo_head, &p->todo_tail);
+		int i = hsq_pop(&p->todo);
 		pthread_mutex_unlock(&p->mu);
 		hspool_run(&p->jobs[i], p->mce_sk, p->x_sk, now_ms());
 		pthread_mutex_lock(&p->mu);
@@ -101,7 +102,8 @@ static void *worker(void *arg)
 int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const uint8_t *x_sk)
 {
 	memset(p, 0, sizeof *p);
-	p->todo_head = p->todo_tail = p->done_head = p->done_tail = -1;
+	p->done_head = p->done_tail = -1;
+	hsq_init(&p->todo);
 	p->mce_sk = mce_sk;
 	p->x_sk = x_sk;
 	p->nthreads = nthreads < 0 ? 0 : nthreads > HSPOOL_MAX_THREADS ? HSPOOL_MAX_THREADS : nthreads;
@@ -136,13 +138,21 @@ int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const ui
 	return 0;
 }
 
-struct hs_job *hspool_get(struct hspool *p)
+struct hs_job *hspool_get(struct hspool *p, enum hsq_lane lane, const struct hsq_key *key, int *evicted)
 {
 	struct hs_job *j = NULL;
+	int i;
+	*evicted = 0;
 	pthread_mutex_lock(&p->mu);
 	if (p->free_top >= 0) {
 		j = &p->jobs[p->free_top];
 		p->free_top = j->next;
+	} else if ((i = hsq_evict(&p->todo, lane, key)) >= 0) {
+		/* queued, never started: its initiation is dropped */
+		j = &p->jobs[i];
+		wipe(j, sizeof *j);
+		p->queued--;
+		*evicted = 1;
 	}
 	pthread_mutex_unlock(&p->mu);
 	return j;
@@ -155,7 +165,7 @@ int hspool_submit(struct hspool *p, struct hs_job *j)
 		return 1;
 	}
 	pthread_mutex_lock(&p->mu);
-	fifo_put(p, &p->todo_head, &p->todo_tail, idx(p, j));
+	hsq_push(&p->todo, idx(p, j), j->lane, &j->key);
 	j->queued = 1;
 	p->queued++;
 	pthread_cond_signal(&p->cv);

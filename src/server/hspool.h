@@ -4,11 +4,14 @@
  * waits for them, and a server with several cores accepts handshakes on all
  * of them.
  *
- * The event loop does the cheap checks (length, rate limit, replay), takes
- * a job (a bounded pool: when it is empty the initiation is dropped and
- * counted, so a flood cannot build a queue of seconds), copies in the
- * message, the source and the accepted ephemeral secret keys, and submits
- * it.  A worker runs it and signals the eventfd; the loop then finishes the
+ * The event loop does the cheap checks (length, cookie, rate limit,
+ * replay), takes a job (a bounded pool, so a flood cannot build a queue of
+ * seconds: when every job is taken, the queue's policy in core/hsqueue.h
+ * either frees a queued job of a fatter flow or a lower lane for the
+ * arrival, or drops the arrival; both are counted), copies in the message,
+ * the source and the accepted ephemeral secret keys, and submits it.  The
+ * workers take jobs in the order of that policy: initiations with a valid
+ * address cookie first, then the others round robin by source prefix.  A worker runs it and signals the eventfd; the loop then finishes the
  * handshake (replay cache, peer table, log) and releases the job, which
  * erases it.  A job that waited longer than HSPOOL_STALE_MS in the queue is
  * not run: its initiator has given up or sent another.
@@ -20,11 +23,12 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "core/ephkeys.h"
+#include "core/hsqueue.h"
 #include "io/udp.h"
 #include "proto/handshake.h"
 
 #define HSPOOL_MAX_THREADS 16
-#define HSPOOL_JOBS 256
+#define HSPOOL_JOBS HSQ_SLOTS       /* 256 */
 #define HSPOOL_STALE_MS 1000
 #define HSPOOL_NICE 10          /* the workers yield to the event loop */
 
@@ -35,6 +39,8 @@ struct hs_job {
 	uint8_t msg[HS_INIT_LEN];
 	union sockaddr_any from;
 	uint64_t t_recv;                /* now_ms() when it arrived */
+	enum hsq_lane lane;             /* where it queues (core/hsqueue.h) */
+	struct hsq_key key;             /* its source prefix */
 	int ncand;
 	struct {
 		uint8_t x_sk[X25519_LEN];
@@ -54,7 +60,7 @@ struct hspool {
 	pthread_cond_t cv;
 	struct hs_job *jobs;            /* HSPOOL_JOBS */
 	int free_top;                   /* LIFO of free jobs (hot ones reused first) */
-	int todo_head, todo_tail;       /* FIFO of submitted jobs */
+	struct hsq todo;                /* submitted jobs, by lane and source prefix */
 	int done_head, done_tail;       /* FIFO of finished jobs */
 	int queued;                     /* jobs with queued set */
 	int stop;
@@ -65,9 +71,11 @@ struct hspool {
 /* Allocates the jobs and the eventfd; starts nthreads workers (0: none).
  * 0, or -1 with a log line. */
 int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const uint8_t *x_sk);
-/* A free job, or NULL when all are queued or running. */
-struct hs_job *hspool_get(struct hspool *p);
-/* Hands a filled job to the workers: 0.  With 0 threads it is run at once
+/* A free job for an initiation of this lane and source prefix.  When all
+ * are taken, the queue's policy may take back a queued job for it (its
+ * initiation is dropped, the job erased: *evicted is set to 1); else NULL. */
+struct hs_job *hspool_get(struct hspool *p, enum hsq_lane lane, const struct hsq_key *key, int *evicted);
+/* Hands a filled job (lane and key set) to the workers: 0.  With 0 threads it is run at once
  * instead: 1, and the caller finishes and releases it itself.
  * submit and done are the event loop's: it may read p->queued and each
  * job's queued and from without the lock (only it writes them). */

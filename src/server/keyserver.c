@@ -4,6 +4,7 @@
 #include <string.h>
 #include "common.h"
 #include "io/log.h"
+#include "proto/cookiemsg.h"
 #include "proto/keymsg.h"
 #include "server/server.h"
 
@@ -55,6 +56,26 @@ static void answer_eph(struct server *s, const uint8_t *msg, size_t len, const u
 	log_debug("Sending ephemeral key to %s", sa_str(from));
 }
 
+/* An address cookie (proto/cookiemsg.h) for the request's source.  The
+ * reply is exactly as long as the request. */
+static void answer_cookie(struct server *s, const uint8_t *msg, size_t len, const union sockaddr_any *from,
+                          uint64_t now)
+{
+	const uint8_t *nonce;
+	uint8_t addr[16], cookie[COOKIE_LEN];
+	if (cookiemsg_req_parse(msg, len, &nonce) < 0) {
+		s->st.key_cookie_bad++;
+		log_ratelimited(L_DEBUG, "ks_cookie", "Invalid cookie request (%zu bytes) from %s", len, sa_str(from));
+		return;
+	}
+	sa_addr16(from, addr);
+	cookie_make(&s->cookies, now, addr, sa_port(from), cookie);
+	cookiemsg_reply_build(udp_tx_slot(&s->ktx), nonce, cookie);
+	udp_tx_commit(&s->ktx, CM_LEN, from);
+	s->st.key_cookie_ok++;
+	log_trace("Sending cookie to %s", sa_str(from));
+}
+
 void keyserver_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
 {
 	if (!ratelimit_allow(&s->key_rl, ratelimit_key(&from->sa), now)) {
@@ -65,6 +86,8 @@ void keyserver_datagram(struct server *s, const uint8_t *m, size_t len, const un
 		answer_static(s, m, len, from);
 	else if (len >= 2 && load16_be(m) == KM_EPH_REQ)
 		answer_eph(s, m, len, from);
+	else if (len >= 2 && load16_be(m) == CM_REQ_TYPE)
+		answer_cookie(s, m, len, from, now);
 	else {
 		s->st.key_unknown_type++;
 		log_ratelimited(L_DEBUG, "ks_type", "Invalid request received from %s", sa_str(from));

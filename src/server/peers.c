@@ -1,6 +1,12 @@
 /* The server's peer table: a hash table by tunnel id and an array by
  * internal host number.  A peer is created only by a handshake that
- * authenticated, and an existing tunnel id is never replaced. */
+ * authenticated, and an existing tunnel id is never replaced.
+ *
+ * Peers that have not yet sent an authenticated packet are also on a list,
+ * oldest first.  When the address pool is full, a handshake takes the
+ * address of the oldest of them: a flood of valid initiations (each makes a
+ * peer that never speaks) would otherwise hold every address for the two
+ * minutes a silent tunnel lives, and no new client could get in. */
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -14,6 +20,8 @@ int peers_init(struct server *s)
 	s->by_host = calloc(ADDRPOOL_MAX, sizeof *s->by_host);
 	return s->by_tid && s->by_host ? 0 : -1;
 }
+
+static void peer_drop(struct server *s, struct peer *p);
 
 static unsigned tid_bucket(const struct server *s, const uint8_t tid[32])
 {
@@ -45,7 +53,17 @@ struct peer *peer_add(struct server *s, const struct hs_keys *k, const union soc
 		s->st.hs_tid_exists++;
 		return NULL;
 	}
-	if (addrpool_alloc(&s->pool, &addr) < 0) {
+	int got = addrpool_alloc(&s->pool, &addr) == 0;
+	if (!got && s->new_head) {
+		struct peer *old = s->new_head;
+		s->st.peers_evicted++;
+		log_ratelimited(L_WARNING, "peer_evict", "Address pool full: peer %s (internal %s), silent for %llu ms, "
+		                "removed for a new one", sa_str(&old->ep), ip4_str(old->addr),
+		                (unsigned long long)(now - old->established));
+		peer_drop(s, old);
+		got = addrpool_alloc(&s->pool, &addr) == 0;
+	}
+	if (!got) {
 		s->st.hs_no_address++;
 		return NULL;
 	}
@@ -61,11 +79,39 @@ struct peer *peer_add(struct server *s, const struct hs_keys *k, const union soc
 	p->tid_next = s->by_tid[b];
 	s->by_tid[b] = p;
 	s->by_host[addrpool_index(&s->pool, addr)] = p;
+	p->new_prev = s->new_tail;
+	if (s->new_tail)
+		s->new_tail->new_next = p;
+	else
+		s->new_head = p;
+	s->new_tail = p;
 	s->npeers++;
 	return p;
 }
 
-void peer_remove(struct server *s, struct peer *p, const char *why)
+static void new_unlink(struct server *s, struct peer *p)
+{
+	if (p->new_prev)
+		p->new_prev->new_next = p->new_next;
+	else if (s->new_head == p)
+		s->new_head = p->new_next;
+	if (p->new_next)
+		p->new_next->new_prev = p->new_prev;
+	else if (s->new_tail == p)
+		s->new_tail = p->new_prev;
+	p->new_prev = p->new_next = NULL;
+}
+
+void peer_mark_alive(struct server *s, struct peer *p)
+{
+	if (p->alive)
+		return;
+	p->alive = 1;
+	new_unlink(s, p);
+}
+
+/* Out of every table, address freed, keys erased. */
+static void peer_drop(struct server *s, struct peer *p)
 {
 	struct peer **pp = &s->by_tid[tid_bucket(s, p->tun.tid)];
 	while (*pp && *pp != p)
@@ -76,10 +122,17 @@ void peer_remove(struct server *s, struct peer *p, const char *why)
 	if (i >= 0)
 		s->by_host[i] = NULL;
 	addrpool_free(&s->pool, p->addr);
-	log_info("Removing peer %s (internal %s): %s", sa_str(&p->ep), ip4_str(p->addr), why);
+	if (!p->alive)
+		new_unlink(s, p);
 	tunnel_wipe(&p->tun);
 	free(p);
 	s->npeers--;
+}
+
+void peer_remove(struct server *s, struct peer *p, const char *why)
+{
+	log_info("Removing peer %s (internal %s): %s", sa_str(&p->ep), ip4_str(p->addr), why);
+	peer_drop(s, p);
 	s->st.peers_removed++;
 }
 

@@ -9,6 +9,7 @@
 #define PQC_SERVER_H
 #include <stdint.h>
 #include "core/addrpool.h"
+#include "core/cookie.h"
 #include "core/ephkeys.h"
 #include "core/ratelimit.h"
 #include "core/replaycache.h"
@@ -27,6 +28,7 @@ struct peer {
 	uint64_t established;           /* ms */
 	int alive;                      /* 1 after the first authenticated packet */
 	struct peer *tid_next;          /* TID hash chain */
+	struct peer *new_prev, *new_next;   /* while !alive: the list of new peers, oldest first */
 };
 
 /* Every kind of dropped or handled packet has a counter. */
@@ -39,7 +41,9 @@ struct peer {
 	X(out_ok) X(out_no_peer) X(out_bad) X(out_seal_fail) \
 	X(key_static_ok) X(key_static_bad) X(key_static_size) X(key_eph_ok) X(key_eph_bad) \
 	X(key_ratelimited) X(key_unknown_type) \
-	X(peers_removed)
+	X(peers_removed) \
+	X(hs_cookie) X(hs_cookie_bad) X(hs_cookie_expired) X(hs_cookie_len) X(hs_evicted) X(hs_ok_cookie) \
+	X(key_cookie_ok) X(key_cookie_bad) X(peers_evicted)
 
 /* A tunnel packet kept while the initiation of its source is with the
  * handshake workers (cryptoserver.c). */
@@ -81,11 +85,14 @@ struct server {
 	struct hspool hsp;              /* handshake workers */
 	struct replaycache replay;
 	struct ratelimit hs_rl, key_rl;
+	struct ratelimit hs_cookie_rl;  /* initiations with a valid cookie: their own buckets */
+	struct cookie_checker cookies;  /* address cookies (core/cookie.h): the secret stays here */
 	struct addrpool pool;
 	struct peer **by_tid;           /* TID hash table */
 	unsigned tid_buckets;
 	struct peer **by_host;          /* internal host number -> peer */
 	unsigned npeers;
+	struct peer *new_head, *new_tail;   /* peers not yet alive, oldest first (peers.c) */
 	struct timer housekeeping, eph_timer;
 	struct early early[EARLY_SLOTS];     /* early tunnel packets (cryptoserver.c) */
 	unsigned early_next;
@@ -98,6 +105,8 @@ struct peer *peer_by_tid(struct server *s, const uint8_t tid[32]);
 struct peer *peer_by_addr(struct server *s, uint32_t addr);
 struct peer *peer_add(struct server *s, const struct hs_keys *k, const union sockaddr_any *from, uint64_t now);
 void peer_remove(struct server *s, struct peer *p, const char *why);
+/* p's first authenticated packet: it leaves the list of new peers. */
+void peer_mark_alive(struct server *s, struct peer *p);
 void peers_housekeeping(struct server *s, uint64_t now);
 void peers_free(struct server *s);
 

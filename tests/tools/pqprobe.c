@@ -35,6 +35,22 @@
  *       requests in the tunnel; on SIGUSR1 sends the client one
  *       authenticated ICMP echo request per SIZE, as in oversize (again on
  *       each further SIGUSR1 once done); SIGTERM or SIGINT ends it
+ * Flood tests (tests/e2e/flood, bench/extra):
+ *   pqprobe flood HOST CRYPTOPORT KEYPORT HASH52 RATE SECONDS SRCBASE NPFX NHOST
+ *       initiations at RATE/s for SECONDS, each from a forged source: NPFX
+ *       /24 networks from SRCBASE on, NHOST addresses in each, random ports
+ *       (a raw socket: root; nothing comes back).  Valid fresh ones (a new
+ *       McEliece encapsulation each; the ephemeral parts shared, which the
+ *       server cannot tell) as fast as this CPU makes them; when that falls
+ *       behind RATE, the rest are copies of FLOOD_POOL valid ones made
+ *       beforehand with the last tag (t3) changed: the server finds out only
+ *       after the decapsulation and a try with every accepted ephemeral key
+ *       (the costliest failure), and never remembers them as replays
+ *   pqprobe trials HOST CRYPTOPORT KEYPORT HASH52 N
+ *       N fresh tunnels one after the other, as a reference client makes
+ *       them (ephemeral key, plain initiation), each timed from the
+ *       ephemeral-key request to the first echo reply through the tunnel
+ *       (at most 3 s); "trial I: MS ms" or "trial I: none"
  * Prints "ok ..." / "FAIL ..." lines and exits 1 on any failure. */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -101,7 +117,7 @@ static int amp(void)
 {
 	int fd = sock(), answered = 0, larger = 0;
 	uint8_t req[1500], resp[4096];
-	static const uint16_t types[] = { 0xf000, 0xf200, 0xf100, 0xf300, 0x0100, 0x0000 };
+	static const uint16_t types[] = { 0xf000, 0xf200, 0xf100, 0xf300, 0xf400, 0xf500, 0x0100, 0x0000 };
 	for (size_t t = 0; t < ARRAY_SIZE(types); t++)
 		for (size_t len = 0; len <= 1400; len += (len < 64 ? 1 : 7)) {
 			memset(req, 0, sizeof req);
@@ -367,6 +383,8 @@ static int handshakes(const uint8_t root[32], int count)
 
 static int bench_main(int argc, char **argv, int *rc);
 static int over_main(int argc, char **argv, int *rc);
+static int flood_main(int argc, char **argv);
+static uint32_t parse_src(const char *s);
 
 int main(int argc, char **argv)
 {
@@ -576,6 +594,180 @@ static uint32_t parse_src(const char *s)
 	return inet_pton(AF_INET, s, &a) == 1 ? ntohl(a.s_addr) : 0;
 }
 
+/* ---- flood tests ---- */
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+
+/* The server's keys: tree, ephemeral pair; the parts of an initiation that
+ * may be shared (client X25519 secret, sntrup761 ciphertext and key). */
+struct floodkeys {
+	struct keytree tree;
+	uint8_t np[NTRU_PK_LEN], xp[32], esk[32], c2[NTRU_CT_LEN], k3[32];
+};
+
+static int flood_keys(struct floodkeys *f, const uint8_t root[32])
+{
+	uint8_t epk[32];
+	memset(&f->tree, 0, sizeof f->tree);
+	if (fetch_tree(&f->tree, root) < 0 || fetch_eph(f->np, f->xp) < 0)
+		return -1;
+	x25519_keypair(epk, f->esk);
+	return ntru_enc(f->c2, f->k3, f->np);
+}
+
+/* A valid fresh initiation: its own McEliece encapsulation (c0 is what the
+ * server's replay cache remembers), the rest shared. */
+static void flood_init(struct floodkeys *f, uint8_t msg[HS_INIT_LEN], struct hs_keys *k)
+{
+	uint8_t c0[MCE_CT_LEN], k0[32];
+	mce_enc(c0, k0, keytree_mce_pk(&f->tree));
+	hs_initiate_fixed(msg, k, c0, k0, keytree_x_pk(&f->tree), f->xp, f->esk, f->c2, f->k3);
+	wipe(k0, sizeof k0);
+}
+
+#define FLOOD_POOL 2000
+
+static int flood(const uint8_t root[32], double rate, double seconds, uint32_t base, int npfx, int nhost)
+{
+	static struct floodkeys f;
+	static uint8_t pool[FLOOD_POOL][HS_INIT_LEN];
+	uint8_t pkt[sizeof(struct iphdr) + sizeof(struct udphdr) + HS_INIT_LEN];
+	struct iphdr *ip = (struct iphdr *)pkt;
+	struct udphdr *udp = (struct udphdr *)(pkt + sizeof *ip);
+	struct hs_keys k;
+	uint32_t rnd;
+
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);     /* IP_HDRINCL implied */
+	if (fd < 0) {
+		OK(0, "raw socket: %s", strerror(errno));
+		return 1;
+	}
+	int sz = 8 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz);
+	if (flood_keys(&f, root) < 0) {
+		OK(0, "flood: key fetch");
+		return 1;
+	}
+	memset(pkt, 0, sizeof pkt);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons(sizeof pkt);
+	ip->daddr = srv_crypto.sin_addr.s_addr;
+	udp->dest = srv_crypto.sin_port;
+	udp->len = htons(sizeof(struct udphdr) + HS_INIT_LEN);
+	udp->check = 0;                 /* no checksum: allowed over IPv4 */
+	for (int i = 0; i < FLOOD_POOL; i++) {
+		flood_init(&f, pool[i], &k);
+		pool[i][HS_OFF_T3] ^= 0x5a;
+	}
+	wipe(&k, sizeof k);
+	printf("flooding %s:%u at %.0f/s for %.1f s from %d x %d forged sources\n", inet_ntoa(srv_crypto.sin_addr),
+	       ntohs(srv_crypto.sin_port), rate, seconds, npfx, nhost);
+	fflush(stdout);
+	double t0 = now_s(), end = t0 + seconds;
+	long n = 0, errs = 0, fresh = 0;
+	while (now_s() < end) {
+		double due = t0 + (double)n / rate;
+		pace_until(due);
+		/* on time: a fresh valid one; behind: a changed copy from the pool */
+		if (now_s() < due + 0.002) {
+			flood_init(&f, pkt + sizeof *ip + sizeof *udp, &k);
+			wipe(&k, sizeof k);
+			fresh++;
+		} else
+			memcpy(pkt + sizeof *ip + sizeof *udp, pool[n % FLOOD_POOL], HS_INIT_LEN);
+		random_bytes(&rnd, sizeof rnd);
+		uint32_t pfx = (rnd >> 8) % (uint32_t)npfx, host = 1 + (rnd & 0xff) % (uint32_t)nhost;
+		ip->saddr = htonl(base + (pfx << 8) + host);
+		udp->source = htons((uint16_t)(1024 + (rnd >> 16) % 60000));
+		if (sendto(fd, pkt, sizeof pkt, 0, (struct sockaddr *)&srv_crypto, sizeof srv_crypto) < 0)
+			errs++;
+		n++;
+	}
+	double dt = now_s() - t0;
+	printf("flood: sent %ld initiations in %.3f s (%.0f/s): %ld valid fresh ones, %ld with a changed t3; %ld send errors\n",
+	       n, dt, n / dt, fresh, n - fresh, errs);
+	OK(n / dt >= rate * 0.9, "flood rate %.0f/s of %.0f/s asked", n / dt, rate);
+	close(fd);
+	keytree_free(&f.tree);
+	return 0;
+}
+
+/* N fresh tunnels, each the way a reference client makes one. */
+static int trials(const uint8_t root[32], int n)
+{
+	struct session s;
+	int up = 0;
+	memset(&s, 0, sizeof s);
+	if (fetch_tree(&s.tree, root) < 0) {
+		OK(0, "trials: key fetch");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct hs_keys k;
+		s.fd = sock();
+		double t0 = now_s();
+		if (make_init(&s, &k) < 0) {
+			printf("trial %d: none (no ephemeral key)\n", i + 1);
+			close(s.fd);
+			continue;
+		}
+		sendto_addr(s.fd, s.init, HS_INIT_LEN, &srv_crypto);
+		tunnel_init(&s.tun, &k, 1, (uint64_t)(now_s() * 1000));
+		wipe(&k, sizeof k);
+		int ok = ping_tries(&s, (uint16_t)(100 + i), 3);
+		if (ok) {
+			up++;
+			printf("trial %d: %.1f ms\n", i + 1, (now_s() - t0) * 1000);
+		} else
+			printf("trial %d: none\n", i + 1);
+		fflush(stdout);
+		tunnel_wipe(&s.tun);
+		close(s.fd);
+	}
+	printf("trials: %d of %d tunnels answered\n", up, n);
+	keytree_free(&s.tree);
+	return 0;
+}
+
+static int flood_main(int argc, char **argv)
+{
+	uint8_t root[32];
+	int is_flood = !strcmp(argv[1], "flood");
+	if ((is_flood && argc < 11) || (!is_flood && argc < 7) || crypto_init() < 0) {
+		fprintf(stderr, "usage: pqprobe flood HOST CPORT KPORT HASH52 RATE SECONDS SRCBASE NPFX NHOST\n"
+		                "       pqprobe trials HOST CPORT KPORT HASH52 N\n");
+		return 2;
+	}
+	srv_key.sin_family = srv_crypto.sin_family = AF_INET;
+	inet_pton(AF_INET, argv[2], &srv_key.sin_addr);
+	srv_crypto.sin_addr = srv_key.sin_addr;
+	srv_crypto.sin_port = htons((uint16_t)atoi(argv[3]));
+	srv_key.sin_port = htons((uint16_t)atoi(argv[4]));
+	if (strlen(argv[5]) != 52 || base32_decode(root, 32, argv[5], 52) < 0) {
+		fprintf(stderr, "pqprobe: bad hash\n");
+		return 2;
+	}
+	if (is_flood) {
+		double rate = atof(argv[6]), secs = atof(argv[7]);
+		uint32_t base = parse_src(argv[8]) & 0xffffff00u;
+		int npfx = atoi(argv[9]), nhost = atoi(argv[10]);
+		if (rate <= 0 || secs <= 0 || !base || npfx < 1 || npfx > 65536 || nhost < 1 || nhost > 254)
+			return 2;
+		if (flood(root, rate, secs, base, npfx, nhost))
+			failures++;
+	} else {
+		int n = atoi(argv[6]);
+		if (n < 1)
+			return 2;
+		trials(root, n);
+	}
+	printf("pqprobe: %d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}
+
 /* 1 (with *rc set) when argv is one of the bench subcommands */
 static int bench_main(int argc, char **argv, int *rc)
 {
@@ -583,6 +775,10 @@ static int bench_main(int argc, char **argv, int *rc)
 	int load = argc >= 2 && (!strcmp(argv[1], "hsload") || !strcmp(argv[1], "tunnels"));
 	int fetch = argc >= 2 && !strcmp(argv[1], "fetch");
 	const char *hash;
+	if (argc >= 2 && (!strcmp(argv[1], "flood") || !strcmp(argv[1], "trials"))) {
+		*rc = flood_main(argc, argv);
+		return 1;
+	}
 	if (!load && !fetch)
 		return 0;
 	*rc = 2;

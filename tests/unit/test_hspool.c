@@ -42,6 +42,8 @@ static void run(int nthreads)
 	struct hs_job *j;
 	int ok = 0, c1 = 0, c3 = 0, stale = 0, ninline = 0;
 	struct hs_job *inline_done[4];
+	struct hsq_key key = { { 4, 192, 0, 2 } };
+	int ev;
 
 	CHECK(hspool_start(&p, nthreads, msk, s_sk) == 0);
 	for (int i = 0; i < 4; i++) {
@@ -51,8 +53,10 @@ static void run(int nthreads)
 	uint64_t now = now_ms();
 	/* 0: good; 1: tampered c1; 2: tampered c3; 3: good but stale */
 	for (int i = 0; i < 4; i++) {
-		j = hspool_get(&p);
-		CHECK(j != NULL);
+		j = hspool_get(&p, i == 0 ? HSQ_COOKIE : HSQ_PLAIN, &key, &ev);
+		CHECK(j != NULL && !ev);
+		j->lane = i == 0 ? HSQ_COOKIE : HSQ_PLAIN;
+		j->key = key;
 		fill(j, msg[i], i == 3 ? now - HSPOOL_STALE_MS - 10 : now);
 		if (i == 1)
 			j->msg[HS_OFF_C1] ^= 1;
@@ -86,15 +90,17 @@ static void run(int nthreads)
 	CHECK_MSG(ok == 1 && c1 == 1 && c3 == 1 && stale == 1, "one each of ok, c1, c3, stale");
 	CHECK_MSG(hspool_done(&p) == NULL, "nothing more");
 
-	/* the pool is bounded: HSPOOL_JOBS, then NULL */
+	/* the pool is bounded: HSPOOL_JOBS, then NULL (jobs taken but not
+	 * queued are never taken back, whatever the lane) */
 	static struct hs_job *held[HSPOOL_JOBS];
 	int got = 0;
-	while (got < HSPOOL_JOBS && (held[got] = hspool_get(&p)) != NULL)
+	while (got < HSPOOL_JOBS && (held[got] = hspool_get(&p, HSQ_PLAIN, &key, &ev)) != NULL)
 		got++;
-	CHECK_MSG(got == HSPOOL_JOBS && hspool_get(&p) == NULL, "HSPOOL_JOBS jobs, then none");
+	CHECK_MSG(got == HSPOOL_JOBS && hspool_get(&p, HSQ_PLAIN, &key, &ev) == NULL, "HSPOOL_JOBS jobs, then none");
+	CHECK_MSG(hspool_get(&p, HSQ_COOKIE, &key, &ev) == NULL && !ev, "none either for a cookie initiation");
 	for (int i = 0; i < got; i++)
 		hspool_release(&p, held[i]);
-	CHECK(hspool_get(&p) != NULL);
+	CHECK(hspool_get(&p, HSQ_PLAIN, &key, &ev) != NULL);
 	hspool_stop(&p);
 }
 
