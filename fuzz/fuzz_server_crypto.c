@@ -164,7 +164,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * until the loop takes it back (no worker runs this one) */
 			if (inflight)
 				break;
-			inflight = hspool_get(&s->hsp);
+			{
+				uint8_t addr[16];
+				struct hsq_key key;
+				int evicted = 0;
+				sa_addr16(&from, addr);
+				hsq_key_from_addr(&key, addr);
+				inflight = hspool_get(&s->hsp, HSQ_PLAIN, &key, &evicted);
+			}
 			if (!inflight)
 				break;
 			inflight->from = from;
