@@ -31,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static uint64_t counted(const struct server_stats *st)
 {
 	return st->key_static_ok + st->key_static_bad + st->key_static_size + st->key_eph_ok + st->key_eph_bad +
-	       st->key_ratelimited + st->key_unknown_type;
+	       st->key_ratelimited + st->key_unknown_type + st->key_cookie_ok + st->key_cookie_bad;
 }
 
 static void dispatch(const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
