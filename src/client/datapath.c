@@ -46,7 +46,7 @@ static int send_sealed(struct peer *p, const uint8_t *pt, size_t n, uint64_t now
 	int r = tunnel_seal(&p->tun, slot, UDP_BUFSZ, pt, n, now);
 	if (r < 0) {
 		client.cnt.tun_seal_fail++;
-		log_ratelimited(L_WARNING, "seal", "cannot encrypt to %s: %s", ip4_str(p->ext_ip),
+		log_ratelimited(L_WARNING, "seal", "cannot encrypt to %s: %s", sa_host_str(&p->ext),
 		                tunnel_strerror(r));
 		return -1;
 	}
@@ -76,7 +76,7 @@ void datapath_send_keepalive(struct peer *p, uint64_t now)
 	if (!p->has_tunnel || send_sealed(p, (const uint8_t *)"", 0, now) < 0)
 		return;
 	udp_tx_flush(client.tx);
-	log_trace("keepalive to %s", ip4_str(p->ext_ip));
+	log_trace("keepalive to %s", sa_host_str(&p->ext));
 }
 
 /* ------------------------------------------- packets waiting for a tunnel -- */

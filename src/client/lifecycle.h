@@ -58,7 +58,9 @@ void lifecycle_set_hooks(const struct lifecycle_hooks *h);
 
 /* Where a DNS answer says the server is. */
 struct peer_location {
-	uint32_t ip;
+	union sockaddr_any addr;        /* the first A record (port unused), or unset
+	                                 * (family 0) when the name has none */
+	union sockaddr_any addr6;       /* an AAAA record seen for the name, or unset */
 	const char *owner;              /* the pq1 owner name */
 	int has_ports;
 	uint16_t cryptoport, keyport;
@@ -77,6 +79,8 @@ struct attempt_result {
 	const char *why;                /* for the log */
 	int ports_learnt;               /* from the TXT records */
 	uint16_t cryptoport, keyport;
+	int addr_learnt;                /* the attempt reached the server at another */
+	union sockaddr_any addr;        /* address (its AAAA record: no IPv4 route) */
 };
 
 /* A new peer (address want, 0 = the next free); NULL if none is free. */

@@ -155,7 +155,7 @@ int main(void)
 	/* a pq1 answer for a new server: a peer, an attempt, the answer held */
 	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t) == DEC_HOLD);
 	CHECK(p && p->state == PS_CONNECTING && f.starts == 1 && f.added == 1);
-	CHECK(p->ext_ip == 0xc000020a && !strncmp(p->owner, "pq1", 3));
+	CHECK(sa_ip4(&p->ext) == 0xc000020a && !strncmp(p->owner, "pq1", 3));
 	CHECK(held_add(p, msg, len, release_probe, NULL, t) == 0);
 	/* the tunnel made: verify by probe, the answer still held */
 	done(p, 1, t + 30);
@@ -278,7 +278,7 @@ int main(void)
 	}
 
 	/* a static peer: configured -> attempt; up -> ifup; dropped from the file -> ifdown */
-	struct pf_peer pp = { .addr = 0xc000020b, .port = 42424, .keyport = 42425 };
+	struct pf_peer pp = { .addr = { [10] = 0xff, [11] = 0xff, [12] = 192, [13] = 0, [14] = 2, [15] = 11 }, .port = 42424, .keyport = 42425 };
 	snprintf(pp.name, sizeof pp.name, "alpha");
 	random_bytes(pp.hash, sizeof pp.hash);
 	uint64_t t6 = t5 + 2000000;
