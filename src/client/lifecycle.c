@@ -401,7 +401,8 @@ static int tick(struct peer *p, uint64_t now)
 			break;
 		}
 		if (!tunnel_alive(&p->tun, now) || tunnel_needs_rekey(&p->tun) ||
-		    (p->probe_since && now - p->probe_since > CLIENT_PROBE_DEAD_MS)) {
+		    (p->probe_since && now - p->probe_since > CLIENT_PROBE_DEAD_MS) ||
+		    (hk.route_lost && hk.route_lost(p))) {
 			log_info("Tunnel to %s (%s) looks dead: handshaking again", sa_host_str(&p->ext),
 			         ip4_str(p->int_addr));
 			start(p, now);

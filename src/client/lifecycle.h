@@ -53,6 +53,8 @@ struct lifecycle_hooks {
 	/* p was added / is about to be freed (timers of other files) */
 	void (*added)(struct peer *p, uint64_t now);
 	void (*removing)(struct peer *p);
+	/* 1 if the host has no route any more to p's tunnel endpoint (NULL: never) */
+	int (*route_lost)(struct peer *p);
 };
 void lifecycle_set_hooks(const struct lifecycle_hooks *h);
 
