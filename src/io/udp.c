@@ -429,6 +429,8 @@ int udp_route_exists(const union sockaddr_any *to)
 	int fd, r;
 	if (dst.sa.sa_family != AF_INET && dst.sa.sa_family != AF_INET6)
 		return 0;
+	if (dst.sa.sa_family == AF_INET6 && sa_ip4(&dst))   /* v4-mapped: the IPv4 route (whatever bindv6only says) */
+		sa_from_ip4(&dst, sa_ip4(to), sa_port(to));
 	if (sa_port(&dst) == 0)
 		sa_set_port(&dst, 9);   /* any port: connect() only looks the route up */
 	fd = socket(dst.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
