@@ -656,9 +656,9 @@ int dns_rewrite_add_a(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, 
 
 	memset(&c, 0, sizeof c);
 	int r = msg_walk(msg, len, &h, chain_visit, &c);
-	if (r < 0 || (r == 0 && !c.have_q))
+	if (r < 0)
 		return -1;
-	if (r > 0 || c.have_a)          /* not an A question, a long chain, or A records: as dns_rewrite */
+	if (r > 0 || !c.have_q || c.have_a)   /* no A question, a long chain, or A records: as dns_rewrite */
 		return rewrite(out, cap, msg, len, &addr, NULL);
 	/* follow the chain from the question's name; every step must be there */
 	end = c.qname;
