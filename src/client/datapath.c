@@ -39,6 +39,28 @@ void datapath_free(void)
 	client.tx = NULL;
 }
 
+int datapath_route_check(struct peer *p, uint64_t now)
+{
+	const union sockaddr_any *cand[2] = { &p->ext, &p->ext6_hint };
+	if (!p->has_tunnel || udp_route_exists(&p->ep))
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		union sockaddr_any alt = *cand[i];
+		if (!alt.sa.sa_family || sa_same_host(&alt, &p->ep))
+			continue;
+		sa_set_port(&alt, sa_port(&p->ep));
+		if (!udp_route_exists(&alt))
+			continue;
+		log_info("No route to %s any more: tunnel of %s moved to %s", sa_str(&p->ep), ip4_str(p->int_addr),
+		         sa_str(&alt));
+		p->ep = alt;
+		datapath_send_keepalive(p, now);
+		return 0;
+	}
+	log_info("No route to %s any more, and no other address of the server has one", sa_str(&p->ep));
+	return -1;
+}
+
 /* Seal pt into the transmit batch for p.  0 / -1. */
 static int send_sealed(struct peer *p, const uint8_t *pt, size_t n, uint64_t now)
 {

@@ -402,7 +402,7 @@ static int tick(struct peer *p, uint64_t now)
 		}
 		if (!tunnel_alive(&p->tun, now) || tunnel_needs_rekey(&p->tun) ||
 		    (p->probe_since && now - p->probe_since > CLIENT_PROBE_DEAD_MS) ||
-		    (hk.route_lost && hk.route_lost(p))) {
+		    (hk.route_check && hk.route_check(p, now) < 0)) {
 			log_info("Tunnel to %s (%s) looks dead: handshaking again", sa_host_str(&p->ext),
 			         ip4_str(p->int_addr));
 			start(p, now);

@@ -53,8 +53,11 @@ struct lifecycle_hooks {
 	/* p was added / is about to be freed (timers of other files) */
 	void (*added)(struct peer *p, uint64_t now);
 	void (*removing)(struct peer *p);
-	/* 1 if the host has no route any more to p's tunnel endpoint (NULL: never) */
-	int (*route_lost)(struct peer *p);
+	/* the host lost its route to p's tunnel endpoint (its IPv4 address went
+	 * away, say): the tunnel moved to another address of the server that
+	 * has one (0), or there is none (-1: handshake again, which looks for
+	 * one); 0 while the route is there.  NULL: never checked. */
+	int (*route_check)(struct peer *p, uint64_t now);
 };
 void lifecycle_set_hooks(const struct lifecycle_hooks *h);
 

@@ -234,13 +234,6 @@ static void hook_removing(struct peer *p)
 	ping_stop(p);
 }
 
-/* The host lost its route to where p's tunnel goes (its IPv4 address went
- * away, say): 1.  The handshake made again picks an address that has one. */
-static int hook_route_lost(struct peer *p)
-{
-	return p->has_tunnel && !udp_route_exists(&p->ep);
-}
-
 static const struct lifecycle_hooks hooks = {
 	.attempt_start = hook_attempt_start,
 	.attempt_abort = connect_abort,
@@ -253,7 +246,7 @@ static const struct lifecycle_hooks hooks = {
 	.arm = hook_arm,
 	.added = hook_added,
 	.removing = hook_removing,
-	.route_lost = hook_route_lost,
+	.route_check = datapath_route_check,
 };
 
 static int worker_main(int monfd)
