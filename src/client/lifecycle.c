@@ -177,8 +177,8 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 		 * (a static peer's address and ports come from the peers file) */
 		if (loc->addr.sa.sa_family)
 			p->ext = loc->addr;
-		else if (p->ext.sa.sa_family != AF_INET6)
-			memset(&p->ext, 0, sizeof p->ext);   /* the A record is gone: the attempt looks up AAAA */
+		else
+			memset(&p->ext, 0, sizeof p->ext);   /* no A record: the attempt looks up AAAA */
 		if (loc->addr6.sa.sa_family)
 			p->ext6_hint = loc->addr6;
 		snprintf(p->owner, sizeof p->owner, "%s", loc->owner);
@@ -256,8 +256,8 @@ void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64
 		p->cryptoport = r->cryptoport;
 		p->keyport = r->keyport;
 	}
-	if (r->addr_learnt && !p->is_static)
-		p->ext = r->addr;
+	if (r->addr_learnt && r->addr.sa.sa_family == AF_INET6)
+		p->ext6_hint = r->addr;   /* ext keeps the A record: either family can be moved to */
 	if (!r->ok) {
 		fail(p, r->why, now);
 		rearm(p);

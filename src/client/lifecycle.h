@@ -84,8 +84,8 @@ struct attempt_result {
 	const char *why;                /* for the log */
 	int ports_learnt;               /* from the TXT records */
 	uint16_t cryptoport, keyport;
-	int addr_learnt;                /* the attempt reached the server at another */
-	union sockaddr_any addr;        /* address (its AAAA record: no IPv4 route) */
+	int addr_learnt;                /* the attempt reached the server at an IPv6 */
+	union sockaddr_any addr;        /* address of its name (no A record, or no IPv4 route) */
 };
 
 /* A new peer (address want, 0 = the next free); NULL if none is free. */

@@ -65,8 +65,10 @@ struct peer {
 
 	/* lifecycle.c */
 	enum peer_state state;
-	union sockaddr_any ext;         /* the server's address (IPv4 or IPv6; port unused) */
-	union sockaddr_any ext6_hint;   /* an IPv6 address of the name, for when IPv4 has no route */
+	union sockaddr_any ext;         /* the server's address: the A record, or the peers
+	                                 * file's (IPv4 or IPv6); port unused; unset if none */
+	union sockaddr_any ext6_hint;   /* an IPv6 address of the name (an AAAA seen, or the
+	                                 * one an attempt used), for when IPv4 has no route */
 	int have_ports;
 	uint16_t cryptoport, keyport;
 	char owner[DNS_MAX_NAME + 1];   /* pq1 owner name, for TXT lookups */

@@ -367,7 +367,8 @@ int main(void)
 		struct attempt_result r6 = { .ok = 1, .why = "made", .addr_learnt = 1, .addr = q->ext6_hint };
 		install(q, t7 + 20);
 		peer_ev_attempt_done(q, &r6, t7 + 20);
-		CHECK_MSG(q->ext.sa.sa_family == AF_INET6, "the address the attempt used is the peer's");
+		CHECK_MSG(q->ext.sa.sa_family == 0 && q->ext6_hint.sa.sa_family == AF_INET6,
+		          "the IPv6 address the attempt used is remembered");
 		int ncalls = rel.calls;
 		peer_ev_probe_reply(q, 0, t7 + 25);
 		CHECK_MSG(rel.calls == ncalls + 1 && rel.addr == q->int_addr, "held A answer released with the internal address added");
