@@ -158,8 +158,14 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		/* the AAAA half of a lookup: keep applications off the unprotected
 		 * v6 path, and remember where the server is on IPv6 */
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-		if (info.naddrs6 > 0 && memcmp(info.addrs6[0], mapped, 12))
+		if (info.naddrs6 > 0 && memcmp(info.addrs6[0], mapped, 12)) {
 			hint_store(info.pq1.hash, info.addrs6[0]);
+			if ((p = peer_by_hash(info.pq1.hash)) != NULL) {
+				union sockaddr_any a6;
+				sa_from_addr16(&a6, info.addrs6[0], 0);
+				peer_ev_aaaa(p, &a6);
+			}
+		}
 		n = dns_rewrite(out, cap, msg, len, NULL);
 		if (n < 0)
 			return DEC_PASS;

@@ -299,6 +299,12 @@ int peer_ev_kick(struct peer *p, uint64_t now, const char **why)
 	return 0;
 }
 
+void peer_ev_aaaa(struct peer *p, const union sockaddr_any *a6)
+{
+	if (!p->is_static && a6->sa.sa_family == AF_INET6)
+		p->ext6_hint = *a6;
+}
+
 void peer_ev_forget(struct peer *p)
 {
 	log_info("forget %s: tunnel ended, keys erased", label(p));

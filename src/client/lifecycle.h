@@ -91,6 +91,9 @@ struct attempt_result {
 /* A new peer (address want, 0 = the next free); NULL if none is free. */
 struct peer *peer_ev_new(const uint8_t hash[32], uint32_t want, uint64_t now);
 enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *loc, uint64_t now);
+/* An AAAA answer for p's name: a6 (IPv6, port unused) is where the server
+ * is on IPv6 (kept for an attempt or a move when IPv4 has no route). */
+void peer_ev_aaaa(struct peer *p, const union sockaddr_any *a6);
 /* An application packet for p found no tunnel to go through: 1 if an
  * attempt runs (the packet may wait for it), 0 if none does (backoff, or
  * the server's ports are unknown): the packet is refused. */

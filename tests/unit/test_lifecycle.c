@@ -372,6 +372,11 @@ int main(void)
 		int ncalls = rel.calls;
 		peer_ev_probe_reply(q, 0, t7 + 25);
 		CHECK_MSG(rel.calls == ncalls + 1 && rel.addr == q->int_addr, "held A answer released with the internal address added");
+		/* a later AAAA answer for the known peer: its hint follows */
+		memset(&q->ext6_hint, 0, sizeof q->ext6_hint);
+		l6 = pq1_answer6(m6, h6, 0x6669, 28, 1);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 28) == DEC_REPLACE);
+		CHECK_MSG(q->ext6_hint.sa.sa_family == AF_INET6, "an AAAA answer updates a known peer's IPv6 address");
 		/* an AAAA question without AAAA records: passed unchanged */
 		l6 = pq1_answer6(m6, h6, 0x6668, 28, 0);
 		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 30) == DEC_PASS);
