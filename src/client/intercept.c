@@ -172,9 +172,9 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
 	}
-	/* no A and no AAAA: only an A question makes a server with IPv6
-	 * addresses only (the rewrite adds the A record) */
-	if (info.naddrs == 0 && info.qtype != DNS_TYPE_A)
+	/* no A and no AAAA: only a NOERROR answer to an A question makes a
+	 * server with IPv6 addresses only (the rewrite adds the A record) */
+	if (info.naddrs == 0 && (info.qtype != DNS_TYPE_A || info.rcode != 0))
 		return DEC_PASS;
 	if (info.naddrs > 0 && peertable_is_internal(info.addrs[0]))
 		return DEC_PASS;

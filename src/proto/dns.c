@@ -357,6 +357,7 @@ int dns_inspect(const uint8_t *msg, size_t len, struct dns_info *info)
 	if (!(h.flags & DNS_FLAG_QR))
 		goto malformed;
 	info->id = h.id;
+	info->rcode = (uint8_t)(h.flags & 0x000f);
 	info->verdict = DNS_PASS;
 	if (h.count[0] > 0) {
 		size_t off = DNS_HDR_LEN;
@@ -658,7 +659,8 @@ int dns_rewrite_add_a(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, 
 	int r = msg_walk(msg, len, &h, chain_visit, &c);
 	if (r < 0)
 		return -1;
-	if (r > 0 || !c.have_q || c.have_a)   /* no A question, a long chain, or A records: as dns_rewrite */
+	if (r > 0 || !c.have_q || c.have_a || (h.flags & 0x000f) != 0)
+		/* no A question, a long chain, A records, or an error: as dns_rewrite */
 		return rewrite(out, cap, msg, len, &addr, NULL);
 	/* follow the chain from the question's name; every step must be there */
 	end = c.qname;

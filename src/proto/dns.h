@@ -27,6 +27,7 @@ struct dns_info {
 	enum dns_verdict verdict;
 	uint16_t id;
 	uint16_t qtype;                  /* type of the first question (0 if none) */
+	uint8_t rcode;                   /* the header's RCODE (0: NOERROR) */
 	struct pq1name pq1;              /* valid for DNS_PQ1 */
 	int qname_pq1;                   /* the question's name is itself the pq1 name (a
 	                                  * high-security name: its key is enforced) */
@@ -59,6 +60,7 @@ int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const 
 
 /* The same as dns_rewrite with addr, and when the answer to an A question
  * (class IN) has no A record at all (a server with IPv6 addresses only),
+ * and the RCODE is NOERROR,
  * one A record addr (TTL 0) is appended to the answer section, owned by the
  * end of the answer's CNAME chain from the question's name (the name
  * itself without CNAME), so that resolvers that follow the chain take it.

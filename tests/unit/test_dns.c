@@ -470,6 +470,13 @@ static void test_add_a(void)
 	CHECK(n > 0 && dump(out, (size_t)n, text) == 0);
 	CHECK(strcmp(text, "Q PQ1" PQC_HASH_TEXT ".example. 1\nPQ1" PQC_HASH_TEXT ".example. A 0 10.43.0.2\n") == 0);
 
+	/* an error answer (NXDOMAIN) gets nothing added */
+	hdr(&m, 14, 0x8183, 1, 0, 0, 0);
+	name(&m, "PQ1" PQC_HASH_TEXT ".example"); u16(&m, 1); u16(&m, 1);
+	CHECK(dns_inspect(m.b, m.n, &info) == 0 && info.rcode == 3);
+	n = dns_rewrite_add_a(out, sizeof out, m.b, m.n, tun);
+	CHECK(n == (int)m.n && out[7] == 0);
+
 	/* A records present: rewritten, nothing added */
 	msg_pqconnect(&m, "www", PQC_LABEL, "pqconnect.net");
 	n = dns_rewrite_add_a(out, sizeof out, m.b, m.n, tun);

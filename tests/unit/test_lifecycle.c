@@ -377,6 +377,10 @@ int main(void)
 		l6 = pq1_answer6(m6, h6, 0x6669, 28, 1);
 		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 28) == DEC_REPLACE);
 		CHECK_MSG(q->ext6_hint.sa.sa_family == AF_INET6, "an AAAA answer updates a known peer's IPv6 address");
+		/* an A answer that is an error (SERVFAIL): passed unchanged */
+		l6 = pq1_answer6(m6, h6, 0x666a, 1, 0);
+		store16_be(m6 + 2, 0x8182);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 29) == DEC_PASS);
 		/* an AAAA question without AAAA records: passed unchanged */
 		l6 = pq1_answer6(m6, h6, 0x6668, 28, 0);
 		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 30) == DEC_PASS);
