@@ -1,7 +1,8 @@
-/* Thin wrappers over the libraries the reference uses: libmceliece
- * (mceliece6960119), libntruprime (sntrup761), lib25519 (X25519), libsodium
- * (ChaCha20, ChaCha20-Poly1305 IETF, memzero, randombytes) and OpenSSL
- * libcrypto (SHAKE256).  No primitive is implemented here.
+/* Thin wrappers over libraries: libmceliece (mceliece6960119), libntruprime
+ * (sntrup761), lib25519 (X25519), libsodium (ChaCha20 for the KDF, BLAKE2b,
+ * memzero, randombytes) and OpenSSL libcrypto (SHAKE256, ChaCha20-Poly1305
+ * IETF: the same bytes as libsodium's, which the reference uses).
+ * No primitive is implemented here.
  * PROTOCOL.md §2. */
 #ifndef PQC_CRYPTO_H
 #define PQC_CRYPTO_H
@@ -22,7 +23,8 @@
 #define AEAD_TAG_LEN 16
 #define MAC_LEN 16
 
-/* Must be called once before anything else (sodium_init, OpenSSL fetch). 0 = ok. */
+/* Must be called once before anything else, and before a seccomp filter
+ * (sodium_init, OpenSSL fetches, the AEAD's first use). 0 = ok. */
 int crypto_init(void);
 
 /* Randomness (libsodium randombytes_buf). */
