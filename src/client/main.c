@@ -248,6 +248,15 @@ static const struct lifecycle_hooks hooks = {
 	.removing = hook_removing,
 };
 
+/* Secrets of the worker's own: the last packet key in this thread's EVP
+ * context (crypto.h).  Per-peer secrets are erased by lifecycle.c. */
+static struct timer crypto_housekeeping;
+static void on_crypto_housekeeping(struct loop *l, struct timer *t)
+{
+	aead_forget();
+	timer_in(l, t, 10000);
+}
+
 static int worker_main(int monfd)
 {
 	struct client *c = &client;
@@ -266,6 +275,8 @@ static int worker_main(int monfd)
 		goto out;
 	}
 	lifecycle_set_hooks(&hooks);
+	timer_init(&crypto_housekeeping, on_crypto_housekeeping, NULL);
+	timer_in(&c->loop, &crypto_housekeeping, 10000);
 	if (peertable_init(c->tun_addr, c->maskbits) < 0 || datapath_init() < 0)
 		goto out_peers;
 	log_info("offloads: TUN %s, UDP GRO %s, UDP GSO %s", c->tio.vnet ? "on" : "off",

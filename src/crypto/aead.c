@@ -12,8 +12,8 @@
  * per thread and only re-keyed per message: no allocation on the data path.
  * It is freed when its thread ends (a pthread key destructor) or, for the
  * thread that calls exit(), by an atexit handler.  Between messages a
- * context still holds the key schedule of the last message; those keys are
- * single-use. */
+ * context still holds the key schedule of the last message: aead_forget()
+ * overwrites it, and the daemons call it from a timer. */
 #include <limits.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -173,6 +173,16 @@ int aead_open(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag[AEAD_
               const uint8_t *ad, size_t adlen, const uint8_t key[KEY_LEN])
 {
 	return aead_open_nonce(m, c, clen, tag, ad, adlen, zero_nonce, key);
+}
+
+void aead_forget(void)
+{
+	static const uint8_t zero_key[KEY_LEN];
+	uint8_t tag[AEAD_TAG_LEN];
+	if (thread_ctx == NULL)
+		return;
+	/* key, nonce and the Poly1305 state are all re-derived from zeros */
+	aead_evp_seal(NULL, tag, NULL, 0, NULL, 0, zero_nonce, zero_key);
 }
 
 int aead_init(void)

@@ -56,6 +56,12 @@ void aead_seal(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, size_t m
 /* Returns 0 and writes clen bytes to m if the tag verifies, -1 otherwise. */
 int aead_open(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag[AEAD_TAG_LEN],
               const uint8_t *ad, size_t adlen, const uint8_t key[KEY_LEN]);
+/* The EVP path keeps the key schedule of the calling thread's last message
+ * in its cipher context until the next one.  This overwrites it (a message
+ * under an all-zero key); each thread that seals or opens calls it at least
+ * once a minute, so that a packet key outlives its packet by less than the
+ * 2 minutes the protocol allows even when the tunnel falls silent. */
+void aead_forget(void);
 /* Same with an explicit 12-byte nonce (test vectors, cookies). */
 void aead_seal_nonce(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, size_t mlen,
                      const uint8_t *ad, size_t adlen, const uint8_t nonce[12], const uint8_t key[KEY_LEN]);

@@ -142,6 +142,7 @@ static void on_housekeeping(struct loop *l, struct timer *t)
 	struct server *s = t->arg;
 	peers_housekeeping(s, now_ms());
 	cookie_checker_expire(&s->cookies, now_ms());
+	aead_forget();     /* the last packet key in this thread's EVP context */
 	timer_in(l, t, 5000);
 }
 
