@@ -133,7 +133,7 @@ def table(path, markdown=False):
             "%.0f" % c1 if c1 is not None else "n/a",
         ])
     extras = [r for r in recs if r["test"] in ("handshakes", "handshakes_2core", "ping_under_load",
-                                              "dns_first_packet", "keyserver", "idle_tunnels")]
+                                              "flood_forged", "dns_first_packet", "keyserver", "idle_tunnels")]
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + " --- |" * len(head))
