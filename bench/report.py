@@ -140,7 +140,7 @@ def table(path, markdown=False):
         if n1:
             rows[-1].append("%s / %s" % (ratio(r1, n1).strip(" ()") or "n/a", ratio(r4, n4).strip(" ()") or "n/a"))
     extras = [r for r in recs if r["test"] in ("handshakes", "handshakes_2core", "ping_under_load",
-                                              "dns_first_packet", "keyserver", "idle_tunnels")]
+                                              "flood_forged", "dns_first_packet", "keyserver", "idle_tunnels")]
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + " --- |" * len(head))
