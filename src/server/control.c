@@ -196,9 +196,14 @@ void server_control(void *arg, int argc, char **argv, struct ctlbuf *o)
 		           p->tun.last_rx ? (double)(now - p->tun.last_rx) / 1000.0 : -1.0, p->tun.tx.epoch);
 		return;
 	}
-	case CMD_RELOAD:
-		ctl_printf(o, "ok\n");   /* nothing the server can re-read without new keys yet */
+	case CMD_RELOAD: {
+		char why[256];
+		if (server_reload(s, 0, why, sizeof why) == 0)
+			ctl_printf(o, "ok: %s\n", why);
+		else
+			ctl_printf(o, "error: %s (the running configuration is kept)\n", why);
 		return;
+	}
 	case CMD_PING:
 		ctl_printf(o, "pong\n");
 		return;
