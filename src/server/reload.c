@@ -190,6 +190,21 @@ static int keyload(struct server *s, const char *dir, struct keyload *kl)
 	return 0;
 }
 
+/* Can this process open the current secret key at all?  Only a refusal
+ * (EACCES) says no: a missing or damaged file is the loader's to report. */
+static int secret_readable(const char *dir)
+{
+	char path[512];
+	if ((size_t)snprintf(path, sizeof path, "%s/mceliece_sk", dir) >= sizeof path)
+		return 1;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno != EACCES;
+}
+
 static const char *hash_str(char out[53], const uint8_t root[32])
 {
 	size_t n = base32_encode(out, root, 32);
@@ -302,7 +317,7 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 	struct keyload cur, nxt;
 	char nextdir[512], h1[53], h2[53];
 	struct stat st;
-	int have_next = 0, kfd = -1, nfd = -1, kfresh = 0, nfresh = 0, rc = -1;
+	int keys_readable, have_next = 0, kfd = -1, nfd = -1, kfresh = 0, nfresh = 0, rc = -1;
 
 	memset(&cur, 0, sizeof cur);
 	memset(&nxt, 0, sizeof nxt);
@@ -317,20 +332,35 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 	}
 	if (nport == 0)
 		nport = portfile_next_keyport(cport, kport);
-	if (keyload(s, s->keydir, &cur) < 0)
-		fail("the key in %s cannot be used (see the log)", s->keydir);
 	if ((size_t)snprintf(nextdir, sizeof nextdir, "%s/next", s->keydir) >= sizeof nextdir)
 		fail("%s: path too long", s->keydir);
-	if (stat(nextdir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			fail("%s is not a directory", nextdir);
-		if (keyload(s, nextdir, &nxt) < 0)
-			fail("the key in %s cannot be used (see the log)", nextdir);
-		if (!memcmp(nxt.root, cur.root, 32))
-			fail("%s holds the current key: the next key must be a new one", nextdir);
-		have_next = 1;
-	} else if (errno != ENOENT)
-		fail("%s: %s", nextdir, strerror(errno));
+	keys_readable = secret_readable(s->keydir);
+	if (!keys_readable) {
+		/* a key directory only root can read (as create-first-server-key
+		 * makes it): the keys stay as they are, the rest is reloaded */
+		log_warn("reload: %s is not readable by the server's user: the keys are kept as they are "
+		         "(scripts/rotate-server-key makes it readable by the group pqconnect)", s->keydir);
+		cur.src = KEY_CURRENT;
+		memcpy(cur.root, s->tree.root, 32);
+		if (s->next.mce_sk) {
+			nxt.src = KEY_NEXT;
+			memcpy(nxt.root, s->next.tree.root, 32);
+			have_next = 1;
+		}
+	} else {
+		if (keyload(s, s->keydir, &cur) < 0)
+			fail("the key in %s cannot be used (see the log)", s->keydir);
+		if (stat(nextdir, &st) == 0) {
+			if (!S_ISDIR(st.st_mode))
+				fail("%s is not a directory", nextdir);
+			if (keyload(s, nextdir, &nxt) < 0)
+				fail("the key in %s cannot be used (see the log)", nextdir);
+			if (!memcmp(nxt.root, cur.root, 32))
+				fail("%s holds the current key: the next key must be a new one", nextdir);
+			have_next = 1;
+		} else if (errno != ENOENT)
+			fail("%s: %s", nextdir, strerror(errno));
+	}
 	if (kport == s->cryptoport || (have_next && (nport == s->cryptoport || nport == kport)))
 		fail("the key ports (%u%s) must differ from each other and from the crypto port %u", kport,
 		     have_next ? " and the next key's" : "", s->cryptoport);
@@ -396,6 +426,8 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 		              hash_str(h2, s->next.tree.root), s->next.keyport);
 	if (n >= 0 && (size_t)n < whycap)
 		n += snprintf(why + n, whycap - (size_t)n, ", %u tunnel(s) kept", s->npeers);
+	if (!keys_readable && n >= 0 && (size_t)n < whycap)
+		n += snprintf(why + n, whycap - (size_t)n, "; keys kept (%s not readable by the server's user)", s->keydir);
 	if (cport != s->cryptoport && n >= 0 && (size_t)n < whycap)
 		snprintf(why + n, whycap - (size_t)n, "; crypto port %u kept (%u needs a restart)", s->cryptoport, cport);
 	rc = 0;
