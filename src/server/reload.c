@@ -48,8 +48,13 @@ static long read_number_file(const char *dir, const char *name)
 		return -2;
 	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -1 : -2;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -1;
+		log_error("%s: %s%s", path, strerror(errno),
+		          errno == EACCES ? " (make it readable by the group pqconnect to reload it)" : "");
+		return -2;
+	}
 	n = read(fd, buf, sizeof buf);
 	close(fd);
 	if (n < 0 || portfile_parse(buf, (size_t)n, &port) < 0) {
@@ -74,7 +79,8 @@ static int read_host_file(const char *dir, uint32_t *host)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		log_error("%s: %s", path, strerror(errno));
+		log_error("%s: %s%s", path, strerror(errno),
+		          errno == EACCES ? " (make it readable by the group pqconnect to reload it)" : "");
 		return -1;
 	}
 	n = read(fd, buf, sizeof buf);
