@@ -19,4 +19,9 @@ int tun_open(const char *ifname, uint32_t *addr, int maskbits, int mtu);
  * checksum and TCPv4 segmentation offloads, and set *vnet to 1 if the
  * kernel agreed (0: plain packets). */
 int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int *vnet);
+/* Inner IPv6: add addr/64 to the TUN ifname (the kernel adds the /64
+ * route with it; a TUN has no neighbour discovery, so no duplicate
+ * address detection delays it).  0, or -1 with a log line (IPv6 disabled
+ * on the host, for instance). */
+int tun_add_addr6(const char *ifname, const uint8_t addr[16]);
 #endif

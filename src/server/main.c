@@ -22,6 +22,7 @@
 #include "io/ctlsock.h"
 #include "io/textfile.h"
 #include "io/tun.h"
+#include "proto/ipv6.h"
 #include "proto/portfile.h"
 #include "server/server.h"
 #if HAVE_SYSTEMD
@@ -41,6 +42,9 @@ static void usage(FILE *f)
 	        "  -m, --mask BITS           TUN prefix length, 8..24 (default 16)\n"
 	        "  -i, --interface-name NAME TUN name (default pqcserv0)\n"
 	        "  -H, --host-ip ADDR        deliver decrypted packets to ADDR (server-in-a-bottle)\n"
+	        "      --inner6-prefix P     ULA /64 for inner IPv6 (default fd42::): clients appear as\n"
+	        "                            P::<host number of their 10.42.x.y>, the TUN is P::1\n"
+	        "      --no-inner6           no inner IPv6 (pqconnect-c clients are told so)\n"
 	        "      --control PATH        control socket (default " CTL_SERVER_PATH ")\n"
 	        "      --prometheus-textfile DIR  rewrite DIR/pqconnect-server.prom (pqconnect-ctl stats\n"
 	        "                            --prometheus) atomically; DIR writable by USER\n"
@@ -149,7 +153,7 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { "inner6-prefix", 1, 0, '6' }, { "no-inner6", 0, 0, 'N' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
@@ -167,6 +171,8 @@ int main(int argc, char **argv)
 	s->keyport = 42425;
 	s->tun_addr = 0x0a2a0001;
 	s->maskbits = 16;
+	s->inner6 = 1;
+	ipv6_inner_prefix_parse("fd42::", s->prefix6);
 
 	while ((c = getopt_long(argc, argv, "d:c:p:k:a:m:i:H:u:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -196,6 +202,11 @@ int main(int argc, char **argv)
 		case 'S': use_seccomp = 0; break;
 		case 'R': allow_root = 1; break;
 		case 'O': offload = 0; break;
+		case '6':
+			if (ipv6_inner_prefix_parse(optarg, s->prefix6) < 0)
+				return bad_option("--inner6-prefix", optarg, "a unique local /64 prefix (fc00::/7), such as fd42::");
+			break;
+		case 'N': s->inner6 = 0; break;
 		case 'M':
 			if (parse_num(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &v) < 0)
 				return bad_option("--mtu", optarg, "%d..%d", TUN_MTU_MIN, TUN_MTU_MAX);
@@ -296,6 +307,13 @@ int main(int argc, char **argv)
 		log_error("bad TUN network");
 		return 1;
 	}
+	/* inner IPv6 is an extension: without an IPv6 address on the TUN it is
+	 * not offered (clients keep removing AAAA records), nothing else changes */
+	server_addr6(s, s->tun_addr, s->tun_addr6);
+	if (s->inner6 && tun_add_addr6(s->ifname, s->tun_addr6) < 0) {
+		log_warn("inner IPv6 not offered: no IPv6 address on %s", s->ifname);
+		s->inner6 = 0;
+	}
 	int dual_crypto, dual_key;
 	s->crypto_fd = udp_bind_dual(s->cryptoport, &dual_crypto);
 	if (s->crypto_fd < 0) {
@@ -380,8 +398,12 @@ int main(int argc, char **argv)
 	if (!use_seccomp)
 		log_warn("--no-seccomp: no system-call filter");
 
-	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s, %d handshake thread%s", s->cryptoport,
-	         s->keyport, s->ifname, ip4_str(s->tun_addr), s->maskbits, s->host ? ", delivering to " : "",
+	char a6[INET6_ADDRSTRLEN] = "";
+	if (s->inner6)
+		inet_ntop(AF_INET6, s->tun_addr6, a6, sizeof a6);
+	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s%s%s%s, %d handshake thread%s", s->cryptoport,
+	         s->keyport, s->ifname, ip4_str(s->tun_addr), s->maskbits, s->inner6 ? " and " : "", a6,
+	         s->inner6 ? "/64" : "", s->host ? ", delivering to " : "",
 	         s->host ? ip4_str(s->host) : "", hs_threads, hs_threads == 1 ? "" : "s");
 	loop_run(&s->loop);
 
