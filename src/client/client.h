@@ -68,6 +68,12 @@ struct counters {
 	uint64_t init_cookie;        /* initiations sent with an address cookie */
 	uint64_t cookie_missing;     /* asked, but the initiation went without (no answer in time) */
 	uint64_t textfile_ok, textfile_failed;  /* --prometheus-textfile rewrites */
+	uint64_t rx_feat;            /* feature replies of servers we asked (proto/featmsg.h) */
+	uint64_t rx_feat_stray;      /* feature replies nobody asked for, or malformed */
+	uint64_t tun_inner6;         /* inner IPv6 packets sealed to capable servers */
+	uint64_t tun_inner6_refused; /* inner IPv6 packets to a server without inner IPv6: dropped */
+	uint64_t rx_inner6;          /* inner IPv6 packets delivered to the TUN */
+	uint64_t dns_aaaa_rewritten; /* AAAA answers given the internal IPv6 address */
 };
 #define CLIENT_COUNTERS(X) \
 	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_waited) X(tun_unreachable) X(tun_seal_fail) X(tun_write_fail) \
@@ -75,7 +81,8 @@ struct counters {
 	X(rx_keepalive) X(rx_probe) X(rx_old_tunnel) X(key_stray) X(key_bad_node) X(dns_unparsable) \
 	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(dns_strict_refused) X(proxy_drop) X(proxy_mismatch) X(connect_ok) X(connect_fail) \
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad) \
-	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(textfile_ok) X(textfile_failed)
+	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(textfile_ok) X(textfile_failed) \
+	X(rx_feat) X(rx_feat_stray) X(tun_inner6) X(tun_inner6_refused) X(rx_inner6) X(dns_aaaa_rewritten)
 
 struct client {
 	struct loop loop;
@@ -86,6 +93,9 @@ struct client {
 	int mtu;                        /* TUN MTU (--mtu) */
 	char ifname[16];
 	uint32_t host_ip;               /* -H: destination of decrypted packets (0 = tun_addr) */
+	int inner6;                     /* inner IPv6 with capable servers (--no-inner6: off) */
+	uint8_t prefix6[8];             /* its ULA /64 (--inner6-prefix, default fd43::) */
+	uint8_t tun_addr6[16];          /* the TUN's IPv6 address: prefix::<host number of tun_addr> */
 	uint16_t queue_num;
 	int proxy_mode;
 	char proxy_spec[128];

@@ -8,11 +8,14 @@
 #include "client/client.h"
 #include "client/connect.h"
 #include "client/datapath.h"
+#include "client/serverfeat.h"
 #include "client/lifecycle.h"
 #include "client/probe.h"
 #include "io/log.h"
 #include "proto/cookiemsg.h"
+#include "proto/featmsg.h"
 #include "proto/ipv4.h"
+#include "proto/ipv6.h"
 #include "proto/tunnelpkt.h"
 
 int datapath_init(void)
@@ -114,6 +117,11 @@ struct waiting {
 static void refuse(struct peer *p, const uint8_t *pkt, size_t n)
 {
 	uint8_t icmp[20 + 8 + 60 + 8];
+	if ((pkt[0] >> 4) == 6) {
+		/* inner IPv6: dropped (no ICMPv6 is made here) */
+		client.cnt.tun_unreachable++;
+		return;
+	}
 	int len = icmp_host_unreachable(icmp, sizeof icmp, pkt, n, p->int_addr);
 	if (len < 0)
 		return;
@@ -163,11 +171,33 @@ void datapath_release_waiting(struct peer *p, int ok, uint64_t now)
 
 /* ------------------------------------------------------ TUN -> tunnel -- */
 
-/* One IPv4 packet from the TUN (or one segment of a super-packet). */
+/* The peer an IPv6 packet from the TUN is for (its destination is the
+ * peer's internal IPv6 address), if inner IPv6 may go to it. */
+static struct peer *peer_of_v6(const uint8_t *buf)
+{
+	uint32_t a4;
+	struct peer *p;
+	if (!client.inner6 || features_addr4_of(buf + 24, &a4) < 0 || !(p = peer_by_addr(a4))) {
+		client.cnt.tun_no_peer++;     /* also the kernel's own IPv6 (router solicitations, MLD) */
+		return NULL;
+	}
+	if (!features_inner6(p)) {
+		/* never to a server that did not say it carries IPv6 (the reference) */
+		client.cnt.tun_inner6_refused++;
+		return NULL;
+	}
+	return p;
+}
+
+/* One IPv4 packet from the TUN (or one segment of a super-packet), or one
+ * IPv6 packet. */
 static int tun_packet(void *arg, const uint8_t *buf, size_t n)
 {
 	uint64_t now = *(const uint64_t *)arg;
-	struct peer *p = peer_by_addr(ipv4_dst(buf));
+	int v6 = (buf[0] >> 4) == 6;
+	struct peer *p = v6 ? peer_of_v6(buf) : peer_by_addr(ipv4_dst(buf));
+	if (!p && v6)
+		return 0;
 	if (!p) {
 		client.cnt.tun_no_peer++;
 		log_ratelimited(L_DEBUG, "tun_no_peer", "dropping packet to %s: no peer", ip4_str(ipv4_dst(buf)));
@@ -187,7 +217,8 @@ static int tun_packet(void *arg, const uint8_t *buf, size_t n)
 		client.cnt.tun_seal_fail++;
 		return 0;
 	}
-	send_sealed(p, buf, n, now);
+	if (send_sealed(p, buf, n, now) == 0 && v6)
+		client.cnt.tun_inner6++;
 	return 0;
 }
 
@@ -225,6 +256,11 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 	if (len == CM_LEN && load16_be(d) == CM_REPLY_TYPE) {
 		/* an address cookie from a key server (proto/cookiemsg.h) */
 		connect_cookie_reply(d, len, from, now);
+		return;
+	}
+	if (len == FM_LEN && load16_be(d) == FM_REPLY_TYPE) {
+		/* a key server's features (proto/featmsg.h) */
+		features_reply(d, len, from);
 		return;
 	}
 	/* sizes first (GRO hands a datagram reassembled from fragments on whole) */
@@ -273,8 +309,19 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		peer_ev_probe_reply(p, seq, now);
 		return;
 	}
-	uint32_t dst = client.host_ip ? client.host_ip : client.tun_addr;
-	int w = tunio_deliver(&client.tio, pt, (size_t)n, p->int_addr, dst);
+	int w;
+	if ((pt[0] >> 4) == 6) {
+		/* inner IPv6: only from a server that offers it, from its
+		 * internal IPv6 address to the TUN's */
+		uint8_t src6[16];
+		features_addr6(p->int_addr, src6);
+		w = features_inner6(p) ? tunio_deliver6(&client.tio, pt, (size_t)n, src6, client.tun_addr6) : -1;
+		if (w == 0)
+			client.cnt.rx_inner6++;
+	} else {
+		uint32_t dst = client.host_ip ? client.host_ip : client.tun_addr;
+		w = tunio_deliver(&client.tio, pt, (size_t)n, p->int_addr, dst);
+	}
 	if (w == -1) {
 		client.cnt.rx_bad_inner++;
 		return;

@@ -4,18 +4,25 @@
  *   use-application-dns.net     -> NXDOMAIN
  *   our own AAAA lookup         -> pass unchanged (txt.c registered it)
  *   pq1, no A record (AAAA q.)  -> AAAA records removed (the first one is
- *                                  remembered: the server's IPv6 address)
+ *                                  remembered: the server's IPv6 address),
+ *                                  or, when the server carries inner IPv6
+ *                                  (serverfeat.c) and its tunnel is up,
+ *                                  rewritten to the peer's internal IPv6
+ *                                  address (TTL 0)
+ *   pq1, AAAA already ours      -> pass (seen twice through a stub resolver)
  *   pq1, no A record (A q.)     -> a server with IPv6 addresses only: as
  *                                  below, and the rewrite adds the A record
  *   pq1, A already ours         -> pass (seen twice through a stub resolver)
  *   pq1, otherwise              -> the lifecycle decides: rewrite now (A :=
- *                                  internal address, TTL 0, AAAA removed),
+ *                                  internal address, TTL 0, AAAA removed or
+ *                                  rewritten as above),
  *                                  hold, or pass unchanged (backoff)
  *   the name asked for is pq1   -> always rewritten (a high-security name is
  *                                  never failed open: lifecycle.c) */
 #include <stdlib.h>
 #include <string.h>
 #include "client/client.h"
+#include "client/serverfeat.h"
 #include "client/intercept.h"
 #include "client/lifecycle.h"
 #include "io/log.h"
@@ -34,9 +41,15 @@ struct held {
 static struct held *held_list;
 static unsigned nheld;
 
+/* A := p's internal address; AAAA := its internal IPv6 address if the
+ * server carries inner IPv6, else removed. */
 static int rewrite_for(const struct peer *p, const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
 {
-	return dns_rewrite_add_a(out, cap, msg, len, p->int_addr);
+	uint8_t a6[16];
+	if (!features_inner6(p))
+		return dns_rewrite_add_a(out, cap, msg, len, p->int_addr);
+	features_addr6(p->int_addr, a6);
+	return dns_rewrite_add_a6(out, cap, msg, len, p->int_addr, a6);
 }
 
 /* ---------------------------------------------- own AAAA lookups -- */
@@ -158,6 +171,9 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		/* the AAAA half of a lookup: keep applications off the unprotected
 		 * v6 path, and remember where the server is on IPv6 */
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		uint32_t a4;
+		if (info.naddrs6 > 0 && client.inner6 && features_addr4_of(info.addrs6[0], &a4) == 0)
+			return DEC_PASS;     /* already ours */
 		if (info.naddrs6 > 0 && memcmp(info.addrs6[0], mapped, 12)) {
 			hint_store(info.pq1.hash, info.addrs6[0]);
 			if ((p = peer_by_hash(info.pq1.hash)) != NULL) {
@@ -166,7 +182,14 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 				peer_ev_aaaa(p, &a6);
 			}
 		}
-		n = dns_rewrite(out, cap, msg, len, NULL);
+		p = peer_by_hash(info.pq1.hash);
+		if (p && features_inner6(p) && p->state == PS_UP && peer_tunnel_usable(p, now)) {
+			/* a server that carries inner IPv6, through a tunnel that works */
+			n = rewrite_for(p, msg, len, out, cap);
+			if (n >= 0)
+				client.cnt.dns_aaaa_rewritten++;
+		} else
+			n = dns_rewrite(out, cap, msg, len, NULL);
 		if (n < 0)
 			return DEC_PASS;
 		*outlen = (size_t)n;
