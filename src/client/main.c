@@ -391,7 +391,7 @@ int main(int argc, char **argv)
 	c->mtu = TUN_MTU;
 	c->text_interval = TEXTFILE_INTERVAL_DEFAULT;
 	c->inner6 = 1;
-	ipv6_inner_prefix_parse("fd43::", c->prefix6);
+	ipv6_inner_prefix_parse("fd43:7071:63::", c->prefix6);
 
 	while ((opt = getopt_long(argc, argv, "p:a:m:i:H:vh", opts, NULL)) != -1) {
 		switch (opt) {

@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 	s->tun_addr = 0x0a2a0001;
 	s->maskbits = 16;
 	s->inner6 = 1;
-	ipv6_inner_prefix_parse("fd42::", s->prefix6);
+	ipv6_inner_prefix_parse("fd42:7071:63::", s->prefix6);
 
 	while ((c = getopt_long(argc, argv, "d:c:p:k:a:m:i:H:u:vh", opts, NULL)) != -1) {
 		switch (c) {
