@@ -549,6 +549,11 @@ int main(int argc, char **argv)
 	/* inner IPv6 is an extension: without the TUN's IPv6 address it is
 	 * off (AAAA records of announced names removed), nothing else changes */
 	features_addr6(c->tun_addr, c->tun_addr6);
+	if (c->inner6 && c->mtu < TUN_MTU_IPV6) {
+		log_info("inner IPv6 off: the TUN MTU %d is below IPv6's minimum %d (--mtu %d or more turns it on)",
+		         c->mtu, TUN_MTU_IPV6, TUN_MTU_IPV6);
+		c->inner6 = 0;
+	}
 	if (c->inner6 && tun_add_addr6(c->ifname, c->tun_addr6) < 0) {
 		log_warn("inner IPv6 off: no IPv6 address on %s", c->ifname);
 		c->inner6 = 0;

@@ -7,6 +7,9 @@
 
 #define TUN_MTU 1200         /* the reference's, and the default */
 #define TUN_MTU_MIN 576
+/* IPv6's minimum link MTU (RFC 8200 §5): below it the kernel gives the TUN
+ * no IPv6 at all, so inner IPv6 needs --mtu 1280 or more */
+#define TUN_MTU_IPV6 1280
 /* 1500-byte outer IPv4 packets: 20 IP + 8 UDP + 56 tunnel header and tag */
 #define TUN_MTU_ETH 1416
 /* the largest inner packet whose tunnel datagram fits the 2048-byte UDP buffers */

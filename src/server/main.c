@@ -310,6 +310,11 @@ int main(int argc, char **argv)
 	/* inner IPv6 is an extension: without an IPv6 address on the TUN it is
 	 * not offered (clients keep removing AAAA records), nothing else changes */
 	server_addr6(s, s->tun_addr, s->tun_addr6);
+	if (s->inner6 && mtu < TUN_MTU_IPV6) {
+		log_info("inner IPv6 not offered: the TUN MTU %d is below IPv6's minimum %d (--mtu %d or more)", mtu,
+		         TUN_MTU_IPV6, TUN_MTU_IPV6);
+		s->inner6 = 0;
+	}
 	if (s->inner6 && tun_add_addr6(s->ifname, s->tun_addr6) < 0) {
 		log_warn("inner IPv6 not offered: no IPv6 address on %s", s->ifname);
 		s->inner6 = 0;
