@@ -99,7 +99,7 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		}
 		log_debug("new peer %s for %s", ip4_str(p->int_addr), info.pq1_owner);
 	}
-	struct peer_location loc = { .ip = info.addrs[0], .owner = info.pq1_owner, .has_ports = info.pq1.has_ports,
+	struct peer_location loc = { .ip = info.addrs[0], .addrs = info.addrs, .naddrs = info.naddrs, .owner = info.pq1_owner, .has_ports = info.pq1.has_ports,
 	                             .cryptoport = info.pq1.cryptoport, .keyport = info.pq1.keyport,
 	                             .strict = info.qname_pq1 };
 	switch (peer_ev_dns_answer(p, &loc, now)) {

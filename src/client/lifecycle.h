@@ -24,6 +24,9 @@
 #ifndef CLIENT_SILENT_MS
 #define CLIENT_SILENT_MS 10000          /* sending but nothing received: probe */
 #endif
+#ifndef CLIENT_NEXT_ADDR_WITHIN_MS
+#define CLIENT_NEXT_ADDR_WITHIN_MS 10000 /* a connect round moves to another address of the name only this long */
+#endif
 #ifndef CLIENT_PROBE_DEAD_MS
 #define CLIENT_PROBE_DEAD_MS 5000       /* probing this long without an answer: dead */
 #endif
@@ -58,7 +61,9 @@ void lifecycle_set_hooks(const struct lifecycle_hooks *h);
 
 /* Where a DNS answer says the server is. */
 struct peer_location {
-	uint32_t ip;
+	uint32_t ip;                    /* the address to try first */
+	const uint32_t *addrs;          /* every address of the answer, in its order (may be NULL) */
+	unsigned naddrs;
 	const char *owner;              /* the pq1 owner name */
 	int has_ports;
 	uint16_t cryptoport, keyport;
@@ -77,6 +82,8 @@ struct attempt_result {
 	const char *why;                /* for the log */
 	int ports_learnt;               /* from the TXT records */
 	uint16_t cryptoport, keyport;
+	int unanswered;                 /* failed without a word from the server's address:
+	                                 * another address of the name may be tried */
 };
 
 /* A new peer (address want, 0 = the next free); NULL if none is free. */

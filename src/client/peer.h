@@ -22,6 +22,8 @@
 #include "proto/dns.h"
 #include "client/peersfile.h"
 
+#define PEER_MAX_ADDRS 8                /* addresses of one name a connect round tries */
+
 /* The life of a peer (lifecycle.c has the transition table). */
 enum peer_state {
 	PS_NEW = 0,     /* just made: nothing tried yet */
@@ -65,7 +67,10 @@ struct peer {
 
 	/* lifecycle.c */
 	enum peer_state state;
-	uint32_t ext_ip;                /* the server's address */
+	uint32_t ext_ip;                /* the server's address (the one being tried) */
+	uint32_t addrs[PEER_MAX_ADDRS]; /* every address of its name, in the answer's order */
+	unsigned naddrs;
+	unsigned addr_tries;            /* addresses tried in the current connect round */
 	int have_ports;
 	uint16_t cryptoport, keyport;
 	char owner[DNS_MAX_NAME + 1];   /* pq1 owner name, for TXT lookups */

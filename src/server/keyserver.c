@@ -32,7 +32,7 @@ static void answer_static(struct server *s, const uint8_t *msg, size_t len, cons
 		s->st.key_static_bad++;
 		return;
 	}
-	udp_tx_commit(&s->ktx, (size_t)n, from);
+	udp_tx_commit_from(&s->ktx, (size_t)n, from, &s->rx_local);
 	s->st.key_static_ok++;
 	log_trace("Sending static key segment (%u, %u) to %s", depth, pos, sa_str(from));
 }
@@ -51,7 +51,7 @@ static void answer_eph(struct server *s, const uint8_t *msg, size_t len, const u
 		return;
 	}
 	keymsg_eph_resp_build(udp_tx_slot(&s->ktx), e->ntru_pk, e->x_pk);
-	udp_tx_commit(&s->ktx, KM_EPH_LEN, from);
+	udp_tx_commit_from(&s->ktx, KM_EPH_LEN, from, &s->rx_local);
 	s->st.key_eph_ok++;
 	log_debug("Sending ephemeral key to %s", sa_str(from));
 }
@@ -71,7 +71,7 @@ static void answer_cookie(struct server *s, const uint8_t *msg, size_t len, cons
 	sa_addr16(from, addr);
 	cookie_make(&s->cookies, now, addr, sa_port(from), cookie);
 	cookiemsg_reply_build(udp_tx_slot(&s->ktx), nonce, cookie);
-	udp_tx_commit(&s->ktx, CM_LEN, from);
+	udp_tx_commit_from(&s->ktx, CM_LEN, from, &s->rx_local);
 	s->st.key_cookie_ok++;
 	log_trace("Sending cookie to %s", sa_str(from));
 }
@@ -105,8 +105,11 @@ void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		if (n <= 0 && !s->rx.truncated)
 			break;
 		uint64_t now = now_ms();
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			s->rx_local = *s->rx.dg[i].local;
 			keyserver_datagram(s, s->rx.dg[i].p, s->rx.dg[i].len, s->rx.dg[i].from, now);
+		}
+		s->rx_local.set = 0;
 		udp_tx_flush(&s->ktx);
 	}
 }

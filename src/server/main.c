@@ -322,6 +322,9 @@ int main(int argc, char **argv)
 		log_error("cannot bind key port %u: %s", s->keyport, strerror(errno));
 		return 1;
 	}
+	/* replies leave from the address they were asked on (multi-homed servers) */
+	if (udp_want_pktinfo(s->crypto_fd) < 0 || udp_want_pktinfo(s->key_fd) < 0)
+		log_warn("no IP_PKTINFO (%s): replies leave from the address the kernel picks", strerror(errno));
 	log_info("Generating ephemeral keypairs");
 	if (ephkeys_rotate(&s->eph, wall_s()) < 0) {
 		log_error("could not make ephemeral keys");
