@@ -17,6 +17,7 @@ int pm_len_ok(uint32_t type, size_t len)
 		return len >= PM_PACKET_MIN && len <= PM_MAX_BODY;
 	case PM_ACCEPT:
 	case PM_RELOAD:
+	case PM_DROP:
 		return len == 0;
 	case PM_REPLACE:
 		return len >= NFQC_MIN_LEN && len <= NFQC_MAX_LEN && len <= PM_MAX_BODY;
