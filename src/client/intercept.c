@@ -77,7 +77,10 @@ static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, in
 	}
 	switch (info.verdict) {
 	case DNS_PASS:
-		return ACT_PASS;
+		/* a high-security name's addresses that the rewrite leaves alone
+		 * (more than DNS_MAX_ADDRS of them, or records it does not take
+		 * apart): never the real address */
+		return dns_asks_pq1_addresses(msg, len) ? ACT_REFUSE : ACT_PASS;
 	case DNS_CANARY:
 		return ACT_CANARY;
 	case DNS_PQ1:
@@ -141,7 +144,7 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
 	case ACT_REFUSE:
-		return strict_refusal(msg, len, out, cap, outlen, "no free internal address");
+		return strict_refusal(msg, len, out, cap, outlen, "no free internal address, or too many records to rewrite");
 	case ACT_REWRITE:
 		n = rewrite_for(p, msg, len, out, cap);
 		if (n < 0 && strict)
@@ -181,7 +184,7 @@ enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uin
 	case ACT_AAAA_ONLY:
 		return dnstcp_rewrite_inplace(msg, len, NULL) > 0 ? DEC_REPLACE : DEC_PASS;
 	case ACT_REFUSE:
-		return strict_drop("no free internal address");
+		return strict_drop("no free internal address, or too many records to rewrite");
 	case ACT_REWRITE:
 		a = p->int_addr;
 		if (dnstcp_rewrite_inplace(msg, len, &a) > 0) {

@@ -70,6 +70,7 @@ static void release_queued_tcp(void *ctx, const uint8_t *dns, size_t dlen)
 	    dnstcp_frame(q->pkt + t.payload_off, t.payload_len, &off, &mlen) == DNSTCP_ONE &&
 	    dnstcp_rewrite_inplace(q->pkt + t.payload_off + off, mlen, &q->int_addr) > 0) {
 		tcppkt_fix_checksum(q->pkt, q->len, &t);
+		client.cnt.dns_tcp_rewritten++;
 		verdict(q->id, q->pkt, q->len);
 	} else
 		verdict(q->id, NULL, 0);

@@ -95,7 +95,15 @@ static int msg_asks_pq1(const uint8_t *m, size_t avail)
 	size_t l = q.name[0];
 	if (l == 0 || 1 + l > q.name_len)
 		return 0;
-	return pq1_parse_label(&n, (const char *)q.name + 1, l) == 0;
+	return pq1_parse_label(&n, (const char *)q.name + 1, l) == 1;
+}
+
+int dns_asks_pq1_addresses(const uint8_t *msg, size_t len)
+{
+	struct dns_question q;
+	if (!msg_asks_pq1(msg, len) || dns_question_get(msg, len, &q) < 0 || load16_be(msg + 6) == 0)
+		return 0;
+	return q.qtype == DNS_TYPE_A || q.qtype == DNS_TYPE_AAAA || q.qtype == 255;
 }
 
 int dnstcp_asks_pq1(const uint8_t *payload, size_t len)

@@ -42,6 +42,12 @@ enum dnstcp_frame dnstcp_frame(const uint8_t *payload, size_t len, size_t *msg_o
  * For segments that cannot be rewritten: those must not pass.  1 / 0. */
 int dnstcp_asks_pq1(const uint8_t *payload, size_t len);
 
+/* Is msg (len bytes, possibly only its beginning) a response to an
+ * address query (A, AAAA or ANY) for a pq1 name itself (a high-security
+ * name) with records in its answer section?  Such an answer must never
+ * pass unchanged, whatever else it holds.  1 / 0. */
+int dns_asks_pq1_addresses(const uint8_t *msg, size_t len);
+
 /* The rewrite that keeps the length: in the answer section every A record
  * gets rdata addr (host order) and TTL 0, and every AAAA record rdata
  * 100:: (RFC 6666's discard-only prefix: unroutable, never this host) and
