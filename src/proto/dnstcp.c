@@ -147,9 +147,12 @@ int dnstcp_rewrite_inplace(uint8_t *msg, size_t len, const uint32_t *addr)
 {
 	static const uint8_t discard6[16] = { 0x01, 0x00 };   /* 100:: */
 	size_t off = DNS_HDR, rr_off[256];
+	uint8_t saved[256][20];             /* TTL and rdata of each, to undo */
+	uint8_t flags = msg[3];
+	struct dns_question before, after;
 	unsigned n = 0, qd, an;
 
-	if (len < DNS_HDR || !(msg[2] & 0x80) || !dns_well_formed(msg, len))
+	if (len < DNS_HDR || !(msg[2] & 0x80) || !dns_well_formed(msg, len) || dns_question_get(msg, len, &before) < 0)
 		return -1;
 	qd = load16_be(msg + 4);
 	an = load16_be(msg + 6);
@@ -175,6 +178,8 @@ int dnstcp_rewrite_inplace(uint8_t *msg, size_t len, const uint32_t *addr)
 	}
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *rr = msg + rr_off[i];
+		memcpy(saved[i], rr + 4, 4);                                   /* TTL */
+		memcpy(saved[i] + 4, rr + 10, load16_be(rr) == DNS_TYPE_A ? 4 : 16);   /* rdata */
 		store32_be(rr + 4, 0);
 		if (load16_be(rr) == DNS_TYPE_A)
 			store32_be(rr + 10, *addr);
@@ -183,5 +188,17 @@ int dnstcp_rewrite_inplace(uint8_t *msg, size_t len, const uint32_t *addr)
 	}
 	if (n)
 		msg[3] &= (uint8_t)~0x20;   /* AD */
+	/* a name may point into rdata (compression into an address): if the
+	 * message no longer parses, or its question changed, it is put back */
+	if (n && (!dns_well_formed(msg, len) || dns_question_get(msg, len, &after) < 0 ||
+	          !dns_question_same(&before, &after))) {
+		for (unsigned i = 0; i < n; i++) {
+			uint8_t *rr = msg + rr_off[i];
+			memcpy(rr + 4, saved[i], 4);
+			memcpy(rr + 10, saved[i] + 4, load16_be(rr) == DNS_TYPE_A ? 4 : 16);
+		}
+		msg[3] = flags;
+		return -1;
+	}
 	return (int)n;
 }

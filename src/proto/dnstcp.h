@@ -53,7 +53,9 @@ int dns_asks_pq1_addresses(const uint8_t *msg, size_t len);
  * 100:: (RFC 6666's discard-only prefix: unroutable, never this host) and
  * TTL 0 (addr NULL: A records are left alone, AAAA records rewritten); the
  * AD flag is cleared (RRSIG records over them stay and no longer verify).
- * msg must be a well-formed response.  Returns the number of records
- * rewritten, or -1 (nothing changed) if the message does not parse. */
+ * msg must be a well-formed response with at most one question.  Returns
+ * the number of records rewritten, or -1 (nothing changed) if the message
+ * does not parse, or would not parse or ask the same question afterwards
+ * (a name compressed into an address). */
 int dnstcp_rewrite_inplace(uint8_t *msg, size_t len, const uint32_t *addr);
 #endif
