@@ -71,6 +71,7 @@ struct counters {
 	uint64_t dns_tcp_rewritten;  /* DNS answers over TCP rewritten in place */
 	uint64_t dns_tcp_dropped;    /* high-security answers over TCP that could not be rewritten */
 	uint64_t dns_tcp_unhandled;  /* TCP segments from port 53 not one whole answer: passed */
+	uint64_t textfile_ok, textfile_failed;  /* --prometheus-textfile rewrites */
 };
 #define CLIENT_COUNTERS(X) \
 	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_waited) X(tun_unreachable) X(tun_seal_fail) X(tun_write_fail) \
@@ -78,8 +79,8 @@ struct counters {
 	X(rx_keepalive) X(rx_probe) X(rx_old_tunnel) X(key_stray) X(key_bad_node) X(dns_unparsable) \
 	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(dns_strict_refused) X(proxy_drop) X(proxy_mismatch) X(connect_ok) X(connect_fail) \
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad) \
-	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(connect_next_addr) \
-	X(dns_tcp_rewritten) X(dns_tcp_dropped) X(dns_tcp_unhandled)
+	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(textfile_ok) X(textfile_failed) \
+	X(connect_next_addr) X(dns_tcp_rewritten) X(dns_tcp_dropped) X(dns_tcp_unhandled)
 
 struct client {
 	struct loop loop;
@@ -99,6 +100,8 @@ struct client {
 	int allow_root;                 /* --allow-root: a missing user is not fatal */
 	const char *ctlpath;            /* control socket */
 	const char *peers_path;         /* static peers file, or NULL */
+	const char *textdir;            /* --prometheus-textfile DIR, or NULL */
+	unsigned text_interval;         /* --prometheus-interval, seconds */
 	/* descriptors */
 	int tunfd, udpfd, sigfd, monfd, ctlfd;
 	int offload;                    /* try TUN and UDP segmentation offloads (default) */

@@ -70,13 +70,11 @@ int udp_bind_any(uint16_t port)
 int udp_want_pktinfo(int fd)
 {
 	int one = 1;
-	union sockaddr_any sa;
-	socklen_t l = sizeof sa;
-	if (getsockname(fd, &sa.sa, &l) < 0)
-		return -1;
-	if (sa.sa.sa_family == AF_INET6)
-		/* also IPv4 on a dual-stack socket: reported v4-mapped */
-		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+	/* an IPv6 socket (also IPv4 on a dual-stack one: reported v4-mapped),
+	 * else an IPv4 one (no getsockname: a daemon under seccomp may call
+	 * this on reload with only setsockopt allowed) */
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) == 0)
+		return 0;
 	return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
 }
 
