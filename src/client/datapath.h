@@ -22,6 +22,11 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
  * number, or -1 if nothing was sent. */
 int datapath_send_probe(struct peer *p, uint64_t now);
 void datapath_send_keepalive(struct peer *p, uint64_t now);
+/* The lifecycle's route check: 0 if p's endpoint has a route, or the tunnel
+ * was moved (same keys, a keepalive sent: the server follows an
+ * authenticated packet from a new address of either family) to another
+ * address of the server that has one; -1 if none has. */
+int datapath_route_check(struct peer *p, uint64_t now);
 /* The application packets that waited for p's tunnel: sent through it
  * (ok), or answered with ICMP host unreachable and dropped. */
 void datapath_release_waiting(struct peer *p, int ok, uint64_t now);

@@ -2,19 +2,28 @@
  *
  *   not DNS / no pq1            -> pass unchanged (byte for byte)
  *   use-application-dns.net     -> NXDOMAIN
- *   pq1, no A record (AAAA q.)  -> AAAA records removed
+ *   our own AAAA lookup         -> pass unchanged (txt.c registered it)
+ *   pq1, no A record (AAAA q.)  -> AAAA records removed (the first one is
+ *                                  remembered: the server's IPv6 address)
+ *   pq1, no A record (A q.)     -> a server with IPv6 addresses only: as
+ *                                  below, and the rewrite adds the A record
  *   pq1, A already ours         -> pass (seen twice through a stub resolver)
  *   pq1, otherwise              -> the lifecycle decides: rewrite now (A :=
  *                                  internal address, TTL 0, AAAA removed),
  *                                  hold, or pass unchanged (backoff)
  *   the name asked for is pq1   -> always rewritten (a high-security name is
- *                                  never failed open: lifecycle.c) */
+ *                                  never failed open: lifecycle.c)
+ *
+ * Over TCP (dns_decide_inplace) the answer keeps its length: A records get
+ * the internal address, AAAA records 100:: (unroutable), TTLs 0; a
+ * high-security answer that cannot be rewritten is dropped. */
 #include <stdlib.h>
 #include <string.h>
 #include "client/client.h"
 #include "client/intercept.h"
 #include "client/lifecycle.h"
 #include "io/log.h"
+#include "proto/dnstcp.h"
 
 struct held {
 	struct held *next;
@@ -32,8 +41,82 @@ static unsigned nheld;
 
 static int rewrite_for(const struct peer *p, const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
 {
-	uint32_t a = p->int_addr;
-	return dns_rewrite(out, cap, msg, len, &a);
+	return dns_rewrite_add_a(out, cap, msg, len, p->int_addr);
+}
+
+/* ---------------------------------------------- own AAAA lookups -- */
+
+static struct dns_question own[OWN_QUERIES_MAX];
+static int own_used[OWN_QUERIES_MAX];
+
+int own_query_add(const uint8_t *query, size_t len)
+{
+	for (int i = 0; i < OWN_QUERIES_MAX; i++)
+		if (!own_used[i]) {
+			if (dns_question_get(query, len, &own[i]) < 0)
+				return -1;
+			own_used[i] = 1;
+			return 0;
+		}
+	return -1;
+}
+
+void own_query_del(const uint8_t *query, size_t len)
+{
+	struct dns_question q;
+	if (dns_question_get(query, len, &q) < 0)
+		return;
+	for (int i = 0; i < OWN_QUERIES_MAX; i++)
+		if (own_used[i] && dns_question_same(&own[i], &q)) {
+			own_used[i] = 0;
+			return;
+		}
+}
+
+static int own_answer(const uint8_t *msg, size_t len)
+{
+	struct dns_question q;
+	int any = 0;
+	for (int i = 0; i < OWN_QUERIES_MAX; i++)
+		any |= own_used[i];
+	if (!any || dns_question_get(msg, len, &q) < 0)
+		return 0;
+	for (int i = 0; i < OWN_QUERIES_MAX; i++)
+		if (own_used[i] && dns_question_same(&own[i], &q))
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------- IPv6 addresses of pq1 names -- */
+
+/* The first AAAA record of the latest AAAA answers of pq1 names (an
+ * application asks A and AAAA together): the server's IPv6 address, for
+ * when it has no A record or the host no IPv4 route.  A small ring. */
+#define HINTS 32
+static struct { uint8_t hash[32]; uint8_t addr[16]; int used; } hints[HINTS];
+static unsigned hint_next;
+
+static void hint_store(const uint8_t hash[32], const uint8_t addr[16])
+{
+	for (unsigned i = 0; i < HINTS; i++)
+		if (hints[i].used && !memcmp(hints[i].hash, hash, 32)) {
+			memcpy(hints[i].addr, addr, 16);
+			return;
+		}
+	unsigned i = hint_next++ % HINTS;
+	memcpy(hints[i].hash, hash, 32);
+	memcpy(hints[i].addr, addr, 16);
+	hints[i].used = 1;
+}
+
+static void hint_get(const uint8_t hash[32], union sockaddr_any *out)
+{
+	memset(out, 0, sizeof *out);
+	for (unsigned i = 0; i < HINTS; i++)
+		if (hints[i].used && !memcmp(hints[i].hash, hash, 32)) {
+			sa_from_addr16(out, hints[i].addr, 0);
+			return;
+		}
 }
 
 /* A high-security name is never released with its real address: when it
@@ -50,72 +133,164 @@ static enum decision strict_refusal(const uint8_t *msg, size_t len, uint8_t *out
 	return DEC_REPLACE;
 }
 
-enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
-                         struct peer **pp, uint64_t now)
+/* What an answer calls for, whatever the transport. */
+enum action {
+	ACT_PASS,
+	ACT_CANARY,     /* the DoH canary: NXDOMAIN */
+	ACT_AAAA_ONLY,  /* a pq1 answer without A records: its AAAA records go */
+	ACT_REWRITE,    /* A := p's internal address */
+	ACT_REFUSE,     /* a high-security name with no internal address: never its real one */
+	ACT_HOLD,       /* until p's tunnel is up or failed */
+};
+
+static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, int *strict, uint64_t now)
 {
 	struct dns_info info;
 	struct peer *p;
-	int n;
 
+	*strict = 0;
 	if (dns_inspect(msg, len, &info) < 0) {
 		client.cnt.dns_unparsable++;
-		return DEC_PASS;
+		return ACT_PASS;
 	}
+	if (own_answer(msg, len))
+		return ACT_PASS;
 	switch (info.verdict) {
 	case DNS_PASS:
-		return DEC_PASS;
+		/* a high-security name's addresses that the rewrite leaves alone
+		 * (more than DNS_MAX_ADDRS of them, or records it does not take
+		 * apart): never the real address */
+		return dns_asks_pq1_addresses(msg, len) ? ACT_REFUSE : ACT_PASS;
 	case DNS_CANARY:
+		return ACT_CANARY;
+	case DNS_PQ1:
+		break;
+	}
+	if (info.naddrs == 0 && info.naaaa > 0) {
+		/* the AAAA half of a lookup: keep applications off the unprotected
+		 * v6 path, and remember where the server is on IPv6 */
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (info.naddrs6 > 0 && memcmp(info.addrs6[0], mapped, 12)) {
+			hint_store(info.pq1.hash, info.addrs6[0]);
+			if ((p = peer_by_hash(info.pq1.hash)) != NULL) {
+				union sockaddr_any a6;
+				sa_from_addr16(&a6, info.addrs6[0], 0);
+				peer_ev_aaaa(p, &a6);
+			}
+		}
+		return ACT_AAAA_ONLY;
+	}
+	/* no A and no AAAA: only a NOERROR answer to an A question makes a
+	 * server with IPv6 addresses only (the rewrite adds the A record) */
+	if (info.naddrs == 0 && (info.qtype != DNS_TYPE_A || info.rcode != 0))
+		return ACT_PASS;
+	if (info.naddrs > 0 && peertable_is_internal(info.addrs[0]))
+		return ACT_PASS;
+	*strict = info.qname_pq1;
+
+	p = peer_by_hash(info.pq1.hash);
+	if (!p) {
+		p = peer_ev_new(info.pq1.hash, 0, now);
+		if (!p && info.qname_pq1)
+			return ACT_REFUSE;
+		if (!p) {
+			log_ratelimited(L_WARNING, "pool_full", "no free internal address: answer passed unchanged");
+			client.cnt.dns_failopen++;
+			return ACT_PASS;
+		}
+		log_debug("new peer %s for %s", ip4_str(p->int_addr), info.pq1_owner);
+	}
+	struct peer_location loc = { .addrs = info.addrs, .naddrs = info.naddrs, .owner = info.pq1_owner,
+	                             .has_ports = info.pq1.has_ports, .cryptoport = info.pq1.cryptoport,
+	                             .keyport = info.pq1.keyport, .strict = info.qname_pq1 };
+	if (info.naddrs > 0)
+		sa_from_ip4(&loc.addr, info.addrs[0], 0);
+	hint_get(info.pq1.hash, &loc.addr6);
+	*pp = p;
+	switch (peer_ev_dns_answer(p, &loc, now)) {
+	case ANSWER_REWRITE:
+		return ACT_REWRITE;
+	case ANSWER_PASS:
+		client.cnt.dns_failopen++;
+		return ACT_PASS;
+	case ANSWER_HOLD:
+		break;
+	}
+	return ACT_HOLD;
+}
+
+enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+                         struct peer **pp, uint64_t now)
+{
+	struct peer *p = NULL;
+	int strict, n;
+
+	switch (classify(msg, len, &p, &strict, now)) {
+	case ACT_PASS:
+		return DEC_PASS;
+	case ACT_CANARY:
 		n = dns_make_nxdomain(out, cap, msg, len);
 		if (n < 0)
 			return DEC_PASS;
 		client.cnt.dns_canary++;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
-	case DNS_PQ1:
-		break;
-	}
-	if (info.naddrs == 0) {
-		/* e.g. the AAAA half of a lookup: keep applications off the unprotected v6 path */
-		if (info.naaaa == 0)
-			return DEC_PASS;
+	case ACT_AAAA_ONLY:
 		n = dns_rewrite(out, cap, msg, len, NULL);
 		if (n < 0)
 			return DEC_PASS;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
-	}
-	if (peertable_is_internal(info.addrs[0]))
-		return DEC_PASS;
-
-	p = peer_by_hash(info.pq1.hash);
-	if (!p) {
-		p = peer_ev_new(info.pq1.hash, 0, now);
-		if (!p && info.qname_pq1)
-			return strict_refusal(msg, len, out, cap, outlen, "no free internal address");
-		if (!p) {
-			log_ratelimited(L_WARNING, "pool_full", "no free internal address: answer passed unchanged");
-			client.cnt.dns_failopen++;
-			return DEC_PASS;
-		}
-		log_debug("new peer %s for %s", ip4_str(p->int_addr), info.pq1_owner);
-	}
-	struct peer_location loc = { .ip = info.addrs[0], .owner = info.pq1_owner, .has_ports = info.pq1.has_ports,
-	                             .cryptoport = info.pq1.cryptoport, .keyport = info.pq1.keyport,
-	                             .strict = info.qname_pq1 };
-	switch (peer_ev_dns_answer(p, &loc, now)) {
-	case ANSWER_REWRITE:
+	case ACT_REFUSE:
+		return strict_refusal(msg, len, out, cap, outlen, "no free internal address, or too many records to rewrite");
+	case ACT_REWRITE:
 		n = rewrite_for(p, msg, len, out, cap);
-		if (n < 0 && info.qname_pq1)
+		if (n < 0 && strict)
 			return strict_refusal(msg, len, out, cap, outlen, "the answer cannot be rewritten");
 		if (n < 0)
 			return DEC_PASS;
 		client.cnt.dns_rewritten++;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
-	case ANSWER_PASS:
-		client.cnt.dns_failopen++;
+	case ACT_HOLD:
+		break;
+	}
+	*pp = p;
+	return DEC_HOLD;
+}
+
+/* A high-security name whose answer cannot keep its length and be
+ * rewritten: it is dropped (over TCP the application's query then times
+ * out: the segment is never delivered, and neither is any later one). */
+static enum decision strict_drop(const char *why)
+{
+	log_ratelimited(L_WARNING, "strict_drop", "high-security name over TCP: %s: answer dropped", why);
+	client.cnt.dns_strict_refused++;
+	return DEC_DROP;
+}
+
+enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uint64_t now)
+{
+	struct peer *p = NULL;
+	int strict;
+	uint32_t a;
+
+	switch (classify(msg, len, &p, &strict, now)) {
+	case ACT_PASS:
+	case ACT_CANARY:
 		return DEC_PASS;
-	case ANSWER_HOLD:
+	case ACT_AAAA_ONLY:
+		return dnstcp_rewrite_inplace(msg, len, NULL) > 0 ? DEC_REPLACE : DEC_PASS;
+	case ACT_REFUSE:
+		return strict_drop("no free internal address, or too many records to rewrite");
+	case ACT_REWRITE:
+		a = p->int_addr;
+		if (dnstcp_rewrite_inplace(msg, len, &a) > 0) {
+			client.cnt.dns_rewritten++;
+			return DEC_REPLACE;
+		}
+		return strict ? strict_drop("the answer cannot be rewritten") : DEC_PASS;
+	case ACT_HOLD:
 		break;
 	}
 	*pp = p;
@@ -213,7 +388,7 @@ void held_resolve(struct peer *p, int ok)
 		} else {
 			client.cnt.dns_failopen++;
 			if (!ok)
-				log_warn("Connection to %s failed: releasing the DNS answer unchanged", ip4_str(p->ext_ip));
+				log_warn("Connection to %s failed: releasing the DNS answer unchanged", sa_host_str(&p->ext));
 			held_finish(h, NULL, 0);
 		}
 	}

@@ -6,6 +6,8 @@
  *                                                                packets wait)
  *  CONNECTING  attempt made a tunnel                 VERIFYING   waiting packets sent (0-RTT);
  *                                                                probe every 50 ms
+ *  CONNECTING  attempt unanswered, another address   CONNECTING  the next address of the name
+ *              of the name not tried, within 10 s                (answer still held, packets wait)
  *  CONNECTING  attempt failed                        BACKOFF     held answers released unchanged,
  *                                                                waiting packets: ICMP unreachable
  *  VERIFYING   probe reply                           UP          held answers rewritten; ifup
@@ -93,7 +95,7 @@ static void iface(struct peer *p, int up)
 
 static void remove_peer(struct peer *p)
 {
-	log_info("Removing peer %s (%s)", ip4_str(p->int_addr), ip4_str(p->ext_ip));
+	log_info("Removing peer %s (%s)", ip4_str(p->int_addr), sa_host_str(&p->ext));
 	hk.removing(p);
 	if (p->state == PS_CONNECTING)
 		hk.attempt_abort(p);
@@ -106,7 +108,7 @@ static void remove_peer(struct peer *p)
 static void fail(struct peer *p, const char *why, uint64_t now)
 {
 	client.cnt.connect_fail++;
-	log_warn("Connecting to %s failed after %llu ms: %s", ip4_str(p->ext_ip), (unsigned long long)(now - p->last_try),
+	log_warn("Connecting to %s failed after %llu ms: %s", sa_host_str(&p->ext), (unsigned long long)(now - p->last_try),
 	         why);
 	p->retry_at = now + CLIENT_FAIL_BACKOFF_MS;
 	set_state(p, PS_BACKOFF, now);
@@ -121,6 +123,7 @@ static int start(struct peer *p, uint64_t now)
 	if (p->state == PS_CONNECTING)
 		return 0;
 	p->last_try = now;
+	p->addr_tries = 1;
 	p->probe_since = 0;
 	set_state(p, PS_CONNECTING, now);
 	if (hk.attempt_start(p) < 0) {
@@ -144,7 +147,7 @@ static void up(struct peer *p, const char *why, uint64_t now)
 {
 	uint64_t took = now - p->last_try;
 	if (p->verify_quiet)
-		log_debug("Tunnel to %s confirmed", ip4_str(p->ext_ip));
+		log_debug("Tunnel to %s confirmed", sa_host_str(&p->ext));
 	else
 		log_info("Tunnel up: %s <-> %s (%s) in %llu ms", ip4_str(p->int_addr), sa_str(&p->ep), why,
 		         (unsigned long long)took);
@@ -174,8 +177,20 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 	p->last_dns = now;
 	if (!p->is_static && p->state != PS_CONNECTING) {
 		/* the answer is the freshest truth about where the server is
-		 * (a static peer's address and ports come from the peers file) */
-		p->ext_ip = loc->ip;
+		 * (a static peer's address and ports come from the peers file);
+		 * an address that made the tunnel stays while the name lists it */
+		int keep = 0;
+		p->naddrs = 0;
+		for (unsigned i = 0; loc->addrs && i < loc->naddrs && p->naddrs < PEER_MAX_ADDRS; i++) {
+			p->addrs[p->naddrs++] = loc->addrs[i];
+			keep |= p->has_tunnel && p->ext.sa.sa_family == AF_INET && loc->addrs[i] == sa_ip4(&p->ext);
+		}
+		if (!keep && loc->addr.sa.sa_family)
+			p->ext = loc->addr;
+		else if (!keep)
+			memset(&p->ext, 0, sizeof p->ext);   /* no A record: the attempt looks up AAAA */
+		if (loc->addr6.sa.sa_family)
+			p->ext6_hint = loc->addr6;
 		snprintf(p->owner, sizeof p->owner, "%s", loc->owner);
 		if (loc->has_ports) {
 			p->have_ports = 1;
@@ -242,6 +257,30 @@ void peer_ev_probe_reply(struct peer *p, uint16_t seq, uint64_t now)
 		up(p, "confirmed by ICMP echo", now);
 }
 
+/* An attempt got no word from the server's address: the next address of
+ * the name, while some are untried and the round is young.  1 if an
+ * attempt to it runs. */
+static int next_address(struct peer *p, const struct attempt_result *r, uint64_t now)
+{
+	unsigned at = 0;
+	if (!r->unanswered || p->is_static || p->addr_tries >= p->naddrs ||
+	    now - p->last_try >= CLIENT_NEXT_ADDR_WITHIN_MS)
+		return 0;
+	uint32_t cur = p->ext.sa.sa_family == AF_INET ? sa_ip4(&p->ext) : 0;
+	while (at < p->naddrs && p->addrs[at] != cur)
+		at++;
+	uint32_t next = at < p->naddrs ? p->addrs[(at + 1) % p->naddrs] : p->addrs[0];
+	log_info("%s does not answer (%s): trying %s, address %u of %u", p->ext.sa.sa_family ? sa_host_str(&p->ext) : "the name",
+	         r->why, ip4_str(next), p->addr_tries + 1, p->naddrs);
+	client.cnt.connect_next_addr++;
+	sa_from_ip4(&p->ext, next, 0);
+	p->addr_tries++;
+	if (hk.attempt_start(p) < 0)
+		return 0;
+	rearm(p);
+	return 1;
+}
+
 void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64_t now)
 {
 	if (p->state != PS_CONNECTING)
@@ -251,6 +290,10 @@ void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64
 		p->cryptoport = r->cryptoport;
 		p->keyport = r->keyport;
 	}
+	if (r->addr_learnt && r->addr.sa.sa_family == AF_INET6)
+		p->ext6_hint = r->addr;   /* ext keeps the A record: either family can be moved to */
+	if (!r->ok && next_address(p, r, now))
+		return;
 	if (!r->ok) {
 		fail(p, r->why, now);
 		rearm(p);
@@ -292,6 +335,12 @@ int peer_ev_kick(struct peer *p, uint64_t now, const char **why)
 	return 0;
 }
 
+void peer_ev_aaaa(struct peer *p, const union sockaddr_any *a6)
+{
+	if (!p->is_static && a6->sa.sa_family == AF_INET6)
+		p->ext6_hint = *a6;
+}
+
 void peer_ev_forget(struct peer *p)
 {
 	log_info("forget %s: tunnel ended, keys erased", label(p));
@@ -300,12 +349,14 @@ void peer_ev_forget(struct peer *p)
 
 void peer_ev_config(struct peer *p, const struct pf_peer *pp, uint64_t now)
 {
-	if (p->ext_ip != pp->addr || p->cryptoport != pp->port || p->keyport != pp->keyport)
-		log_info("static peer %s: %s crypto port %u key port %u", pp->name, ip4_str(pp->addr), pp->port,
+	union sockaddr_any addr;
+	sa_from_addr16(&addr, pp->addr, 0);
+	if (!sa_same_host(&p->ext, &addr) || p->cryptoport != pp->port || p->keyport != pp->keyport)
+		log_info("static peer %s: %s crypto port %u key port %u", pp->name, sa_host_str(&addr), pp->port,
 		         pp->keyport);
 	p->is_static = 1;
 	snprintf(p->name, sizeof p->name, "%s", pp->name);
-	p->ext_ip = pp->addr;
+	p->ext = addr;
 	p->have_ports = 1;
 	p->cryptoport = pp->port;
 	p->keyport = pp->keyport;
@@ -340,7 +391,7 @@ static void verify_step(struct peer *p, uint64_t now)
 		up(p, "unconfirmed: no ICMP echo reply", now);
 		return;
 	}
-	log_info("Tunnel to %s silent: handshaking again", ip4_str(p->ext_ip));
+	log_info("Tunnel to %s silent: handshaking again", sa_host_str(&p->ext));
 	start(p, now);
 }
 
@@ -385,15 +436,16 @@ static int tick(struct peer *p, uint64_t now)
 				return -1;
 			}
 			if (!tunnel_alive(&p->tun, now)) {
-				log_info("Tunnel to %s (%s) idle and expired", ip4_str(p->ext_ip), ip4_str(p->int_addr));
+				log_info("Tunnel to %s (%s) idle and expired", sa_host_str(&p->ext), ip4_str(p->int_addr));
 				peer_drop_tunnel(p);
 				set_state(p, PS_DOWN, now);
 			}
 			break;
 		}
 		if (!tunnel_alive(&p->tun, now) || tunnel_needs_rekey(&p->tun) ||
-		    (p->probe_since && now - p->probe_since > CLIENT_PROBE_DEAD_MS)) {
-			log_info("Tunnel to %s (%s) looks dead: handshaking again", ip4_str(p->ext_ip),
+		    (p->probe_since && now - p->probe_since > CLIENT_PROBE_DEAD_MS) ||
+		    (hk.route_check && hk.route_check(p, now) < 0)) {
+			log_info("Tunnel to %s (%s) looks dead: handshaking again", sa_host_str(&p->ext),
 			         ip4_str(p->int_addr));
 			start(p, now);
 		} else if (now - p->last_app_tx < CLIENT_SILENT_MS && now - p->last_auth_rx > CLIENT_SILENT_MS) {

@@ -24,6 +24,9 @@
 #ifndef CLIENT_SILENT_MS
 #define CLIENT_SILENT_MS 10000          /* sending but nothing received: probe */
 #endif
+#ifndef CLIENT_NEXT_ADDR_WITHIN_MS
+#define CLIENT_NEXT_ADDR_WITHIN_MS 10000 /* a connect round moves to another address of the name only this long */
+#endif
 #ifndef CLIENT_PROBE_DEAD_MS
 #define CLIENT_PROBE_DEAD_MS 5000       /* probing this long without an answer: dead */
 #endif
@@ -53,12 +56,21 @@ struct lifecycle_hooks {
 	/* p was added / is about to be freed (timers of other files) */
 	void (*added)(struct peer *p, uint64_t now);
 	void (*removing)(struct peer *p);
+	/* the host lost its route to p's tunnel endpoint (its IPv4 address went
+	 * away, say): the tunnel moved to another address of the server that
+	 * has one (0), or there is none (-1: handshake again, which looks for
+	 * one); 0 while the route is there.  NULL: never checked. */
+	int (*route_check)(struct peer *p, uint64_t now);
 };
 void lifecycle_set_hooks(const struct lifecycle_hooks *h);
 
 /* Where a DNS answer says the server is. */
 struct peer_location {
-	uint32_t ip;
+	union sockaddr_any addr;        /* the first A record (port unused), or unset
+	                                 * (family 0) when the name has none */
+	union sockaddr_any addr6;       /* an AAAA record seen for the name, or unset */
+	const uint32_t *addrs;          /* every IPv4 address of the answer, in its order (may be NULL) */
+	unsigned naddrs;
 	const char *owner;              /* the pq1 owner name */
 	int has_ports;
 	uint16_t cryptoport, keyport;
@@ -77,11 +89,18 @@ struct attempt_result {
 	const char *why;                /* for the log */
 	int ports_learnt;               /* from the TXT records */
 	uint16_t cryptoport, keyport;
+	int addr_learnt;                /* the attempt reached the server at an IPv6 */
+	union sockaddr_any addr;        /* address of its name (no A record, or no IPv4 route) */
+	int unanswered;                 /* failed without a word from the server's address:
+	                                 * another address of the name may be tried */
 };
 
 /* A new peer (address want, 0 = the next free); NULL if none is free. */
 struct peer *peer_ev_new(const uint8_t hash[32], uint32_t want, uint64_t now);
 enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *loc, uint64_t now);
+/* An AAAA answer for p's name: a6 (IPv6, port unused) is where the server
+ * is on IPv6 (kept for an attempt or a move when IPv4 has no route). */
+void peer_ev_aaaa(struct peer *p, const union sockaddr_any *a6);
 /* An application packet for p found no tunnel to go through: 1 if an
  * attempt runs (the packet may wait for it), 0 if none does (backoff, or
  * the server's ports are unknown): the packet is refused. */

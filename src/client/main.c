@@ -250,6 +250,7 @@ static const struct lifecycle_hooks hooks = {
 	.arm = hook_arm,
 	.added = hook_added,
 	.removing = hook_removing,
+	.route_check = datapath_route_check,
 };
 
 /* Secrets of the worker's own: the last packet key in this thread's EVP
@@ -529,11 +530,13 @@ int main(int argc, char **argv)
 		goto out_pid;
 	}
 	log_info("TUN device %s: %s/%d", c->ifname, ip4_str(c->tun_addr), c->maskbits);
-	c->udpfd = udp_bind4(0, c->port);
+	int dual;
+	c->udpfd = udp_bind_dual(c->port, &dual);
 	if (c->udpfd < 0) {
 		log_error("cannot bind UDP port %u: %s", c->port, strerror(errno));
 		goto out_tun;
 	}
+	log_info("Tunnel socket: UDP port %u, %s", c->port, dual ? "IPv4 and IPv6" : "IPv4 only");
 	keydir_prepare(c->keydir, c->user);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_error("socketpair: %s", strerror(errno));

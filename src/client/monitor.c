@@ -40,6 +40,7 @@
 #include "client/monitor.h"
 #include "client/privmsg.h"
 #include "io/log.h"
+#include "io/udp.h"
 #include "io/nfq.h"
 #include "io/rules.h"
 #include "proto/base32.h"
@@ -200,11 +201,14 @@ static void run_hook(const struct pf_peer *pp, const struct pm_hook *h)
 	ENV("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	ENV("P_PEER=%s", pp->name);
 	ENV("P_HASH=%s", hash);
-	ENV("P_ADDR=%s", ip4_str(pp->addr));        /* from our own copy of the file */
+	union sockaddr_any a;
+	sa_from_addr16(&a, pp->addr, 0);
+	ENV("P_ADDR=%s", sa_host_str(&a));          /* from our own copy of the file */
 	ENV("P_PORT=%u", pp->port);
 	ENV("P_KEYPORT=%u", pp->keyport);
 	ENV("P_INTERNAL=%s", ip4_str(h->int_addr)); /* from the worker: a number, formatted here */
-	ENV("P_ENDPOINT=%s", ip4_str(h->ext_ip));
+	sa_from_addr16(&a, h->ext, 0);              /* 16 bytes: any value formats */
+	ENV("P_ENDPOINT=%s", sa_host_str(&a));
 	ENV("P_IFNAME=%s", mon.cfg.ifname);
 	ENV("P_LOCAL=%s", ip4_str(mon.cfg.tun_addr));
 	ENV("P_EVERY=%u", pp->every_ms);
@@ -383,7 +387,8 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 			mon.st.verdict_bad++;
 			log_ratelimited(L_WARNING, "mon_msg", "malformed message from the worker (size or type): dropped");
 			/* a malformed verdict for a packet we handed over: the original goes on at once */
-			struct pending *p = (h.type == PM_ACCEPT || h.type == PM_REPLACE) ? pend_find(h.id) : NULL;
+			struct pending *p = (h.type == PM_ACCEPT || h.type == PM_REPLACE || h.type == PM_DROP) ?
+			                    pend_find(h.id) : NULL;
 			if (p) {
 				nfqueue_accept(mon.nfq, h.id);
 				pend_drop(p);
@@ -392,7 +397,8 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		switch (h.type) {
 		case PM_ACCEPT:
-		case PM_REPLACE: {
+		case PM_REPLACE:
+		case PM_DROP: {
 			/* sizes were checked by pm_recv (pm_len_ok); only packets we handed over */
 			struct pending *p = pend_find(h.id);
 			if (!p) {
@@ -403,6 +409,9 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 			}
 			if (h.type == PM_ACCEPT) {
 				nfqueue_accept(mon.nfq, h.id);
+			} else if (h.type == PM_DROP) {
+				/* dropping a DNS answer never lets anything through */
+				nfqueue_drop(mon.nfq, h.id);
 			} else {
 				enum nfqc_result why = nfqc_check(&p->orig, body, h.len);
 				if (why == NFQC_OK) {

@@ -157,7 +157,7 @@ static struct peer *find(struct server *s, const char *name)
 			hex8(tid, p->tun.tid);
 			if ((strlen(name) >= 4 && !strncmp(tid, name, strlen(name) < 16 ? strlen(name) : 16)) ||
 			    !strcmp(name, ip4_str(p->addr)) || !strcmp(name, sa_str(&p->ep)) ||
-			    !strcmp(name, ip4_str(sa_ip4(&p->ep))))
+			    !strcmp(name, sa_host_str(&p->ep)))
 				return p;
 		}
 	return NULL;

@@ -296,17 +296,23 @@ int main(int argc, char **argv)
 		log_error("bad TUN network");
 		return 1;
 	}
-	s->crypto_fd = udp_bind_any(s->cryptoport);
+	int dual_crypto, dual_key;
+	s->crypto_fd = udp_bind_dual(s->cryptoport, &dual_crypto);
 	if (s->crypto_fd < 0) {
 		log_error("cannot bind crypto port %u: %s", s->cryptoport, strerror(errno));
 		return 1;
 	}
 	log_info("Starting Keyserver");
-	s->key_fd = udp_bind_any(s->keyport);
+	s->key_fd = udp_bind_dual(s->keyport, &dual_key);
 	if (s->key_fd < 0) {
 		log_error("cannot bind key port %u: %s", s->keyport, strerror(errno));
 		return 1;
 	}
+	log_info("Listening on UDP %u (tunnels) and %u (keys): %s", s->cryptoport, s->keyport,
+	         dual_crypto && dual_key ? "IPv4 and IPv6" : dual_crypto || dual_key ? "one of them IPv4 only" : "IPv4 only");
+	/* replies leave from the address they were asked on (multi-homed servers) */
+	if (udp_want_pktinfo(s->crypto_fd) < 0 || udp_want_pktinfo(s->key_fd) < 0)
+		log_warn("no IP_PKTINFO (%s): replies leave from the address the kernel picks", strerror(errno));
 	log_info("Generating ephemeral keypairs");
 	if (ephkeys_rotate(&s->eph, wall_s()) < 0) {
 		log_error("could not make ephemeral keys");

@@ -104,6 +104,37 @@ static size_t pq1_strict_answer(uint8_t *m, const uint8_t hash[32], uint16_t id)
 	return n + 4;
 }
 
+/* "www.example. <qtype>?" answered: CNAME pq1<hash>.example., and that name
+ * AAAA 2001:db8::10 if aaaa (an IPv6-only server), else nothing */
+static size_t pq1_answer6(uint8_t *m, const uint8_t hash[32], uint16_t id, uint16_t qtype, int aaaa)
+{
+	char label[PQ1_LONG_LEN + 1], target[PQ1_LONG_LEN + 16];
+	size_t n = 12, l;
+	label[pq1_format(label, hash, 0, 0, 0)] = 0;
+	snprintf(target, sizeof target, "%s.example", label);
+	memset(m, 0, 12);
+	store16_be(m, id);
+	store16_be(m + 2, 0x8180);
+	store16_be(m + 4, 1);
+	store16_be(m + 6, aaaa ? 2 : 1);
+	n += put_name(m + n, "www.example");
+	store16_be(m + n, qtype), store16_be(m + n + 2, 1), n += 4;
+	m[n++] = 0xc0, m[n++] = 12;
+	store16_be(m + n, 5), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), n += 8;
+	l = put_name(m + n + 2, target);
+	store16_be(m + n, (uint16_t)l);
+	size_t tgt = n + 2;
+	n += 2 + l;
+	if (!aaaa)
+		return n;
+	m[n++] = (uint8_t)(0xc0 | (tgt >> 8)), m[n++] = (uint8_t)tgt;
+	store16_be(m + n, 28), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), store16_be(m + n + 8, 16);
+	n += 10;
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 };
+	memcpy(m + n, v6, 16);
+	return n + 16;
+}
+
 static struct { int calls; int rewritten; uint32_t addr; } rel;
 
 static void release_probe(void *ctx, const uint8_t *dns, size_t len)
@@ -155,7 +186,7 @@ int main(void)
 	/* a pq1 answer for a new server: a peer, an attempt, the answer held */
 	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t) == DEC_HOLD);
 	CHECK(p && p->state == PS_CONNECTING && f.starts == 1 && f.added == 1);
-	CHECK(p->ext_ip == 0xc000020a && !strncmp(p->owner, "pq1", 3));
+	CHECK(sa_ip4(&p->ext) == 0xc000020a && !strncmp(p->owner, "pq1", 3));
 	CHECK(held_add(p, msg, len, release_probe, NULL, t) == 0);
 	/* the tunnel made: verify by probe, the answer still held */
 	done(p, 1, t + 30);
@@ -278,7 +309,7 @@ int main(void)
 	}
 
 	/* a static peer: configured -> attempt; up -> ifup; dropped from the file -> ifdown */
-	struct pf_peer pp = { .addr = 0xc000020b, .port = 42424, .keyport = 42425 };
+	struct pf_peer pp = { .addr = { [10] = 0xff, [11] = 0xff, [12] = 192, [13] = 0, [14] = 2, [15] = 11 }, .port = 42424, .keyport = 42425 };
 	snprintf(pp.name, sizeof pp.name, "alpha");
 	random_bytes(pp.hash, sizeof pp.hash);
 	uint64_t t6 = t5 + 2000000;
@@ -303,8 +334,114 @@ int main(void)
 	CHECK(p->state == PS_CONNECTING);
 	peer_ev_unconfig(p);
 	CHECK_MSG(!p->is_static && f.ifdown == 1, "no longer static: ifdown");
+
+	/* a name with three addresses whose first does not answer: the next
+	 * ones are tried in the answer's order, in the same round; a failure
+	 * with an answer from the server, or the last address, ends it */
+	{
+		static const uint32_t addrs[3] = { 0xc000020b, 0xc000020a, 0xc000020c };
+		struct peer_location loc = { .addrs = addrs, .naddrs = 3, .owner = "pq1x.example",
+		                             .has_ports = 1, .cryptoport = 42424, .keyport = 42425 };
+		sa_from_ip4(&loc.addr, addrs[0], 0);
+		struct attempt_result silent = { .ok = 0, .why = "silent", .unanswered = 1 };
+		struct attempt_result refused = { .ok = 0, .why = "bad key" };
+		uint8_t h2[32];
+		uint64_t t7 = t6 + 10000000;
+		random_bytes(h2, sizeof h2);
+		int s0 = f.starts, r0 = f.releases_fail;
+		struct peer *q = peer_ev_new(h2, 0, t7);
+		CHECK(q && peer_ev_dns_answer(q, &loc, t7) == ANSWER_HOLD && sa_ip4(&q->ext) == addrs[0] && f.starts == s0 + 1);
+		peer_ev_attempt_done(q, &silent, t7 + 600);
+		CHECK_MSG(q->state == PS_CONNECTING && sa_ip4(&q->ext) == addrs[1] && f.starts == s0 + 2 && f.releases_fail == r0,
+		          "first address silent: the second tried, the answer still held");
+		peer_ev_attempt_done(q, &refused, t7 + 700);
+		CHECK_MSG(q->state == PS_BACKOFF && f.releases_fail == r0 + 1, "an address that answered and failed: no next");
+		/* a new round starts from the answer's first address again */
+		q->retry_at = 0;
+		CHECK(peer_ev_dns_answer(q, &loc, t7 + 10000) == ANSWER_HOLD && sa_ip4(&q->ext) == addrs[0]);
+		peer_ev_attempt_done(q, &silent, t7 + 10600);
+		peer_ev_attempt_done(q, &silent, t7 + 11200);
+		CHECK_MSG(q->state == PS_CONNECTING && sa_ip4(&q->ext) == addrs[2], "third address");
+		peer_ev_attempt_done(q, &silent, t7 + 11800);
+		CHECK_MSG(q->state == PS_BACKOFF, "every address silent: the round fails (bounded)");
+		/* the address that made the tunnel stays while the name lists it */
+		q->retry_at = 0;
+		CHECK(peer_ev_dns_answer(q, &loc, t7 + 20000) == ANSWER_HOLD);
+		peer_ev_attempt_done(q, &silent, t7 + 20600);
+		CHECK(sa_ip4(&q->ext) == addrs[1]);
+		{
+			struct attempt_result ok = { .ok = 1, .why = "made" };
+			struct hs_keys k;
+			union sockaddr_any ep;
+			random_bytes(&k, sizeof k);
+			sa_from_ip4(&ep, addrs[1], 42424);
+			peer_install_tunnel(q, &k, &ep, t7 + 20700);
+			wipe(&k, sizeof k);
+			peer_ev_attempt_done(q, &ok, t7 + 20700);
+		}
+		peer_ev_probe_reply(q, 0, t7 + 20710);
+		CHECK(q->state == PS_UP);
+		peer_ev_dns_answer(q, &loc, t7 + 20800);
+		CHECK_MSG(sa_ip4(&q->ext) == addrs[1], "the working address is kept while listed");
+		/* a round that is too old moves on no further */
+		peer_drop_tunnel(q);
+		q->state = PS_DOWN;
+		CHECK(peer_ev_dns_answer(q, &loc, t7 + 30000) == ANSWER_HOLD);
+		peer_ev_attempt_done(q, &silent, t7 + 30000 + CLIENT_NEXT_ADDR_WITHIN_MS);
+		CHECK_MSG(q->state == PS_BACKOFF, "no next address after the round's time");
+	}
 	lifecycle_shutdown();
 	CHECK_MSG(peers_count() == 0 && f.aborts >= 1, "shutdown: every peer removed, the attempt aborted");
+
+	/* a server with IPv6 addresses only: the AAAA answer is stripped but
+	 * remembered; the A answer (no A record) starts an attempt and is held,
+	 * then rewritten with the internal address added */
+	{
+		uint8_t h6[32], m6[512], q6[512];
+		uint64_t t7 = t6 + 10000000;
+		struct peer *q = NULL;
+		random_bytes(h6, sizeof h6);
+		size_t l6 = pq1_answer6(m6, h6, 0x6666, 28, 1);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE);
+		struct dns_info info;
+		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0 && !peer_by_hash(h6),
+		          "AAAA answer: AAAA removed, no peer made");
+		/* our own AAAA lookup of the same question passes unchanged */
+		size_t ql = (size_t)dns_build_query(q6, sizeof q6, 0x6666, "www.example", 28);
+		CHECK(own_query_add(q6, ql) == 0);
+		CHECK_MSG(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_PASS, "own lookup's answer passes");
+		own_query_del(q6, ql);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE);
+		/* the A half: no A record */
+		int starts6 = f.starts;
+		l6 = pq1_answer6(m6, h6, 0x6667, 1, 0);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 1) == DEC_HOLD);
+		CHECK(q && q->state == PS_CONNECTING && f.starts == starts6 + 1);
+		CHECK_MSG(q->ext.sa.sa_family == 0 && q->ext6_hint.sa.sa_family == AF_INET6 &&
+		          q->ext6_hint.in6.sin6_addr.s6_addr[15] == 0x10, "no IPv4 address; the AAAA seen is the hint");
+		CHECK(held_add(q, m6, l6, release_probe, NULL, t7 + 1) == 0);
+		struct attempt_result r6 = { .ok = 1, .why = "made", .addr_learnt = 1, .addr = q->ext6_hint };
+		install(q, t7 + 20);
+		peer_ev_attempt_done(q, &r6, t7 + 20);
+		CHECK_MSG(q->ext.sa.sa_family == 0 && q->ext6_hint.sa.sa_family == AF_INET6,
+		          "the IPv6 address the attempt used is remembered");
+		int ncalls = rel.calls;
+		peer_ev_probe_reply(q, 0, t7 + 25);
+		CHECK_MSG(rel.calls == ncalls + 1 && rel.addr == q->int_addr, "held A answer released with the internal address added");
+		/* a later AAAA answer for the known peer: its hint follows */
+		memset(&q->ext6_hint, 0, sizeof q->ext6_hint);
+		l6 = pq1_answer6(m6, h6, 0x6669, 28, 1);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 28) == DEC_REPLACE);
+		CHECK_MSG(q->ext6_hint.sa.sa_family == AF_INET6, "an AAAA answer updates a known peer's IPv6 address");
+		/* an A answer that is an error (SERVFAIL): passed unchanged */
+		l6 = pq1_answer6(m6, h6, 0x666a, 1, 0);
+		store16_be(m6 + 2, 0x8182);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 29) == DEC_PASS);
+		/* an AAAA question without AAAA records: passed unchanged */
+		l6 = pq1_answer6(m6, h6, 0x6668, 28, 0);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 30) == DEC_PASS);
+		lifecycle_shutdown();
+	}
 
 	peertable_free();
 	loop_free(&client.loop);
