@@ -3,16 +3,69 @@
  * the id and the question, and rewriting is idempotent.  The client
  * monitor's check (proto/nfqcheck.c) runs on the input as an IP packet and
  * on the input wrapped in IPv4/UDP from port 53: whatever the worker makes
- * of a genuine answer must pass it. */
+ * of a genuine answer must pass it.  The same over TCP (proto/dnstcp.h):
+ * the input as one framed answer in an IPv4/TCP segment from port 53, the
+ * in-place rewrite keeps the length, parses again with every address
+ * rewritten, and passes the monitor's TCP check. */
 #include <string.h>
 
 #include "common.h"
 #include "fuzz.h"
 #include "proto/dns.h"
+#include "proto/dnstcp.h"
 #include "proto/ipv4.h"
 #include "proto/nfqcheck.h"
 
-static uint8_t pkt[65536 + 28], repl[65536 + 28];
+static uint8_t pkt[65536 + 28], repl[65536 + 28], seg[65536 + 60];
+
+/* data, framed with its length, as the payload of TCP 53 -> 40000 in IPv4; 0 if it does not fit */
+static size_t wrap4_tcp(uint8_t *p, const uint8_t *data, size_t size)
+{
+	struct tcppkt t;
+	if (size > 65535 - 42)
+		return 0;
+	memset(p, 0, 40);
+	p[0] = 0x45;
+	store16_be(p + 2, (uint16_t)(42 + size));
+	p[8] = 64;
+	p[9] = 6;
+	store32_be(p + 12, 0xc0000235);
+	store32_be(p + 16, 0xc0000214);
+	store16_be(p + 20, 53);
+	store16_be(p + 22, 40000);
+	p[32] = 5 << 4;
+	store16_be(p + 40, (uint16_t)size);
+	memcpy(p + 42, data, size);
+	if (tcppkt_parse(&t, p, 42 + size) < 0)
+		return 0;
+	tcppkt_fix_checksum(p, 42 + size, &t);
+	return 42 + size;
+}
+
+/* the worker's TCP path on a genuine answer: same length, every address rewritten, accepted */
+static void tcp_inplace(const uint8_t *data, size_t size, const struct dns_info *info)
+{
+	struct nfqc_orig o;
+	struct tcppkt t;
+	struct dns_info again;
+	size_t off, mlen, len = wrap4_tcp(seg, data, size);
+	uint32_t addr = 0x0a3b0002;
+	if (!len)
+		return;
+	FUZZ_ASSERT(tcppkt_parse(&t, seg, len) == 0 && tcppkt_checksum_ok(seg, len, &t));
+	FUZZ_ASSERT(dnstcp_frame(seg + t.payload_off, t.payload_len, &off, &mlen) == DNSTCP_ONE && mlen == size);
+	nfqc_record(&o, seg, len);
+	int n = dnstcp_rewrite_inplace(seg + t.payload_off + off, mlen, &addr);
+	if (n < 0)
+		return;
+	FUZZ_ASSERT(dns_inspect(seg + t.payload_off + off, mlen, &again) == 0);
+	FUZZ_ASSERT(again.naddrs == info->naddrs && again.naaaa == info->naaaa && again.id == info->id);
+	for (unsigned i = 0; i < again.naddrs; i++)
+		FUZZ_ASSERT(again.addrs[i] == addr);
+	tcppkt_fix_checksum(seg, len, &t);
+	if (o.family == 4)
+		FUZZ_ASSERT(nfqc_check(&o, seg, len) == NFQC_OK);
+}
 
 /* data as the payload of UDP 53 -> 40000 in IPv4; 0 if it does not fit */
 static size_t wrap4(uint8_t *p, const uint8_t *data, size_t size)
@@ -73,6 +126,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(dns_question_same(&q, &q));
 	}
 	(void)dns_well_formed(data, size);
+	(void)dnstcp_asks_pq1(data, size);
+	(void)dns_asks_pq1_addresses(data, size);
+	{
+		struct tcppkt t;
+		size_t off, mlen;
+		if (tcppkt_parse(&t, data, size) == 0) {
+			FUZZ_ASSERT(t.payload_off + t.payload_len == size);
+			(void)dnstcp_frame(data + t.payload_off, t.payload_len, &off, &mlen);
+		}
+	}
 	/* the input as a whole IP packet, as the monitor would see it */
 	nfqc_record(&orig, data, size);
 	(void)nfqc_check(&orig, data, size);
@@ -109,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(info.naddrs <= DNS_MAX_ADDRS);
 	FUZZ_ASSERT(strlen(info.pq1_owner) <= DNS_MAX_NAME);
 
+	tcp_inplace(data, size, &info);
 	uint32_t addr = 0x0a3b0002;
 	int n = dns_rewrite(out, sizeof out, data, size, &addr);
 	FUZZ_ASSERT(n >= 12);

@@ -67,6 +67,10 @@ struct counters {
 	uint64_t rx_cookie_stray;    /* cookie replies nobody asked for, or malformed */
 	uint64_t init_cookie;        /* initiations sent with an address cookie */
 	uint64_t cookie_missing;     /* asked, but the initiation went without (no answer in time) */
+	uint64_t connect_next_addr;  /* an address of the name did not answer: the next one tried */
+	uint64_t dns_tcp_rewritten;  /* DNS answers over TCP rewritten in place */
+	uint64_t dns_tcp_dropped;    /* high-security answers over TCP that could not be rewritten */
+	uint64_t dns_tcp_unhandled;  /* TCP segments from port 53 not one whole answer: passed */
 	uint64_t textfile_ok, textfile_failed;  /* --prometheus-textfile rewrites */
 	uint64_t rx_feat;            /* feature replies of servers we asked (proto/featmsg.h) */
 	uint64_t rx_feat_stray;      /* feature replies nobody asked for, or malformed */
@@ -82,6 +86,7 @@ struct counters {
 	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(dns_strict_refused) X(proxy_drop) X(proxy_mismatch) X(connect_ok) X(connect_fail) \
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad) \
 	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(textfile_ok) X(textfile_failed) \
+	X(connect_next_addr) X(dns_tcp_rewritten) X(dns_tcp_dropped) X(dns_tcp_unhandled) \
 	X(rx_feat) X(rx_feat_stray) X(tun_inner6) X(tun_inner6_refused) X(rx_inner6) X(dns_aaaa_rewritten)
 
 struct client {

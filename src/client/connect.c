@@ -13,6 +13,12 @@
  *           -> initiation from the tunnel socket (behind the cookie when
  *           there is one), tunnel installed: done
  *
+ * A server name with several addresses: when another address is left to
+ * try (p->addr_tries < p->naddrs, the lifecycle's), an attempt that has
+ * heard nothing from the key server CLIENT_ADDR_SILENT_MS after it first
+ * asked ends at once as unanswered, so that the lifecycle tries the next
+ * address within the time a held DNS answer waits.
+ *
  * Address cookies: the request goes out unless the server is known not to
  * answer it (a reference server: no answer twice in a row on a first try,
  * or three times after answering before); it is asked again an hour
@@ -64,6 +70,8 @@ struct conn {
 	uint8_t cookie[COOKIE_LEN];
 	uint8_t eph_ntru[NTRU_PK_LEN], eph_x[X25519_LEN];
 	struct timer cookie_wait;
+	struct timer silent;            /* no answer from this address yet? */
+	int asked, heard;               /* the key server was asked / has answered */
 };
 
 static void run(struct conn *c);
@@ -74,6 +82,7 @@ static void conn_release(struct conn *c)
 	timer_cancel(&client.loop, &c->step);
 	timer_cancel(&client.loop, &c->deadline);
 	timer_cancel(&client.loop, &c->cookie_wait);
+	timer_cancel(&client.loop, &c->silent);
 	if (c->txt_p)
 		txt_cancel(c->txt_p);
 	if (c->txt_ks)
@@ -94,7 +103,8 @@ static void finish(struct conn *c, int ok, const char *why)
 	connect_done_fn done = c->done;
 	struct attempt_result r = { .ok = ok, .why = why, .ports_learnt = c->ports_learnt,
 	                            .cryptoport = c->cryptoport, .keyport = c->keyport,
-	                            .addr_learnt = c->host_learnt, .addr = c->host };
+	                            .addr_learnt = c->host_learnt, .addr = c->host,
+	                            .unanswered = !ok && c->asked && !c->heard };
 	uint64_t now = now_ms();
 
 	log_debug("attempt for %s ended after %llu ms: %s", p->hashtxt, (unsigned long long)(now - c->started), why);
@@ -109,6 +119,26 @@ static void on_deadline(struct loop *l, struct timer *t)
 	static const char *const what[] = { "AAAA lookup", "TXT lookup", "key download", "ephemeral key" };
 	(void)l;
 	finish(c, 0, what[c->st]);
+}
+
+/* The key server is asked for the first time (keys or ephemeral key). */
+static void first_ask(struct conn *c)
+{
+	if (c->asked)
+		return;
+	c->asked = 1;
+	if (c->p->addr_tries < c->p->naddrs)
+		timer_in(&client.loop, &c->silent, CLIENT_ADDR_SILENT_MS);
+}
+
+static void on_silent(struct loop *l, struct timer *t)
+{
+	struct conn *c = t->arg;
+	(void)l;
+	if (c->kf && keyfetch_nodes(c->kf) > 0)
+		c->heard = 1;
+	if (!c->heard)
+		finish(c, 0, "no answer from the key server at this address");
 }
 
 static void to_state(struct conn *c, enum cstate st)
@@ -203,6 +233,8 @@ static void on_keys(void *arg, const uint8_t *data)
 	struct conn *c = arg;
 	struct peer *p = c->p;
 	c->kf = NULL;
+	if (data)
+		c->heard = 1;
 	if (!data) {
 		finish(c, 0, "key download failed");
 		return;
@@ -319,6 +351,8 @@ static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
 	struct conn *c = arg;
 
 	c->ef = NULL;
+	if (ntru_pk)
+		c->heard = 1;
 	if (!ntru_pk) {
 		finish(c, 0, "no ephemeral key from the key server");
 		return;
@@ -348,6 +382,7 @@ void connect_cookie_reply(const uint8_t *d, size_t len, const union sockaddr_any
 			continue;
 		memcpy(c->cookie, cookie, COOKIE_LEN);
 		c->have_cookie = 1;
+		c->heard = 1;
 		client.cnt.rx_cookie++;
 		/* a pqconnect-c server: what else does it offer? */
 		features_ask(p, &c->host, c->keyport);
@@ -418,6 +453,7 @@ static void run(struct conn *c)
 			return;
 		}
 		c->kf = keyfetch_start(&c->host, c->keyport, p->hash, on_keys, c);
+		first_ask(c);
 		if (!c->kf)
 			finish(c, 0, "cannot start the key download");
 		return;
@@ -425,6 +461,7 @@ static void run(struct conn *c)
 		/* first, so that the server answers it first */
 		cookie_ask(c, now_ms());
 		c->ef = ephfetch_start(&c->host, c->keyport, on_eph, c);
+		first_ask(c);
 		/* the encapsulation while the ephemeral key is on its way: made
 		 * here, used within the attempt's deadline, erased in on_eph */
 		prekey_fill(p);
@@ -454,6 +491,7 @@ int connect_start(struct peer *p, connect_done_fn done)
 	timer_init(&c->step, on_step, c);
 	timer_init(&c->deadline, on_deadline, c);
 	timer_init(&c->cookie_wait, on_cookie_wait, c);
+	timer_init(&c->silent, on_silent, c);
 	timer_in(&client.loop, &c->deadline, CLIENT_CONNECT_DEADLINE_MS);
 	p->conn = c;
 	log_info("Connecting to peer at %s with pk hash %s", p->ext.sa.sa_family ? sa_host_str(&p->ext) : "(AAAA to look up)", p->hashtxt);

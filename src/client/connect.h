@@ -11,6 +11,9 @@
 #ifndef CLIENT_CONNECT_DEADLINE_MS
 #define CLIENT_CONNECT_DEADLINE_MS 10000
 #endif
+#ifndef CLIENT_ADDR_SILENT_MS
+#define CLIENT_ADDR_SILENT_MS 600       /* another address to try: this one's key server silent this long */
+#endif
 
 typedef void (*connect_done_fn)(struct peer *p, const struct attempt_result *r, uint64_t now);
 /* Starts an attempt for p (none may be running).  done is called once,

@@ -301,6 +301,9 @@ static void on_answer(struct loop *l, int fd, uint32_t events, void *arg)
 		case DEC_HOLD:
 			hold(p, &asker, buf, (size_t)n, now);
 			break;
+		case DEC_DROP:          /* only for in-place (TCP) decisions: never here */
+			client.cnt.proxy_drop++;
+			break;
 		}
 		return;
 	}

@@ -49,6 +49,7 @@ struct keyfetch {
 	uint64_t sent[KT_NODES];   /* last send time per node, 0 = never */
 	uint64_t started;
 	unsigned requests, refused;
+	unsigned verified;         /* nodes received that verified */
 	struct timer pump, deadline;
 	void (*cb)(void *arg, const uint8_t *data);
 	void *arg;
@@ -174,6 +175,7 @@ static void on_key_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			                depth, pos);
 			continue;
 		}
+		f->verified++;
 		if (depth == 0)
 			f->got_root = 1;
 	}
@@ -235,6 +237,8 @@ void keyfetch_cancel(struct keyfetch *f)
 	if (f)
 		keyfetch_free(f);
 }
+
+unsigned keyfetch_nodes(const struct keyfetch *f) { return f->verified; }
 
 /* ----------------------------------------------------------- ephemeral -- */
 

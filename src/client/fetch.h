@@ -16,6 +16,8 @@ struct keyfetch;
 struct keyfetch *keyfetch_start(const union sockaddr_any *host, uint16_t port, const uint8_t hash[32],
                                 void (*cb)(void *arg, const uint8_t *data), void *arg);
 void keyfetch_cancel(struct keyfetch *f);
+/* How many verified nodes f has received so far (the server answers). */
+unsigned keyfetch_nodes(const struct keyfetch *f);
 struct ephfetch;
 /* Fetch the current ephemeral keys: cb(arg, ntru_pk, x_pk) or NULLs on failure. */
 struct ephfetch *ephfetch_start(const union sockaddr_any *host, uint16_t port,

@@ -18,7 +18,11 @@
  *                                  rewritten as above),
  *                                  hold, or pass unchanged (backoff)
  *   the name asked for is pq1   -> always rewritten (a high-security name is
- *                                  never failed open: lifecycle.c) */
+ *                                  never failed open: lifecycle.c)
+ *
+ * Over TCP (dns_decide_inplace) the answer keeps its length: A records get
+ * the internal address, AAAA records 100:: (unroutable), TTLs 0; a
+ * high-security answer that cannot be rewritten is dropped. */
 #include <stdlib.h>
 #include <string.h>
 #include "client/client.h"
@@ -26,6 +30,7 @@
 #include "client/intercept.h"
 #include "client/lifecycle.h"
 #include "io/log.h"
+#include "proto/dnstcp.h"
 
 struct held {
 	struct held *next;
@@ -141,29 +146,38 @@ static enum decision strict_refusal(const uint8_t *msg, size_t len, uint8_t *out
 	return DEC_REPLACE;
 }
 
-enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
-                         struct peer **pp, uint64_t now)
+/* What an answer calls for, whatever the transport. */
+enum action {
+	ACT_PASS,
+	ACT_CANARY,     /* the DoH canary: NXDOMAIN */
+	ACT_AAAA_ONLY,  /* a pq1 answer without A records: its AAAA records go */
+	ACT_AAAA_INNER, /* the same for a server with inner IPv6 and its tunnel up:
+	                 * AAAA := p's internal IPv6 address (over UDP) */
+	ACT_REWRITE,    /* A := p's internal address */
+	ACT_REFUSE,     /* a high-security name with no internal address: never its real one */
+	ACT_HOLD,       /* until p's tunnel is up or failed */
+};
+
+static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, int *strict, uint64_t now)
 {
 	struct dns_info info;
 	struct peer *p;
-	int n;
 
+	*strict = 0;
 	if (dns_inspect(msg, len, &info) < 0) {
 		client.cnt.dns_unparsable++;
-		return DEC_PASS;
+		return ACT_PASS;
 	}
 	if (own_answer(msg, len))
-		return DEC_PASS;
+		return ACT_PASS;
 	switch (info.verdict) {
 	case DNS_PASS:
-		return DEC_PASS;
+		/* a high-security name's addresses that the rewrite leaves alone
+		 * (more than DNS_MAX_ADDRS of them, or records it does not take
+		 * apart): never the real address */
+		return dns_asks_pq1_addresses(msg, len) ? ACT_REFUSE : ACT_PASS;
 	case DNS_CANARY:
-		n = dns_make_nxdomain(out, cap, msg, len);
-		if (n < 0)
-			return DEC_PASS;
-		client.cnt.dns_canary++;
-		*outlen = (size_t)n;
-		return DEC_REPLACE;
+		return ACT_CANARY;
 	case DNS_PQ1:
 		break;
 	}
@@ -173,7 +187,7 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 		uint32_t a4;
 		if (info.naddrs6 > 0 && client.inner6 && features_addr4_of(info.addrs6[0], &a4) == 0)
-			return DEC_PASS;     /* already ours */
+			return ACT_PASS;     /* already ours */
 		if (info.naddrs6 > 0 && memcmp(info.addrs6[0], mapped, 12)) {
 			hint_store(info.pq1.hash, info.addrs6[0]);
 			if ((p = peer_by_hash(info.pq1.hash)) != NULL) {
@@ -185,55 +199,130 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		p = peer_by_hash(info.pq1.hash);
 		if (p && features_inner6(p) && p->state == PS_UP && peer_tunnel_usable(p, now)) {
 			/* a server that carries inner IPv6, through a tunnel that works */
-			n = rewrite_for(p, msg, len, out, cap);
-			if (n >= 0)
-				client.cnt.dns_aaaa_rewritten++;
-		} else
-			n = dns_rewrite(out, cap, msg, len, NULL);
-		if (n < 0)
-			return DEC_PASS;
-		*outlen = (size_t)n;
-		return DEC_REPLACE;
+			*pp = p;
+			return ACT_AAAA_INNER;
+		}
+		return ACT_AAAA_ONLY;
 	}
 	/* no A and no AAAA: only a NOERROR answer to an A question makes a
 	 * server with IPv6 addresses only (the rewrite adds the A record) */
 	if (info.naddrs == 0 && (info.qtype != DNS_TYPE_A || info.rcode != 0))
-		return DEC_PASS;
+		return ACT_PASS;
 	if (info.naddrs > 0 && peertable_is_internal(info.addrs[0]))
-		return DEC_PASS;
+		return ACT_PASS;
+	*strict = info.qname_pq1;
 
 	p = peer_by_hash(info.pq1.hash);
 	if (!p) {
 		p = peer_ev_new(info.pq1.hash, 0, now);
 		if (!p && info.qname_pq1)
-			return strict_refusal(msg, len, out, cap, outlen, "no free internal address");
+			return ACT_REFUSE;
 		if (!p) {
 			log_ratelimited(L_WARNING, "pool_full", "no free internal address: answer passed unchanged");
 			client.cnt.dns_failopen++;
-			return DEC_PASS;
+			return ACT_PASS;
 		}
 		log_debug("new peer %s for %s", ip4_str(p->int_addr), info.pq1_owner);
 	}
-	struct peer_location loc = { .owner = info.pq1_owner, .has_ports = info.pq1.has_ports,
-	                             .cryptoport = info.pq1.cryptoport, .keyport = info.pq1.keyport,
-	                             .strict = info.qname_pq1 };
+	struct peer_location loc = { .addrs = info.addrs, .naddrs = info.naddrs, .owner = info.pq1_owner,
+	                             .has_ports = info.pq1.has_ports, .cryptoport = info.pq1.cryptoport,
+	                             .keyport = info.pq1.keyport, .strict = info.qname_pq1 };
 	if (info.naddrs > 0)
 		sa_from_ip4(&loc.addr, info.addrs[0], 0);
 	hint_get(info.pq1.hash, &loc.addr6);
+	*pp = p;
 	switch (peer_ev_dns_answer(p, &loc, now)) {
 	case ANSWER_REWRITE:
+		return ACT_REWRITE;
+	case ANSWER_PASS:
+		client.cnt.dns_failopen++;
+		return ACT_PASS;
+	case ANSWER_HOLD:
+		break;
+	}
+	return ACT_HOLD;
+}
+
+enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+                         struct peer **pp, uint64_t now)
+{
+	struct peer *p = NULL;
+	int strict, n;
+
+	switch (classify(msg, len, &p, &strict, now)) {
+	case ACT_PASS:
+		return DEC_PASS;
+	case ACT_CANARY:
+		n = dns_make_nxdomain(out, cap, msg, len);
+		if (n < 0)
+			return DEC_PASS;
+		client.cnt.dns_canary++;
+		*outlen = (size_t)n;
+		return DEC_REPLACE;
+	case ACT_AAAA_ONLY:
+		n = dns_rewrite(out, cap, msg, len, NULL);
+		if (n < 0)
+			return DEC_PASS;
+		*outlen = (size_t)n;
+		return DEC_REPLACE;
+	case ACT_AAAA_INNER:
 		n = rewrite_for(p, msg, len, out, cap);
-		if (n < 0 && info.qname_pq1)
+		if (n < 0)
+			return DEC_PASS;
+		client.cnt.dns_aaaa_rewritten++;
+		*outlen = (size_t)n;
+		return DEC_REPLACE;
+	case ACT_REFUSE:
+		return strict_refusal(msg, len, out, cap, outlen, "no free internal address, or too many records to rewrite");
+	case ACT_REWRITE:
+		n = rewrite_for(p, msg, len, out, cap);
+		if (n < 0 && strict)
 			return strict_refusal(msg, len, out, cap, outlen, "the answer cannot be rewritten");
 		if (n < 0)
 			return DEC_PASS;
 		client.cnt.dns_rewritten++;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
-	case ANSWER_PASS:
-		client.cnt.dns_failopen++;
+	case ACT_HOLD:
+		break;
+	}
+	*pp = p;
+	return DEC_HOLD;
+}
+
+/* A high-security name whose answer cannot keep its length and be
+ * rewritten: it is dropped (over TCP the application's query then times
+ * out: the segment is never delivered, and neither is any later one). */
+static enum decision strict_drop(const char *why)
+{
+	log_ratelimited(L_WARNING, "strict_drop", "high-security name over TCP: %s: answer dropped", why);
+	client.cnt.dns_strict_refused++;
+	return DEC_DROP;
+}
+
+enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uint64_t now)
+{
+	struct peer *p = NULL;
+	int strict;
+	uint32_t a;
+
+	switch (classify(msg, len, &p, &strict, now)) {
+	case ACT_PASS:
+	case ACT_CANARY:
 		return DEC_PASS;
-	case ANSWER_HOLD:
+	case ACT_AAAA_ONLY:
+	case ACT_AAAA_INNER:     /* over TCP: AAAA made unroutable even then */
+		return dnstcp_rewrite_inplace(msg, len, NULL) > 0 ? DEC_REPLACE : DEC_PASS;
+	case ACT_REFUSE:
+		return strict_drop("no free internal address, or too many records to rewrite");
+	case ACT_REWRITE:
+		a = p->int_addr;
+		if (dnstcp_rewrite_inplace(msg, len, &a) > 0) {
+			client.cnt.dns_rewritten++;
+			return DEC_REPLACE;
+		}
+		return strict ? strict_drop("the answer cannot be rewritten") : DEC_PASS;
+	case ACT_HOLD:
 		break;
 	}
 	*pp = p;

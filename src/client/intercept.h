@@ -13,11 +13,17 @@
 #define CLIENT_MAX_HELD 512
 #endif
 
-enum decision { DEC_PASS = 0, DEC_REPLACE, DEC_HOLD };
+enum decision { DEC_PASS = 0, DEC_REPLACE, DEC_HOLD, DEC_DROP };
 /* Decide on a DNS answer payload.  DEC_REPLACE: out/outlen hold the new
  * payload.  DEC_HOLD: hand it to held_add for *pp. */
 enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
                          struct peer **pp, uint64_t now);
+/* The same decision for an answer that must keep its length (DNS over
+ * TCP, proto/dnstcp.h): DEC_REPLACE rewrites msg in place (A := internal
+ * address, AAAA := 100::, TTL 0); DEC_DROP: a high-security name that
+ * cannot be rewritten, the answer must not reach the application; the
+ * DoH canary passes unchanged (no NXDOMAIN in place). */
+enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uint64_t now);
 /* Releases a held answer: dns is the rewritten DNS message, or NULL for
  * "unchanged".  Called exactly once per held answer; it owns ctx. */
 typedef void (*held_release_fn)(void *ctx, const uint8_t *dns, size_t len);

@@ -6,6 +6,8 @@
  *                                                                packets wait)
  *  CONNECTING  attempt made a tunnel                 VERIFYING   waiting packets sent (0-RTT);
  *                                                                probe every 50 ms
+ *  CONNECTING  attempt unanswered, another address   CONNECTING  the next address of the name
+ *              of the name not tried, within 10 s                (answer still held, packets wait)
  *  CONNECTING  attempt failed                        BACKOFF     held answers released unchanged,
  *                                                                waiting packets: ICMP unreachable
  *  VERIFYING   probe reply                           UP          held answers rewritten; ifup
@@ -121,6 +123,7 @@ static int start(struct peer *p, uint64_t now)
 	if (p->state == PS_CONNECTING)
 		return 0;
 	p->last_try = now;
+	p->addr_tries = 1;
 	p->probe_since = 0;
 	set_state(p, PS_CONNECTING, now);
 	if (hk.attempt_start(p) < 0) {
@@ -174,10 +177,17 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 	p->last_dns = now;
 	if (!p->is_static && p->state != PS_CONNECTING) {
 		/* the answer is the freshest truth about where the server is
-		 * (a static peer's address and ports come from the peers file) */
-		if (loc->addr.sa.sa_family)
+		 * (a static peer's address and ports come from the peers file);
+		 * an address that made the tunnel stays while the name lists it */
+		int keep = 0;
+		p->naddrs = 0;
+		for (unsigned i = 0; loc->addrs && i < loc->naddrs && p->naddrs < PEER_MAX_ADDRS; i++) {
+			p->addrs[p->naddrs++] = loc->addrs[i];
+			keep |= p->has_tunnel && p->ext.sa.sa_family == AF_INET && loc->addrs[i] == sa_ip4(&p->ext);
+		}
+		if (!keep && loc->addr.sa.sa_family)
 			p->ext = loc->addr;
-		else
+		else if (!keep)
 			memset(&p->ext, 0, sizeof p->ext);   /* no A record: the attempt looks up AAAA */
 		if (loc->addr6.sa.sa_family)
 			p->ext6_hint = loc->addr6;
@@ -247,6 +257,30 @@ void peer_ev_probe_reply(struct peer *p, uint16_t seq, uint64_t now)
 		up(p, "confirmed by ICMP echo", now);
 }
 
+/* An attempt got no word from the server's address: the next address of
+ * the name, while some are untried and the round is young.  1 if an
+ * attempt to it runs. */
+static int next_address(struct peer *p, const struct attempt_result *r, uint64_t now)
+{
+	unsigned at = 0;
+	if (!r->unanswered || p->is_static || p->addr_tries >= p->naddrs ||
+	    now - p->last_try >= CLIENT_NEXT_ADDR_WITHIN_MS)
+		return 0;
+	uint32_t cur = p->ext.sa.sa_family == AF_INET ? sa_ip4(&p->ext) : 0;
+	while (at < p->naddrs && p->addrs[at] != cur)
+		at++;
+	uint32_t next = at < p->naddrs ? p->addrs[(at + 1) % p->naddrs] : p->addrs[0];
+	log_info("%s does not answer (%s): trying %s, address %u of %u", p->ext.sa.sa_family ? sa_host_str(&p->ext) : "the name",
+	         r->why, ip4_str(next), p->addr_tries + 1, p->naddrs);
+	client.cnt.connect_next_addr++;
+	sa_from_ip4(&p->ext, next, 0);
+	p->addr_tries++;
+	if (hk.attempt_start(p) < 0)
+		return 0;
+	rearm(p);
+	return 1;
+}
+
 void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64_t now)
 {
 	if (p->state != PS_CONNECTING)
@@ -258,6 +292,8 @@ void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64
 	}
 	if (r->addr_learnt && r->addr.sa.sa_family == AF_INET6)
 		p->ext6_hint = r->addr;   /* ext keeps the A record: either family can be moved to */
+	if (!r->ok && next_address(p, r, now))
+		return;
 	if (!r->ok) {
 		fail(p, r->why, now);
 		rearm(p);

@@ -24,6 +24,9 @@
 #ifndef CLIENT_SILENT_MS
 #define CLIENT_SILENT_MS 10000          /* sending but nothing received: probe */
 #endif
+#ifndef CLIENT_NEXT_ADDR_WITHIN_MS
+#define CLIENT_NEXT_ADDR_WITHIN_MS 10000 /* a connect round moves to another address of the name only this long */
+#endif
 #ifndef CLIENT_PROBE_DEAD_MS
 #define CLIENT_PROBE_DEAD_MS 5000       /* probing this long without an answer: dead */
 #endif
@@ -66,6 +69,8 @@ struct peer_location {
 	union sockaddr_any addr;        /* the first A record (port unused), or unset
 	                                 * (family 0) when the name has none */
 	union sockaddr_any addr6;       /* an AAAA record seen for the name, or unset */
+	const uint32_t *addrs;          /* every IPv4 address of the answer, in its order (may be NULL) */
+	unsigned naddrs;
 	const char *owner;              /* the pq1 owner name */
 	int has_ports;
 	uint16_t cryptoport, keyport;
@@ -86,6 +91,8 @@ struct attempt_result {
 	uint16_t cryptoport, keyport;
 	int addr_learnt;                /* the attempt reached the server at an IPv6 */
 	union sockaddr_any addr;        /* address of its name (no A record, or no IPv4 route) */
+	int unanswered;                 /* failed without a word from the server's address:
+	                                 * another address of the name may be tried */
 };
 
 /* A new peer (address want, 0 = the next free); NULL if none is free. */

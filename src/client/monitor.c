@@ -387,7 +387,8 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 			mon.st.verdict_bad++;
 			log_ratelimited(L_WARNING, "mon_msg", "malformed message from the worker (size or type): dropped");
 			/* a malformed verdict for a packet we handed over: the original goes on at once */
-			struct pending *p = (h.type == PM_ACCEPT || h.type == PM_REPLACE) ? pend_find(h.id) : NULL;
+			struct pending *p = (h.type == PM_ACCEPT || h.type == PM_REPLACE || h.type == PM_DROP) ?
+			                    pend_find(h.id) : NULL;
 			if (p) {
 				nfqueue_accept(mon.nfq, h.id);
 				pend_drop(p);
@@ -396,7 +397,8 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		switch (h.type) {
 		case PM_ACCEPT:
-		case PM_REPLACE: {
+		case PM_REPLACE:
+		case PM_DROP: {
 			/* sizes were checked by pm_recv (pm_len_ok); only packets we handed over */
 			struct pending *p = pend_find(h.id);
 			if (!p) {
@@ -407,6 +409,9 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 			}
 			if (h.type == PM_ACCEPT) {
 				nfqueue_accept(mon.nfq, h.id);
+			} else if (h.type == PM_DROP) {
+				/* dropping a DNS answer never lets anything through */
+				nfqueue_drop(mon.nfq, h.id);
 			} else {
 				enum nfqc_result why = nfqc_check(&p->orig, body, h.len);
 				if (why == NFQC_OK) {

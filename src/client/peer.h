@@ -24,6 +24,8 @@
 #include "proto/dns.h"
 #include "client/peersfile.h"
 
+#define PEER_MAX_ADDRS 8                /* addresses of one name a connect round tries */
+
 /* The life of a peer (lifecycle.c has the transition table). */
 enum peer_state {
 	PS_NEW = 0,     /* just made: nothing tried yet */
@@ -71,6 +73,9 @@ struct peer {
 	                                 * file's (IPv4 or IPv6); port unused; unset if none */
 	union sockaddr_any ext6_hint;   /* an IPv6 address of the name (an AAAA seen, or the
 	                                 * one an attempt used), for when IPv4 has no route */
+	uint32_t addrs[PEER_MAX_ADDRS]; /* every IPv4 address of its name, in the answer's order */
+	unsigned naddrs;
+	unsigned addr_tries;            /* addresses tried in the current connect round */
 	int have_ports;
 	uint16_t cryptoport, keyport;
 	char owner[DNS_MAX_NAME + 1];   /* pq1 owner name, for TXT lookups */

@@ -17,6 +17,7 @@ int pm_len_ok(uint32_t type, size_t len)
 		return len >= PM_PACKET_MIN && len <= PM_MAX_BODY;
 	case PM_ACCEPT:
 	case PM_RELOAD:
+	case PM_DROP:
 		return len == 0;
 	case PM_REPLACE:
 		return len >= NFQC_MIN_LEN && len <= NFQC_MAX_LEN && len <= PM_MAX_BODY;
@@ -71,7 +72,7 @@ int pm_recv(int fd, uint8_t *buf, size_t cap, uint32_t accept, struct pm_hdr *h,
 		return -2;
 	if (h->len > PM_MAX_BODY || (size_t)n != sizeof *h + h->len)
 		return -2;
-	if (h->type < PM_PACKET || h->type > PM_STATS || !(accept & PM_BIT(h->type)) || !pm_len_ok(h->type, h->len))
+	if (h->type < PM_PACKET || h->type > PM_DROP || !(accept & PM_BIT(h->type)) || !pm_len_ok(h->type, h->len))
 		return -2;
 	*body = buf + sizeof *h;
 	return 1;

@@ -30,10 +30,11 @@ enum pm_type {
 	PM_RELOAD,      /* worker -> monitor: please re-read the peers file (no body) */
 	PM_PEERS,       /* monitor -> worker: the peers file's text (body, may be empty) */
 	PM_STATS,       /* monitor -> worker: body = struct pm_stats */
+	PM_DROP,        /* worker -> monitor: drop `id` (no body): a high-security answer it cannot rewrite */
 };
 #define PM_BIT(t) (1u << (t))
 /* what each side accepts */
-#define PM_FROM_WORKER (PM_BIT(PM_ACCEPT) | PM_BIT(PM_REPLACE) | PM_BIT(PM_HOOK) | PM_BIT(PM_RELOAD))
+#define PM_FROM_WORKER (PM_BIT(PM_ACCEPT) | PM_BIT(PM_REPLACE) | PM_BIT(PM_HOOK) | PM_BIT(PM_RELOAD) | PM_BIT(PM_DROP))
 #define PM_FROM_MONITOR (PM_BIT(PM_PACKET) | PM_BIT(PM_PEERS) | PM_BIT(PM_STATS))
 
 struct pm_hdr {

@@ -8,6 +8,7 @@
 #include "client/staticpeers.h"
 #include "client/worker.h"
 #include "io/log.h"
+#include "proto/dnstcp.h"
 #include "proto/ipv4.h"
 
 static uint8_t rbuf[PM_MAX_MSG];
@@ -47,8 +48,100 @@ int worker_request_reload(void)
 struct queued {
 	uint32_t id;
 	size_t len;
+	uint32_t int_addr;              /* TCP: the peer's internal address, for the in-place rewrite */
 	uint8_t pkt[];                  /* the whole IP packet */
 };
+
+static void drop_verdict(uint32_t id)
+{
+	if (pm_send(client.monfd, PM_DROP, id, NULL, 0) < 0)
+		log_ratelimited(L_WARNING, "verdict", "cannot pass a verdict to the monitor: %s", strerror(errno));
+}
+
+/* A held TCP answer: rewritten in place (dns non-NULL: the tunnel is up)
+ * or unchanged.  Only CNAME-discovered names are ever held. */
+static void release_queued_tcp(void *ctx, const uint8_t *dns, size_t dlen)
+{
+	struct queued *q = ctx;
+	struct tcppkt t;
+	size_t off, mlen;
+	(void)dlen;
+	if (dns && tcppkt_parse(&t, q->pkt, q->len) == 0 &&
+	    dnstcp_frame(q->pkt + t.payload_off, t.payload_len, &off, &mlen) == DNSTCP_ONE &&
+	    dnstcp_rewrite_inplace(q->pkt + t.payload_off + off, mlen, &q->int_addr) > 0) {
+		tcppkt_fix_checksum(q->pkt, q->len, &t);
+		client.cnt.dns_tcp_rewritten++;
+		verdict(q->id, q->pkt, q->len);
+	} else
+		verdict(q->id, NULL, 0);
+	free(q);
+}
+
+/* A TCP segment from port 53 (DNS over TCP): only a segment holding
+ * exactly one whole answer is rewritten, in place; a high-security answer
+ * that cannot be is dropped, anything else passes (dnstcp.h). */
+static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
+{
+	static uint8_t copy[65536];
+	struct tcppkt t;
+	struct peer *p = NULL;
+	size_t off, mlen;
+	uint64_t now = now_ms();
+
+	if (len > sizeof copy || tcppkt_parse(&t, pkt, len) < 0) {
+		client.cnt.dns_unparsable++;
+		verdict(id, NULL, 0);
+		return;
+	}
+	switch (dnstcp_frame(pkt + t.payload_off, t.payload_len, &off, &mlen)) {
+	case DNSTCP_EMPTY:
+		verdict(id, NULL, 0);
+		return;
+	case DNSTCP_OTHER:
+		if (dnstcp_asks_pq1(pkt + t.payload_off, t.payload_len)) {
+			client.cnt.dns_tcp_dropped++;
+			log_ratelimited(L_WARNING, "tcp_strict", "high-security name over TCP in a segment that cannot be "
+			                "rewritten (cut or several messages): dropped");
+			drop_verdict(id);
+			return;
+		}
+		client.cnt.dns_tcp_unhandled++;
+		verdict(id, NULL, 0);
+		return;
+	case DNSTCP_ONE:
+		break;
+	}
+	memcpy(copy, pkt, len);
+	uint8_t *msg = copy + t.payload_off + off;
+	switch (dns_decide_inplace(msg, mlen, &p, now)) {
+	case DEC_PASS:
+		verdict(id, NULL, 0);
+		return;
+	case DEC_REPLACE:
+		tcppkt_fix_checksum(copy, len, &t);
+		client.cnt.dns_tcp_rewritten++;
+		verdict(id, copy, len);
+		return;
+	case DEC_DROP:
+		client.cnt.dns_tcp_dropped++;
+		drop_verdict(id);
+		return;
+	case DEC_HOLD:
+		break;
+	}
+	struct queued *q = malloc(sizeof *q + len);
+	if (q) {
+		q->id = id;
+		q->len = len;
+		q->int_addr = p->int_addr;
+		memcpy(q->pkt, pkt, len);
+		if (held_add(p, pkt + t.payload_off + off, mlen, release_queued_tcp, q, now) == 0)
+			return;
+		free(q);
+	}
+	client.cnt.dns_failopen++;
+	verdict(id, NULL, 0);
+}
 
 static void release_queued(void *ctx, const uint8_t *dns, size_t dlen)
 {
@@ -77,6 +170,10 @@ static void queued_packet(uint32_t id, const uint8_t *pkt, size_t len)
 	size_t outlen = 0;
 	uint64_t now = now_ms();
 
+	if (len >= 20 && (((pkt[0] >> 4) == 4 && pkt[9] == 6) || ((pkt[0] >> 4) == 6 && len >= 40 && pkt[6] == 6))) {
+		queued_tcp(id, pkt, len);
+		return;
+	}
 	if (udppkt_parse(&u, pkt, len) < 0 || u.sport != 53) {
 		client.cnt.dns_unparsable++;
 		verdict(id, NULL, 0);
@@ -94,6 +191,9 @@ static void queued_packet(uint32_t id, const uint8_t *pkt, size_t len)
 			verdict(id, pkt_out, (size_t)n);
 		return;
 	}
+	case DEC_DROP:          /* only for in-place (TCP) decisions: never here */
+		drop_verdict(id);
+		return;
 	case DEC_HOLD:
 		break;
 	}

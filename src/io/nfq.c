@@ -164,14 +164,14 @@ fail:
 	return NULL;
 }
 
-static int verdict(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t len)
+static int verdict(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t len, int nfv)
 {
 	struct nlmsghdr *nlh = nfq_nlmsg_put((char *)q->wbuf, NFQNL_MSG_VERDICT, q->num);
 
 	/* a netlink attribute's length is 16 bits, header included */
 	if (pkt && len > 0xffff - MNL_ATTR_HDRLEN)
 		pkt = NULL;     /* cannot carry it: accept the original instead */
-	nfq_nlmsg_verdict_put(nlh, (int)id, NF_ACCEPT);
+	nfq_nlmsg_verdict_put(nlh, (int)id, nfv);
 	if (pkt)
 		nfq_nlmsg_verdict_put_pkt(nlh, pkt, (uint32_t)len);
 	for (int tries = 0; tries < 3; tries++) {
@@ -185,11 +185,13 @@ static int verdict(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t le
 	return -1;
 }
 
-int nfqueue_accept(struct nfqueue *q, uint32_t id) { return verdict(q, id, NULL, 0); }
+int nfqueue_accept(struct nfqueue *q, uint32_t id) { return verdict(q, id, NULL, 0, NF_ACCEPT); }
+
+int nfqueue_drop(struct nfqueue *q, uint32_t id) { return verdict(q, id, NULL, 0, NF_DROP); }
 
 int nfqueue_accept_with(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t len)
 {
-	return verdict(q, id, pkt, len);
+	return verdict(q, id, pkt, len, NF_ACCEPT);
 }
 
 uint64_t nfqueue_losses(const struct nfqueue *q) { return q->losses; }

@@ -17,6 +17,8 @@ typedef void (*nfqueue_cb)(struct nfqueue *q, uint32_t id, const uint8_t *pkt, s
 struct nfqueue *nfqueue_open(struct loop *l, uint16_t num, nfqueue_cb cb, void *arg);
 /* Verdict: accept unchanged. 0 / -1. */
 int nfqueue_accept(struct nfqueue *q, uint32_t id);
+/* Drop a queued packet (a DNS answer that must not reach the application). */
+int nfqueue_drop(struct nfqueue *q, uint32_t id);
 /* Verdict: accept with pkt (a complete IP packet) as the new content. 0 / -1. */
 int nfqueue_accept_with(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t len);
 /* Unbinds (packets still queued are accepted by the kernel) and frees q. */

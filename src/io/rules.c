@@ -166,22 +166,33 @@ static int nft_install(uint16_t num)
 	         "  chain input {\n"
 	         "    type filter hook input priority -10;\n"
 	         "    udp sport 53 queue num %u bypass\n"
+	         "    tcp sport 53 queue num %u bypass\n"
 	         "  }\n"
-	         "}\n", num);
+	         "}\n", num, num);
 	if (run(argv, ruleset, NULL, 0) == 0)
 		return 0;
 	nft_delete_table();
 	return -1;
 }
 
-static int xt_rule(const char *tool, const char *op, uint16_t num)
+static int xt_rule_proto(const char *tool, const char *op, const char *proto, uint16_t num)
 {
 	char qnum[8];
 	snprintf(qnum, sizeof qnum, "%u", num);
-	const char *argv[] = { tool, "-w", op, "INPUT", "-p", "udp", "--sport", "53",
+	const char *argv[] = { tool, "-w", op, "INPUT", "-p", proto, "--sport", "53",
 	                       "-m", "comment", "--comment", RULES_XT_COMMENT,
 	                       "-j", "NFQUEUE", "--queue-num", qnum, "--queue-bypass", NULL };
 	return run(argv, NULL, NULL, 0);
+}
+
+/* DNS answers over UDP, and over TCP (proto/dnstcp.h).  0 / -1 (UDP). */
+static int xt_rule(const char *tool, const char *op, uint16_t num)
+{
+	if (xt_rule_proto(tool, op, "udp", num) != 0)
+		return -1;
+	if (xt_rule_proto(tool, op, "tcp", num) != 0 && op[1] == 'I')
+		log_warn("%s: no rule for DNS over TCP: its answers are not inspected", tool);
+	return 0;
 }
 
 enum rules_backend rules_install(uint16_t num)

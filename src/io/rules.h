@@ -1,5 +1,5 @@
-/* The netfilter rule that sends inbound DNS answers (UDP source port 53,
- * IPv4 and IPv6) to our queue, with bypass so that DNS keeps flowing when
+/* The netfilter rules that send inbound DNS answers (UDP and TCP source
+ * port 53, IPv4 and IPv6) to our queue, with bypass so that DNS keeps flowing when
  * nobody reads the queue (client stopped or crashed).  nftables with the
  * `queue` expression when the kernel has it, else iptables/ip6tables NFQUEUE.
  * The tools are run with fork/exec (no shell), found in /usr/sbin or /sbin. */

@@ -98,6 +98,50 @@ fail_close: {
 }
 }
 
+int udp_want_pktinfo(int fd)
+{
+	int one = 1;
+	/* an IPv6 socket (also IPv4 on a dual-stack one: reported v4-mapped),
+	 * else an IPv4 one (no getsockname: a daemon under seccomp may call
+	 * this on reload with only setsockopt allowed) */
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) == 0)
+		return 0;
+	return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+}
+
+int udp_src_equal(const struct udp_src *a, const struct udp_src *b)
+{
+	if (!a->set || !b->set)
+		return a->set == b->set;
+	return !memcmp(a->addr, b->addr, 16) && a->ifindex == b->ifindex;
+}
+
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* The local address from one control message, if it is one. */
+static void take_pktinfo(const struct cmsghdr *c, struct udp_src *src)
+{
+	if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+		struct in_pktinfo pi;
+		memcpy(&pi, CMSG_DATA(c), sizeof pi);
+		memcpy(src->addr, v4mapped_prefix, 12);
+		/* ipi_spec_dst: the header's destination for unicast, an
+		 * address of the interface for a broadcast */
+		memcpy(src->addr + 12, &pi.ipi_spec_dst.s_addr, 4);
+		src->ifindex = (uint32_t)pi.ipi_ifindex;
+		src->set = 1;
+	} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+	           c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+		struct in6_pktinfo pi;
+		memcpy(&pi, CMSG_DATA(c), sizeof pi);
+		if (IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr))
+			return;      /* not an address to answer from */
+		memcpy(src->addr, pi.ipi6_addr.s6_addr, 16);
+		src->ifindex = pi.ipi6_ifindex;
+		src->set = 1;
+	}
+}
+
 static int rx_alloc(struct udp_rx *rx, size_t bufsz)
 {
 	memset(rx->msg, 0, sizeof rx->msg);
@@ -142,8 +186,9 @@ int udp_recv_batch(int fd, struct udp_rx *rx)
 	for (int i = 0; i < UDP_BATCH; i++) {
 		rx->msg[i].msg_hdr.msg_namelen = sizeof rx->from[i];
 		rx->msg[i].msg_hdr.msg_flags = 0;
-		rx->msg[i].msg_hdr.msg_control = rx->gro ? rx->ctrl[i] : NULL;
-		rx->msg[i].msg_hdr.msg_controllen = rx->gro ? sizeof rx->ctrl[i] : 0;
+		/* the kernel writes only what the socket asked for (GRO, pktinfo) */
+		rx->msg[i].msg_hdr.msg_control = rx->ctrl[i];
+		rx->msg[i].msg_hdr.msg_controllen = sizeof rx->ctrl[i];
 	}
 	/* MSG_TRUNC: msg_len is the datagram's real length even when the
 	 * buffer was too small, so a cut datagram is recognised below */
@@ -165,26 +210,30 @@ int udp_recv_batch(int fd, struct udp_rx *rx)
 			                len, sa_str(&rx->from[i]), rx->bufsz);
 			continue;
 		}
-		if (rx->gro) {
-			struct msghdr *mh = &rx->msg[i].msg_hdr;
-			for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
-				if (c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO) {
-					int g;
-					memcpy(&g, CMSG_DATA(c), sizeof g);
-					if (g > 0)
-						seg = (size_t)g;
-				}
+		struct msghdr *mh = &rx->msg[i].msg_hdr;
+		rx->local[i].set = 0;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+			if (rx->gro && c->cmsg_level == IPPROTO_UDP && c->cmsg_type == UDP_GRO &&
+			    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+				int g;
+				memcpy(&g, CMSG_DATA(c), sizeof g);
+				if (g > 0)
+					seg = (size_t)g;
+			} else
+				take_pktinfo(c, &rx->local[i]);
 		}
 		for (size_t off = 0; off < len && nd < UDP_MAX_DGRAMS; off += seg) {
 			rx->dg[nd].p = rx->buf[i] + off;
 			rx->dg[nd].len = len - off < seg ? len - off : seg;
 			rx->dg[nd].from = &rx->from[i];
+			rx->dg[nd].local = &rx->local[i];
 			nd++;
 		}
 		if (len == 0 && nd < UDP_MAX_DGRAMS) {
 			rx->dg[nd].p = rx->buf[i];
 			rx->dg[nd].len = 0;
 			rx->dg[nd].from = &rx->from[i];
+			rx->dg[nd].local = &rx->local[i];
 			nd++;
 		}
 	}
@@ -198,16 +247,94 @@ uint8_t *udp_tx_slot(struct udp_tx *tx)
 	return tx->buf[tx->n];
 }
 
-void udp_tx_commit(struct udp_tx *tx, size_t len, const union sockaddr_any *to)
+void udp_tx_commit_from(struct udp_tx *tx, size_t len, const union sockaddr_any *to, const struct udp_src *src)
 {
 	tx->to[tx->n] = *to;
 	tx->len[tx->n] = len;
+	if (src && src->set)
+		tx->src[tx->n] = *src;
+	else
+		tx->src[tx->n].set = 0;
 	tx->n++;
 }
 
+void udp_tx_commit(struct udp_tx *tx, size_t len, const union sockaddr_any *to)
+{
+	udp_tx_commit_from(tx, len, to, NULL);
+}
+
+/* The source control message for a datagram from src to `to`, into c;
+ * its CMSG_SPACE, or 0 when src does not fit to's family (an IPv4 source
+ * for an IPv6 peer, or the other way round: the kernel chooses). */
+static size_t put_pktinfo(struct cmsghdr *c, const struct udp_src *src, const union sockaddr_any *to)
+{
+	int src_v4 = !memcmp(src->addr, v4mapped_prefix, 12);
+	if (to->sa.sa_family == AF_INET) {
+		struct in_pktinfo pi;
+		if (!src_v4)
+			return 0;
+		memset(&pi, 0, sizeof pi);
+		memcpy(&pi.ipi_spec_dst.s_addr, src->addr + 12, 4);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof pi);
+		memcpy(CMSG_DATA(c), &pi, sizeof pi);
+		return CMSG_SPACE(sizeof pi);
+	}
+	if (to->sa.sa_family == AF_INET6) {
+		struct in6_pktinfo pi;
+		if (src_v4 != !!IN6_IS_ADDR_V4MAPPED(&to->in6.sin6_addr))
+			return 0;
+		memset(&pi, 0, sizeof pi);
+		memcpy(pi.ipi6_addr.s6_addr, src->addr, 16);
+		/* the interface matters only where the address is ambiguous */
+		if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+			pi.ipi6_ifindex = src->ifindex;
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof pi);
+		memcpy(CMSG_DATA(c), &pi, sizeof pi);
+		return CMSG_SPACE(sizeof pi);
+	}
+	return 0;
+}
+_Static_assert(CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) <= 96,
+               "GSO and pktinfo must fit a send slot's control buffer");
+
+/* Message m of datagrams i..i+k: segment size (k > 1) and source. */
+static void build_one(struct udp_tx *tx, int m, int i, int k)
+{
+	struct msghdr *mh = &tx->msg[m].msg_hdr;
+	size_t clen = 0;
+	memset(&tx->msg[m], 0, sizeof tx->msg[m]);
+	mh->msg_iov = &tx->iov[i];
+	mh->msg_iovlen = (size_t)k;
+	mh->msg_name = &tx->to[i];
+	mh->msg_namelen = sa_len(&tx->to[i]);
+	mh->msg_control = tx->ctrl[m];
+	mh->msg_controllen = sizeof tx->ctrl[m];
+	memset(tx->ctrl[m], 0, sizeof tx->ctrl[m]);
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+	if (k > 1) {
+		uint16_t seg = (uint16_t)tx->len[i];
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof seg);
+		memcpy(CMSG_DATA(c), &seg, sizeof seg);
+		clen += CMSG_SPACE(sizeof seg);
+		c = (struct cmsghdr *)(void *)(tx->ctrl[m] + clen);
+	}
+	if (tx->src[i].set)
+		clen += put_pktinfo(c, &tx->src[i], &tx->to[i]);
+	mh->msg_controllen = clen;
+	if (!clen)
+		mh->msg_control = NULL;
+}
+
 /* Build the messages: one per datagram, or with GSO one per run of
- * datagrams to the same destination whose sizes are equal (the last of a
- * run may be shorter).  Returns the number of messages. */
+ * datagrams to the same destination from the same source whose sizes are
+ * equal (the last of a run may be shorter).  Returns the number of
+ * messages. */
 static int build_msgs(struct udp_tx *tx)
 {
 	int m = 0;
@@ -217,32 +344,35 @@ static int build_msgs(struct udp_tx *tx)
 		if (tx->gso)
 			while (i + k < tx->n && k < 64 && tx->len[i + k - 1] == tx->len[i] &&
 			       tx->len[i + k] <= tx->len[i] && total + tx->len[i + k] <= 65000 &&
-			       sa_equal(&tx->to[i + k], &tx->to[i]))
+			       sa_equal(&tx->to[i + k], &tx->to[i]) && udp_src_equal(&tx->src[i + k], &tx->src[i]))
 				total += tx->len[i + k++];
 		for (int j = 0; j < k; j++) {
 			tx->iov[i + j].iov_base = tx->buf[i + j];
 			tx->iov[i + j].iov_len = tx->len[i + j];
 		}
-		struct msghdr *mh = &tx->msg[m].msg_hdr;
-		memset(&tx->msg[m], 0, sizeof tx->msg[m]);
-		mh->msg_iov = &tx->iov[i];
-		mh->msg_iovlen = (size_t)k;
-		mh->msg_name = &tx->to[i];
-		mh->msg_namelen = sa_len(&tx->to[i]);
-		if (k > 1) {
-			uint16_t seg = (uint16_t)tx->len[i];
-			mh->msg_control = tx->ctrl[m];
-			mh->msg_controllen = CMSG_SPACE(sizeof seg);
-			struct cmsghdr *c = CMSG_FIRSTHDR(mh);
-			c->cmsg_level = SOL_UDP;
-			c->cmsg_type = UDP_SEGMENT;
-			c->cmsg_len = CMSG_LEN(sizeof seg);
-			memcpy(CMSG_DATA(c), &seg, sizeof seg);
-		}
+		tx->first[m] = i;
+		build_one(tx, m, i, k);
 		m++;
 		i += k;
 	}
 	return m;
+}
+
+/* Message m was refused: if it named a source, the address may be gone
+ * (removed, or moved to another interface): drop the source of its
+ * datagrams and make it again.  1 if it should be sent again. */
+static int drop_source(struct udp_tx *tx, int m, int err)
+{
+	int i = tx->first[m], k = (int)tx->msg[m].msg_hdr.msg_iovlen;
+	if (!tx->src[i].set || (err != EINVAL && err != EADDRNOTAVAIL && err != ENETUNREACH))
+		return 0;
+	log_ratelimited(L_INFO, "udp_src", "sending from %s refused (%s): the kernel chooses the source",
+	                sa_str(&tx->to[i]), strerror(err));
+	for (int j = 0; j < k; j++)
+		tx->src[i + j].set = 0;
+	tx->src_dropped++;
+	build_one(tx, m, i, k);
+	return 1;
 }
 
 void udp_tx_flush(struct udp_tx *tx)
@@ -266,6 +396,8 @@ void udp_tx_flush(struct udp_tx *tx)
 				off = 0;
 				continue;
 			}
+			if (drop_source(tx, off, errno))
+				continue;
 			/* a refused datagram (no route, buffer full) is dropped; go on with the rest */
 			log_ratelimited(L_DEBUG, "udp_tx_flush", "sendmmsg: %s", strerror(errno));
 			off++;

@@ -26,10 +26,28 @@ int udp_bind_any(uint16_t port);   /* udp_bind_dual(port, NULL) */
 /* Non-blocking IPv4 socket bound to addr:port (addr host order, 0 = any). */
 int udp_bind4(uint32_t addr, uint16_t port);
 
+/* The local address a datagram arrived on, or is to leave from (a
+ * multi-homed host bound to the wildcard address answers from the address
+ * it was asked on: IP_PKTINFO / IPV6_PKTINFO, as WireGuard's sticky
+ * source).  IPv4 is kept v4-mapped (::ffff:a.b.c.d), so that one value
+ * serves a dual-stack socket and an IPv4 one alike.  set 0: unknown, the
+ * kernel chooses. */
+struct udp_src {
+	uint8_t addr[16];
+	uint32_t ifindex;               /* the interface it came in on (used for IPv6 link-local only) */
+	int set;
+};
+/* Ask the kernel for each datagram's local address on fd (either family;
+ * on a dual-stack socket IPv4 comes v4-mapped).  0 / -1. */
+int udp_want_pktinfo(int fd);
+/* Equal local addresses (both unset counts as equal). */
+int udp_src_equal(const struct udp_src *a, const struct udp_src *b);
+
 struct udp_dgram {
 	uint8_t *p;
 	size_t len;
 	union sockaddr_any *from;
+	const struct udp_src *local;    /* where it arrived (set 0 without udp_want_pktinfo) */
 };
 
 /* Receive side.  With GRO (udp_rx_init_gro) the kernel may hand several
@@ -44,7 +62,8 @@ struct udp_rx {
 	uint8_t *buf[UDP_BATCH];
 	size_t bufsz;
 	int gro;
-	_Alignas(struct cmsghdr) char ctrl[UDP_BATCH][64];   /* read as cmsghdr: aligned */
+	struct udp_src local[UDP_BATCH];
+	_Alignas(struct cmsghdr) char ctrl[UDP_BATCH][128];  /* read as cmsghdr: aligned; GRO + pktinfo */
 	struct udp_dgram dg[UDP_MAX_DGRAMS];
 	unsigned truncated;              /* datagrams of the last call dropped: larger than the buffer */
 };
@@ -66,18 +85,25 @@ struct udp_tx {
 	struct mmsghdr msg[UDP_TX_BATCH];
 	struct iovec iov[UDP_TX_BATCH];
 	union sockaddr_any to[UDP_TX_BATCH];
+	struct udp_src src[UDP_TX_BATCH];
 	uint8_t buf[UDP_TX_BATCH][UDP_BUFSZ];
 	size_t len[UDP_TX_BATCH];
-	_Alignas(struct cmsghdr) char ctrl[UDP_TX_BATCH][32];
+	_Alignas(struct cmsghdr) char ctrl[UDP_TX_BATCH][96];   /* GSO + pktinfo */
 	int n;
+	int first[UDP_TX_BATCH];         /* each message's first datagram */
 	int fd;
 	int gso;                         /* 1: try UDP_SEGMENT */
 	uint64_t sends, datagrams;
+	uint64_t src_dropped;            /* sources the kernel refused (sent again without) */
 };
 /* Queue: returns a buffer to fill for the next datagram (flushing first if full). */
 uint8_t *udp_tx_slot(struct udp_tx *tx);
 /* Commit the slot returned last with its length and destination. */
 void udp_tx_commit(struct udp_tx *tx, size_t len, const union sockaddr_any *to);
+/* The same, leaving from the local address src (NULL or unset: the
+ * kernel chooses).  A source the kernel refuses (the address is gone) is
+ * dropped and the datagram sent again without it. */
+void udp_tx_commit_from(struct udp_tx *tx, size_t len, const union sockaddr_any *to, const struct udp_src *src);
 /* Send everything queued; drops what the kernel refuses. */
 void udp_tx_flush(struct udp_tx *tx);
 /* One datagram, no batching.  Returns 0 / -1. */

@@ -31,10 +31,72 @@ static int frame(const uint8_t *pkt, size_t len, struct udppkt *u, uint8_t src[1
 	return 0;
 }
 
+/* A TCP segment from port 53 holding one whole DNS response: where the
+ * message is.  0 / -1. */
+static int tcp_dns(const uint8_t *pkt, size_t len, struct tcppkt *t, const uint8_t **msg, size_t *mlen,
+                   struct dns_question *q)
+{
+	size_t off;
+	if (tcppkt_parse(t, pkt, len) < 0 || t->sport != 53 || t->payload_off > TCPPKT_MAX_HDRS ||
+	    dnstcp_frame(pkt + t->payload_off, t->payload_len, &off, mlen) != DNSTCP_ONE)
+		return -1;
+	*msg = pkt + t->payload_off + off;
+	if (dns_question_get(*msg, *mlen, q) < 0 || !(q->flags & 0x8000))
+		return -1;
+	return 0;
+}
+
+static void record_tcp(struct nfqc_orig *o, const uint8_t *pkt, size_t len)
+{
+	struct tcppkt t;
+	const uint8_t *msg;
+	size_t mlen;
+	memset(o, 0, sizeof *o);
+	if (len > NFQC_MAX_LEN || tcp_dns(pkt, len, &t, &msg, &mlen, &o->q) < 0) {
+		memset(o, 0, sizeof *o);
+		return;
+	}
+	o->family = (uint8_t)t.family;
+	o->proto = 6;
+	o->sport = t.sport;
+	o->dport = t.dport;
+	o->total = (uint32_t)len;
+	o->hdrs_len = (uint16_t)t.payload_off;
+	memcpy(o->hdrs, pkt, t.payload_off);
+}
+
+static enum nfqc_result check_tcp(const struct nfqc_orig *o, const uint8_t *repl, size_t len)
+{
+	struct tcppkt t;
+	struct dns_question q;
+	const uint8_t *msg;
+	size_t mlen, ck;
+	if (len != o->total)
+		return NFQC_SIZE;
+	if (tcp_dns(repl, len, &t, &msg, &mlen, &q) < 0 || t.payload_off != o->hdrs_len)
+		return NFQC_TCP;
+	/* the headers byte for byte, but for the TCP checksum */
+	ck = t.l4_off + 16;
+	if (memcmp(repl, o->hdrs, ck) != 0 || memcmp(repl + ck + 2, o->hdrs + ck + 2, o->hdrs_len - ck - 2) != 0 ||
+	    !tcppkt_checksum_ok(repl, len, &t))
+		return NFQC_TCP;
+	if (!dns_well_formed(msg, mlen))
+		return NFQC_NOT_DNS;
+	if (q.id != o->q.id)
+		return NFQC_ID;
+	if (!dns_question_same(&q, &o->q))
+		return NFQC_QUESTION;
+	return NFQC_OK;
+}
+
 void nfqc_record(struct nfqc_orig *o, const uint8_t *pkt, size_t len)
 {
 	struct udppkt u;
 
+	if (len >= 20 && (((pkt[0] >> 4) == 4 && pkt[9] == 6) || ((pkt[0] >> 4) == 6 && len >= 40 && pkt[6] == 6))) {
+		record_tcp(o, pkt, len);
+		return;
+	}
 	memset(o, 0, sizeof *o);
 	if (len > NFQC_MAX_LEN || frame(pkt, len, &u, o->src, o->dst) < 0 || u.sport != 53 ||
 	    dns_question_get(u.payload, u.payload_len, &o->q) < 0 || !(o->q.flags & 0x8000)) {
@@ -42,6 +104,7 @@ void nfqc_record(struct nfqc_orig *o, const uint8_t *pkt, size_t len)
 		return;
 	}
 	o->family = (uint8_t)u.family;
+	o->proto = 17;
 	o->sport = u.sport;
 	o->dport = u.dport;
 }
@@ -57,6 +120,8 @@ enum nfqc_result nfqc_check(const struct nfqc_orig *o, const uint8_t *repl, size
 		return NFQC_NONE;
 	if (len < NFQC_MIN_LEN || len > NFQC_MAX_LEN)
 		return NFQC_SIZE;
+	if (o->proto == 6)
+		return check_tcp(o, repl, len);
 	/* the lengths the headers claim must be the length we have */
 	if ((repl[0] >> 4) == 4)
 		ip_total = load16_be(repl + 2);
@@ -96,6 +161,7 @@ const char *nfqc_result_str(enum nfqc_result r)
 	case NFQC_NOT_DNS: return "not a well-formed DNS answer";
 	case NFQC_ID: return "another DNS id";
 	case NFQC_QUESTION: return "another question";
+	case NFQC_TCP: return "not the same TCP segment (length, headers or checksum)";
 	}
 	return "?";
 }

@@ -4,12 +4,18 @@
  * over it records what a replacement has to keep, and re-injects a
  * replacement only if it is still a well-formed UDP DNS answer from port 53
  * between the same addresses and ports, with the same DNS id and the same
- * question.  Pure: no I/O, every length explicit. */
+ * question.  A DNS answer over TCP (one whole message in a segment from
+ * port 53, proto/dnstcp.h) may only be replaced by a segment of the same
+ * length and the same flow: IP and TCP headers unchanged but for the TCP
+ * checksum (which must be right), the same length prefix, a well-formed
+ * response with the same id and question.  Pure: no I/O, every length
+ * explicit. */
 #ifndef PQC_NFQCHECK_H
 #define PQC_NFQCHECK_H
 #include <stddef.h>
 #include <stdint.h>
 #include "proto/dns.h"
+#include "proto/dnstcp.h"
 
 /* Sizes, checked before anything else: the smallest replacement is an
  * IPv4 header, a UDP header and a DNS header; the largest is what the
@@ -23,6 +29,11 @@ struct nfqc_orig {
 	uint8_t src[16], dst[16];        /* IPv4 in the first 4 bytes */
 	uint16_t sport, dport;
 	struct dns_question q;
+	uint8_t proto;                   /* 17 (UDP) or 6 (TCP) */
+	/* TCP: the original's length and its IP and TCP headers */
+	uint32_t total;
+	uint16_t hdrs_len;
+	uint8_t hdrs[TCPPKT_MAX_HDRS];
 };
 
 enum nfqc_result {
@@ -35,11 +46,13 @@ enum nfqc_result {
 	NFQC_NOT_DNS,       /* not a well-formed DNS response */
 	NFQC_ID,            /* another DNS id */
 	NFQC_QUESTION,      /* another question */
+	NFQC_TCP,           /* TCP: another length, other headers, or a bad checksum */
 };
 
 /* Record the original (the whole IP packet the monitor hands over).  If it
- * is not a UDP datagram from port 53 carrying a DNS response with at most
- * one question, o->family is 0 and every replacement will be refused. */
+ * is neither a UDP datagram from port 53 carrying a DNS response with at
+ * most one question, nor a TCP segment from port 53 carrying exactly one
+ * such response, o->family is 0 and every replacement will be refused. */
 void nfqc_record(struct nfqc_orig *o, const uint8_t *pkt, size_t len);
 /* May repl (len bytes, a whole IP packet) replace the recorded original? */
 enum nfqc_result nfqc_check(const struct nfqc_orig *o, const uint8_t *repl, size_t len);

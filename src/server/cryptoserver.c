@@ -25,7 +25,8 @@
 static const uint8_t cookie_prefix[8] = { 'p', 'q', 'c', 'c', 'o', 'o', 'k', 'E' };
 
 static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now);
-static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now);
+static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from,
+                          const struct udp_src *local, uint64_t now);
 
 /* Early packets.  The handshake is 0-RTT: a client sends its first tunnel
  * packets right behind the initiation, and they can arrive while a worker
@@ -47,7 +48,8 @@ static int from_inflight(const struct hspool *p, const union sockaddr_any *from)
 	return 0;
 }
 
-static int early_park(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
+static int early_park(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from,
+                      const struct udp_src *local, uint64_t now)
 {
 	if (s->hsp.queued == 0 || len > sizeof s->early[0].m || !from_inflight(&s->hsp, from))
 		return 0;
@@ -55,6 +57,7 @@ static int early_park(struct server *s, const uint8_t *m, size_t len, const unio
 	e->t = now;
 	e->len = len;
 	e->from = *from;
+	e->local = *local;
 	memcpy(e->m, m, len);
 	s->st.tun_early++;
 	return 1;
@@ -69,7 +72,7 @@ static void early_replay(struct server *s, const uint8_t tid[32], uint64_t now)
 			continue;
 		if (now - e->t <= EARLY_MAX_MS) {
 			s->st.tun_early_replayed++;
-			tunnel_packet(s, e->m, e->len, &e->from, now);
+			tunnel_packet(s, e->m, e->len, &e->from, &e->local, now);
 		}
 		e->len = 0;
 	}
@@ -123,6 +126,7 @@ static void handshake(struct server *s, const uint8_t *m, size_t len, const unio
 	}
 	memcpy(j->msg, m, HS_INIT_LEN);
 	j->from = *from;
+	j->local = s->rx_local;
 	j->t_recv = now;
 	j->lane = lane;
 	j->key = key;
@@ -209,6 +213,7 @@ static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now)
 		log_ratelimited(L_WARNING, "hs_peer", "Handshake from %s succeeded but no tunnel could be made", sa_str(from));
 		return;
 	}
+	p->local = j->local;
 	s->st.hs_ok++;
 	if (j->key_index)
 		s->st.hs_ok_next++;     /* under the next long-term key (reload.c) */
@@ -242,7 +247,8 @@ void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
 	udp_tx_flush(&s->tx);
 }
 
-static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
+static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from,
+                          const struct udp_src *local, uint64_t now)
 {
 	uint8_t pt[TP_MAX_PLAINTEXT];
 	struct peer *p;
@@ -262,7 +268,7 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 		return;
 	}
 	p = peer_by_tid(s, m + TP_TID_OFF);
-	if (!p && early_park(s, m, len, from, now))
+	if (!p && early_park(s, m, len, from, local, now))
 		return;
 	if (!p) {
 		s->st.tun_unknown_tid++;
@@ -283,12 +289,15 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 		log_ratelimited(L_DEBUG, "tun_drop", "Tunnel packet from %s dropped: %s", sa_str(from), tunnel_strerror(n));
 		return;
 	}
-	/* authenticated: roaming follows the newest authenticated source */
+	/* authenticated: roaming follows the newest authenticated source, and
+	 * our reply source the address it now sends to */
 	if (!sa_equal(&p->ep, from)) {
 		if (p->alive)
 			log_info("Peer %s moved to %s", sa_str(&p->ep), sa_str(from));
 		p->ep = *from;
 	}
+	if (!udp_src_equal(&p->local, local))
+		p->local = *local;
 	peer_mark_alive(s, p);
 	if (n == 0) {
 		s->st.tun_keepalive++;
@@ -305,7 +314,7 @@ void cryptoserver_datagram(struct server *s, const uint8_t *m, size_t len, const
 {
 	uint16_t type = len >= 2 ? load16_be(m) : 0;
 	if (type == TP_TYPE)
-		tunnel_packet(s, m, len, from, now);
+		tunnel_packet(s, m, len, from, &s->rx_local, now);
 	else if (type == HS_INIT_TYPE)
 		handshake(s, m, len, from, now, HSQ_PLAIN);
 	else if (type == HS_COOKIE_TYPE)
@@ -334,8 +343,11 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		 * hold the slots the queue's policy shares out */
 		if (s->hsp.queued)
 			finish_done(s, now);
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			s->rx_local = *s->rx.dg[i].local;
 			cryptoserver_datagram(s, s->rx.dg[i].p, s->rx.dg[i].len, s->rx.dg[i].from, now);
+		}
+		s->rx_local.set = 0;
 		/* coalesced segments to the TUN, and replies, go out per batch */
 		if (tunio_flush(&s->tio) < 0)
 			s->st.tun_write_fail++;

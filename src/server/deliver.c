@@ -85,7 +85,7 @@ static int seal_one(void *arg, const uint8_t *pkt, size_t len)
 			peer_remove(s, p, "epochs used up");
 		return 0;
 	}
-	udp_tx_commit(&s->tx, (size_t)n, &p->ep);
+	udp_tx_commit_from(&s->tx, (size_t)n, &p->ep, &p->local);
 	s->st.out_ok++;
 	if (v6)
 		s->st.out_inner6++;

@@ -50,6 +50,7 @@ struct hs_job {
 	/* in */
 	uint8_t msg[HS_INIT_LEN];
 	union sockaddr_any from;
+	struct udp_src local;           /* the address it was sent to */
 	uint64_t t_recv;                /* now_ms() when it arrived */
 	enum hsq_lane lane;             /* where it queues (core/hsqueue.h) */
 	struct hsq_key key;             /* its source prefix */

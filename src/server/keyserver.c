@@ -34,7 +34,7 @@ static void answer_static(struct server *s, const struct keytree *tree, struct u
 		s->st.key_static_bad++;
 		return;
 	}
-	udp_tx_commit(tx, (size_t)n, from);
+	udp_tx_commit_from(tx, (size_t)n, from, &s->rx_local);
 	if (tree == &s->tree)
 		s->st.key_static_ok++;
 	else
@@ -57,7 +57,7 @@ static void answer_eph(struct server *s, struct udp_tx *tx, const uint8_t *msg, 
 		return;
 	}
 	keymsg_eph_resp_build(udp_tx_slot(tx), e->ntru_pk, e->x_pk);
-	udp_tx_commit(tx, KM_EPH_LEN, from);
+	udp_tx_commit_from(tx, KM_EPH_LEN, from, &s->rx_local);
 	s->st.key_eph_ok++;
 	log_debug("Sending ephemeral key to %s", sa_str(from));
 }
@@ -77,7 +77,7 @@ static void answer_cookie(struct server *s, struct udp_tx *tx, const uint8_t *ms
 	sa_addr16(from, addr);
 	cookie_make(&s->cookies, now, addr, sa_port(from), cookie);
 	cookiemsg_reply_build(udp_tx_slot(tx), nonce, cookie);
-	udp_tx_commit(tx, CM_LEN, from);
+	udp_tx_commit_from(tx, CM_LEN, from, &s->rx_local);
 	s->st.key_cookie_ok++;
 	log_trace("Sending cookie to %s", sa_str(from));
 }
@@ -146,9 +146,12 @@ void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		if (n <= 0 && !s->rx.truncated)
 			break;
 		uint64_t now = now_ms();
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			s->rx_local = *s->rx.dg[i].local;
 			(next ? keyserver_next_datagram : keyserver_datagram)(s, s->rx.dg[i].p, s->rx.dg[i].len,
 			                                                       s->rx.dg[i].from, now);
+		}
+		s->rx_local.set = 0;
 		udp_tx_flush(next ? &s->next.tx : &s->ktx);
 	}
 }

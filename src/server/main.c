@@ -333,6 +333,9 @@ int main(int argc, char **argv)
 	}
 	log_info("Listening on UDP %u (tunnels) and %u (keys): %s", s->cryptoport, s->keyport,
 	         dual_crypto && dual_key ? "IPv4 and IPv6" : dual_crypto || dual_key ? "one of them IPv4 only" : "IPv4 only");
+	/* replies leave from the address they were asked on (multi-homed servers) */
+	if (udp_want_pktinfo(s->crypto_fd) < 0 || udp_want_pktinfo(s->key_fd) < 0)
+		log_warn("no IP_PKTINFO (%s): replies leave from the address the kernel picks", strerror(errno));
 	log_info("Generating ephemeral keypairs");
 	if (ephkeys_rotate(&s->eph, wall_s()) < 0) {
 		log_error("could not make ephemeral keys");

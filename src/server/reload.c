@@ -300,6 +300,9 @@ static int port_socket(struct server *s, uint16_t port, int *fresh)
 		          errno == EACCES ? " (a privileged port: the unprivileged server can bind it only at start-up)" : "");
 		return -1;
 	}
+	if (udp_want_pktinfo(fd) < 0)     /* replies from the address asked (multi-homed servers) */
+		log_warn("key port %u: no IP_PKTINFO (%s): replies leave from the address the kernel picks", port,
+		         strerror(errno));
 	if (loop_add_fd(&s->loop, fd, EPOLLIN, keyserver_readable, s) < 0) {
 		close(fd);
 		return -1;

@@ -27,6 +27,8 @@ struct peer {
 	struct tunnel tun;
 	uint32_t addr;                  /* internal address 10.42.x.y */
 	union sockaddr_any ep;          /* external endpoint (roams) */
+	struct udp_src local;           /* our address its authenticated packets arrive on: the
+	                                 * source of what we send it (sticky, roams with ep) */
 	uint64_t established;           /* ms */
 	int alive;                      /* 1 after the first authenticated packet */
 	struct peer *tid_next;          /* TID hash chain */
@@ -55,6 +57,7 @@ struct early {
 	uint64_t t;
 	size_t len;                     /* 0: free */
 	union sockaddr_any from;
+	struct udp_src local;
 	uint8_t m[TP_MAX_LEN];
 };
 
@@ -98,6 +101,8 @@ struct server {
 	int crypto_fd, key_fd;
 	struct tunio tio;               /* the TUN, with offloads when the kernel has them */
 	struct udp_rx rx;
+	struct udp_src rx_local;        /* the local address of the datagram being handled
+	                                 * (the receive loops set it; unset: the kernel chooses) */
 	struct udp_tx tx;               /* crypto port */
 	struct udp_tx ktx;              /* key port */
 	struct ephkeys eph;

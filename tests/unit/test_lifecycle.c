@@ -336,6 +336,62 @@ int main(void)
 	CHECK(p->state == PS_CONNECTING);
 	peer_ev_unconfig(p);
 	CHECK_MSG(!p->is_static && f.ifdown == 1, "no longer static: ifdown");
+
+	/* a name with three addresses whose first does not answer: the next
+	 * ones are tried in the answer's order, in the same round; a failure
+	 * with an answer from the server, or the last address, ends it */
+	{
+		static const uint32_t addrs[3] = { 0xc000020b, 0xc000020a, 0xc000020c };
+		struct peer_location loc = { .addrs = addrs, .naddrs = 3, .owner = "pq1x.example",
+		                             .has_ports = 1, .cryptoport = 42424, .keyport = 42425 };
+		sa_from_ip4(&loc.addr, addrs[0], 0);
+		struct attempt_result silent = { .ok = 0, .why = "silent", .unanswered = 1 };
+		struct attempt_result refused = { .ok = 0, .why = "bad key" };
+		uint8_t h2[32];
+		uint64_t t7 = t6 + 10000000;
+		random_bytes(h2, sizeof h2);
+		int s0 = f.starts, r0 = f.releases_fail;
+		struct peer *q = peer_ev_new(h2, 0, t7);
+		CHECK(q && peer_ev_dns_answer(q, &loc, t7) == ANSWER_HOLD && sa_ip4(&q->ext) == addrs[0] && f.starts == s0 + 1);
+		peer_ev_attempt_done(q, &silent, t7 + 600);
+		CHECK_MSG(q->state == PS_CONNECTING && sa_ip4(&q->ext) == addrs[1] && f.starts == s0 + 2 && f.releases_fail == r0,
+		          "first address silent: the second tried, the answer still held");
+		peer_ev_attempt_done(q, &refused, t7 + 700);
+		CHECK_MSG(q->state == PS_BACKOFF && f.releases_fail == r0 + 1, "an address that answered and failed: no next");
+		/* a new round starts from the answer's first address again */
+		q->retry_at = 0;
+		CHECK(peer_ev_dns_answer(q, &loc, t7 + 10000) == ANSWER_HOLD && sa_ip4(&q->ext) == addrs[0]);
+		peer_ev_attempt_done(q, &silent, t7 + 10600);
+		peer_ev_attempt_done(q, &silent, t7 + 11200);
+		CHECK_MSG(q->state == PS_CONNECTING && sa_ip4(&q->ext) == addrs[2], "third address");
+		peer_ev_attempt_done(q, &silent, t7 + 11800);
+		CHECK_MSG(q->state == PS_BACKOFF, "every address silent: the round fails (bounded)");
+		/* the address that made the tunnel stays while the name lists it */
+		q->retry_at = 0;
+		CHECK(peer_ev_dns_answer(q, &loc, t7 + 20000) == ANSWER_HOLD);
+		peer_ev_attempt_done(q, &silent, t7 + 20600);
+		CHECK(sa_ip4(&q->ext) == addrs[1]);
+		{
+			struct attempt_result ok = { .ok = 1, .why = "made" };
+			struct hs_keys k;
+			union sockaddr_any ep;
+			random_bytes(&k, sizeof k);
+			sa_from_ip4(&ep, addrs[1], 42424);
+			peer_install_tunnel(q, &k, &ep, t7 + 20700);
+			wipe(&k, sizeof k);
+			peer_ev_attempt_done(q, &ok, t7 + 20700);
+		}
+		peer_ev_probe_reply(q, 0, t7 + 20710);
+		CHECK(q->state == PS_UP);
+		peer_ev_dns_answer(q, &loc, t7 + 20800);
+		CHECK_MSG(sa_ip4(&q->ext) == addrs[1], "the working address is kept while listed");
+		/* a round that is too old moves on no further */
+		peer_drop_tunnel(q);
+		q->state = PS_DOWN;
+		CHECK(peer_ev_dns_answer(q, &loc, t7 + 30000) == ANSWER_HOLD);
+		peer_ev_attempt_done(q, &silent, t7 + 30000 + CLIENT_NEXT_ADDR_WITHIN_MS);
+		CHECK_MSG(q->state == PS_BACKOFF, "no next address after the round's time");
+	}
 	lifecycle_shutdown();
 	CHECK_MSG(peers_count() == 0 && f.aborts >= 1, "shutdown: every peer removed, the attempt aborted");
 

@@ -43,7 +43,7 @@ int main(void)
 	CHECK(pm_len_ok(PM_REPLACE, PM_MAX_BODY) && !pm_len_ok(PM_REPLACE, PM_MAX_BODY + 1));
 	CHECK(pm_len_ok(PM_PACKET, 20) && !pm_len_ok(PM_PACKET, 19) && !pm_len_ok(PM_PACKET, PM_MAX_BODY + 1));
 	CHECK(pm_len_ok(PM_PEERS, 0) && pm_len_ok(PM_PEERS, PM_MAX_BODY) && !pm_len_ok(PM_PEERS, PM_MAX_BODY + 1));
-	CHECK(!pm_len_ok(0, 0) && !pm_len_ok(PM_STATS + 1, 0) && !pm_len_ok(0xffffffffu, 0));
+	CHECK(!pm_len_ok(0, 0) && !pm_len_ok(PM_DROP + 1, 0) && pm_len_ok(PM_DROP, 0) && !pm_len_ok(PM_DROP, 1) && !pm_len_ok(0xffffffffu, 0));
 
 	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
 	CHECK(recv_one(sv[1], PM_FROM_WORKER, &h) == 0);              /* nothing waiting */
