@@ -379,10 +379,6 @@ int main(int argc, char **argv)
 	if (ctlsock_open(&s->loop, ctlpath, PQC_CTL_GROUP, server_control, s) < 0)
 		log_warn("no control socket at %s", ctlpath);
 
-#if HAVE_SYSTEMD
-	/* before the seccomp filter, which forbids the socket sd_notify opens */
-	sd_notify(0, "READY=1");
-#endif
 	/* everything privileged is done: the rest runs unprivileged and confined */
 	if (privsep_drop_user(user, allow_root) < 0)
 		return 1;
@@ -393,10 +389,16 @@ int main(int argc, char **argv)
 		return 1;
 	/* the workers' own copies of the keys, the next one too (reload.c) */
 	server_keys_to_pool(s);
-	if (use_seccomp && server_seccomp(tf.dirfd, hs_threads > 0) < 0)
-		return 1;
+	/* the textfile's first write, unprivileged, must work before systemd
+	 * hears READY=1; both before the seccomp filter, which forbids the
+	 * socket sd_notify opens (later writes run under the filter) */
 	if (tf.dirfd >= 0 &&
 	    textfile_start(&tf, &s->loop, text_interval, server_control, s, &s->st.textfile_ok, &s->st.textfile_failed) < 0)
+		return 1;
+#if HAVE_SYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+	if (use_seccomp && server_seccomp(tf.dirfd, hs_threads > 0) < 0)
 		return 1;
 	if (!use_seccomp)
 		log_warn("--no-seccomp: no system-call filter");
