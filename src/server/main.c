@@ -388,7 +388,8 @@ int main(int argc, char **argv)
 	    loop_add_fd(&s->loop, s->hsp.efd, EPOLLIN, handshakes_finished, s) < 0)
 		return 1;
 	/* the workers' own copies of the keys, the next one too (reload.c) */
-	server_keys_to_pool(s);
+	if (server_keys_to_pool(s) < 0)
+		return 1;
 	/* the textfile's first write, unprivileged, must work before systemd
 	 * hears READY=1; both before the seccomp filter, which forbids the
 	 * socket sd_notify opens (later writes run under the filter) */
