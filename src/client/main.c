@@ -494,6 +494,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "crypto initialisation failed\n");
 		return 1;
 	}
+	if (!aead_openssl_used())
+		log_warn("OpenSSL offers no ChaCha20-Poly1305 (FIPS-only provider?): libsodium seals every packet");
 
 	/* static peers: an explicit --peers must exist; the default may not */
 	if (!c->peers_path && access(PF_DEFAULT_PATH, F_OK) == 0)

@@ -271,6 +271,8 @@ int main(int argc, char **argv)
 		log_error("crypto initialisation failed");
 		return 1;
 	}
+	if (!aead_openssl_used())
+		log_warn("OpenSSL offers no ChaCha20-Poly1305 (FIPS-only provider?): libsodium seals every packet");
 	log_info("Loading static keys");
 	struct server_keys keys;
 	if (keyfiles_load_server(&keys, s->keydir) < 0) {
