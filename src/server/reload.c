@@ -11,9 +11,10 @@
  * reload: the next key's socket becomes the key port, the old one closes.
  *
  * A reload runs in the unprivileged, confined server: it can read only
- * what the server's user can read (scripts/rotate-server-key makes the key
- * directory readable by the group pqconnect; the worker holds these
- * secrets in memory anyway), bind only unprivileged ports, and cannot
+ * what the server's user can read (scripts/rotate-server-key gives the key
+ * directory to that user alone, never to the group pqconnect of the
+ * control-socket operators; the worker holds these secrets in memory
+ * anyway), bind only unprivileged ports, and cannot
  * change the crypto port (kept, with a log line: restart for that).
  * Everything is read and checked first; only then is anything replaced,
  * so a bad file leaves the running configuration entirely as it was. */
@@ -375,7 +376,7 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 		/* a key directory only root can read (as create-first-server-key
 		 * makes it): the keys stay as they are, the rest is reloaded */
 		log_warn("reload: %s is not readable by the server's user: the keys are kept as they are "
-		         "(scripts/rotate-server-key makes it readable by the group pqconnect)", s->keydir);
+		         "(scripts/rotate-server-key makes it readable by that user alone)", s->keydir);
 		cur.src = KEY_CURRENT;
 		memcpy(cur.root, s->tree.root, 32);
 		if (s->next.mce_sk) {
