@@ -100,3 +100,37 @@ pqc_share_config() {
     done
     return 0
 }
+
+
+# pqc_share_keys DIR...: the key directories and their files readable by
+# the server's user $PQC_USER (default pqconnect) alone, so that the
+# unprivileged server can re-read them on a reload.  Never by the group
+# pqconnect: its members are the operators who may use the control socket
+# (io/privsep.h PQC_CTL_GROUP), not holders of the secret keys.
+# Directories and files pqconnect:root, 0500 and 0400: only root (the
+# scripts) adds or replaces files; the server's user only reads.
+pqc_share_keys() {
+    local user=${PQC_USER:-pqconnect} d f
+    getent passwd "$user" >/dev/null || { say "no user $user: a reload will not read the key files"; return 0; }
+    for d in "$@"; do
+        [ -d "$d" ] || continue
+        chown "$user:root" "$d" && chmod 0500 "$d" || return 1
+        for f in "$d"/* "$d"/.[!.]*; do
+            [ -f "$f" ] || continue
+            chown "$user:root" "$f" && chmod 0400 "$f" || return 1
+        done
+    done
+}
+
+# pqc_erase FILE...: overwrite, then remove (retired secret keys)
+pqc_erase() {
+    local f n
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        if command -v shred >/dev/null; then
+            shred -u -z "$f" && continue
+        fi
+        n=$(stat -c %s "$f") && head -c "$n" /dev/urandom | dd of="$f" conv=notrunc,fsync status=none 2>/dev/null
+        rm -f "$f"
+    done
+}

@@ -39,6 +39,7 @@
 #include "client/txt.h"
 #include "io/log.h"
 #include "proto/cookiemsg.h"
+#include "proto/endpoint.h"
 #include "proto/handshake.h"
 #include "proto/keytree.h"
 
@@ -164,7 +165,8 @@ static void on_aaaa(void *arg, const uint8_t (*addrs)[16], unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		union sockaddr_any a;
 		sa_from_addr16(&a, addrs[i], 0);
-		if (a.sa.sa_family == AF_INET6 && udp_route_exists(&a)) {
+		/* never ::, ::1, multicast, link-local, v4-mapped (proto/endpoint.c) */
+		if (a.sa.sa_family == AF_INET6 && endpoint_usable_outer(addrs[i], 0, 0) && udp_route_exists(&a)) {
 			use_host(c, &a);
 			return;
 		}

@@ -31,6 +31,7 @@
 #include "client/lifecycle.h"
 #include "io/log.h"
 #include "proto/dnstcp.h"
+#include "proto/endpoint.h"
 
 struct held {
 	struct held *next;
@@ -109,6 +110,15 @@ static int own_answer(const uint8_t *msg, size_t len)
 static struct { uint8_t hash[32]; uint8_t addr[16]; int used; } hints[HINTS];
 static unsigned hint_next;
 
+/* a DNS-given IPv4 address (host order) that may be a server's outer
+ * address (proto/endpoint.c: not 0/8, 127/8, multicast, 240/4) */
+static int usable_a(uint32_t a)
+{
+	uint8_t a16[16] = { [10] = 0xff, [11] = 0xff };
+	a16[12] = (uint8_t)(a >> 24), a16[13] = (uint8_t)(a >> 16), a16[14] = (uint8_t)(a >> 8), a16[15] = (uint8_t)a;
+	return endpoint_usable_outer(a16, 1, 0);
+}
+
 static void hint_store(const uint8_t hash[32], const uint8_t addr[16])
 {
 	for (unsigned i = 0; i < HINTS; i++)
@@ -183,16 +193,24 @@ static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, in
 	}
 	if (info.naddrs == 0 && info.naaaa > 0) {
 		/* the AAAA half of a lookup: keep applications off the unprotected
-		 * v6 path, and remember where the server is on IPv6 */
-		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		 * v6 path, and remember where the server is on IPv6
+		 * (the first usable unicast address: never ::, ::1, multicast,
+		 * link-local, v4-mapped, ...) */
+		unsigned i = 0;
 		uint32_t a4;
 		if (info.naddrs6 > 0 && client.inner6 && features_addr4_of(info.addrs6[0], &a4) == 0)
 			return ACT_PASS;     /* already ours */
-		if (info.naddrs6 > 0 && memcmp(info.addrs6[0], mapped, 12)) {
-			hint_store(info.pq1.hash, info.addrs6[0]);
+		while (i < info.naddrs6 && (!endpoint_usable_outer(info.addrs6[i], 0, 0) ||
+		                            (client.inner6 && features_addr4_of(info.addrs6[i], &a4) == 0)))
+			i++;     /* (nor one of our internal IPv6 addresses) */
+		if (i > 0)
+			log_ratelimited(L_INFO, "aaaa_unusable", "%s: %u AAAA record(s) that cannot be a server's address skipped",
+			                info.pq1_owner, i);
+		if (i < info.naddrs6) {
+			hint_store(info.pq1.hash, info.addrs6[i]);
 			if ((p = peer_by_hash(info.pq1.hash)) != NULL) {
 				union sockaddr_any a6;
-				sa_from_addr16(&a6, info.addrs6[0], 0);
+				sa_from_addr16(&a6, info.addrs6[i], 0);
 				peer_ev_aaaa(p, &a6);
 			}
 		}
@@ -211,6 +229,21 @@ static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, in
 	if (info.naddrs > 0 && peertable_is_internal(info.addrs[0]))
 		return ACT_PASS;
 	*strict = info.qname_pq1;
+	/* the A records that may be the server's outer address, in order
+	 * (never 0.0.0.0, 127/8, multicast, broadcast) */
+	uint32_t usable[DNS_MAX_ADDRS];
+	unsigned nusable = 0;
+	for (unsigned i = 0; i < info.naddrs && i < DNS_MAX_ADDRS; i++)
+		if (usable_a(info.addrs[i]))
+			usable[nusable++] = info.addrs[i];
+	if (info.naddrs > 0 && nusable == 0) {
+		log_ratelimited(L_WARNING, "a_unusable", "%s: no A record can be a server's address (%s...): answer %s",
+		                info.pq1_owner, ip4_str(info.addrs[0]), info.qname_pq1 ? "refused" : "passed unchanged");
+		if (info.qname_pq1)
+			return ACT_REFUSE;
+		client.cnt.dns_failopen++;
+		return ACT_PASS;
+	}
 
 	p = peer_by_hash(info.pq1.hash);
 	if (!p) {
@@ -224,11 +257,11 @@ static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, in
 		}
 		log_debug("new peer %s for %s", ip4_str(p->int_addr), info.pq1_owner);
 	}
-	struct peer_location loc = { .addrs = info.addrs, .naddrs = info.naddrs, .owner = info.pq1_owner,
+	struct peer_location loc = { .addrs = usable, .naddrs = nusable, .owner = info.pq1_owner,
 	                             .has_ports = info.pq1.has_ports, .cryptoport = info.pq1.cryptoport,
 	                             .keyport = info.pq1.keyport, .strict = info.qname_pq1 };
-	if (info.naddrs > 0)
-		sa_from_ip4(&loc.addr, info.addrs[0], 0);
+	if (nusable > 0)
+		sa_from_ip4(&loc.addr, usable[0], 0);
 	hint_get(info.pq1.hash, &loc.addr6);
 	*pp = p;
 	switch (peer_ev_dns_answer(p, &loc, now)) {

@@ -203,7 +203,7 @@ static void log_counters(void)
 /* System calls the worker needs beyond privsep_seccomp's event-loop set:
  * sockets for key fetches and TXT lookups, and the key cache files. */
 static const int worker_syscalls[] = {
-	SYS_socket, SYS_connect, SYS_bind, SYS_setsockopt, SYS_getsockname, SYS_getpeername, SYS_shutdown,
+	SYS_connect, SYS_bind, SYS_setsockopt, SYS_getsockname, SYS_getpeername, SYS_shutdown,
 	SYS_openat, SYS_renameat, SYS_unlinkat, SYS_mkdirat, SYS_fsync, SYS_fdatasync, SYS_fchmod,
 	SYS_ftruncate, SYS_utimensat, SYS_statx, SYS_uname, SYS_prctl,
 #ifdef SYS_open
@@ -216,6 +216,13 @@ static const int worker_syscalls[] = {
 	SYS_newfstatat,
 #endif
 	0
+};
+/* sockets: UDP of the Internet families only (key fetches, TXT lookups,
+ * the DNS proxy, route look-ups) */
+#define WORKER_SOCK_FLAGS ((unsigned long long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
+static const struct privsep_argrule worker_argrules[] = {
+	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_DGRAM } } },
+	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_DGRAM } } },
 };
 
 /* ------------------------------------------- the lifecycle's hooks -- */
@@ -312,7 +319,7 @@ static int worker_main(int monfd)
 		goto out_proxy;
 	/* the credential change cleared it: set it again */
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	if (privsep_seccomp(worker_syscalls, 0) < 0)
+	if (privsep_seccomp_args(worker_syscalls, worker_argrules, sizeof worker_argrules / sizeof worker_argrules[0], 0) < 0)
 		goto out_proxy;
 	if (getppid() == 1)
 		goto out_proxy;   /* the monitor died before we got here */
@@ -503,6 +510,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "crypto initialisation failed\n");
 		return 1;
 	}
+	if (!aead_openssl_used())
+		log_warn("OpenSSL offers no ChaCha20-Poly1305 (FIPS-only provider?): libsodium seals every packet");
 
 	/* static peers: an explicit --peers must exist; the default may not */
 	if (!c->peers_path && access(PF_DEFAULT_PATH, F_OK) == 0)

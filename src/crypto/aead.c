@@ -13,7 +13,11 @@
  * It is freed when its thread ends (a pthread key destructor) or, for the
  * thread that calls exit(), by an atexit handler.  Between messages a
  * context still holds the key schedule of the last message: aead_forget()
- * overwrites it, and the daemons call it from a timer. */
+ * overwrites it, and the daemons call it from a timer.
+ *
+ * An OpenSSL without ChaCha20-Poly1305 (a FIPS-only provider
+ * configuration) is no reason to refuse to start: libsodium then does
+ * every size (aead_openssl_used() tells the daemons, which log it once). */
 #include <limits.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -28,6 +32,7 @@
 
 static const uint8_t zero_nonce[12];
 static EVP_CIPHER *chacha_poly;           /* fetched once by aead_init */
+static int evp_used;                      /* aead_init found it and it works */
 static pthread_key_t ctx_key;             /* frees a thread's context when it ends */
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 static _Thread_local EVP_CIPHER_CTX *thread_ctx;
@@ -142,7 +147,7 @@ int aead_evp_open(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag[A
 void aead_seal_nonce(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, size_t mlen,
                      const uint8_t *ad, size_t adlen, const uint8_t nonce[12], const uint8_t key[KEY_LEN])
 {
-	if (mlen >= AEAD_EVP_MIN) {
+	if (mlen >= AEAD_EVP_MIN && evp_used) {
 		aead_evp_seal(c, tag, m, mlen, ad, adlen, nonce, key);
 		return;
 	}
@@ -152,7 +157,7 @@ void aead_seal_nonce(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, si
 int aead_open_nonce(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag[AEAD_TAG_LEN],
                     const uint8_t *ad, size_t adlen, const uint8_t nonce[12], const uint8_t key[KEY_LEN])
 {
-	if (clen >= AEAD_EVP_MIN)
+	if (clen >= AEAD_EVP_MIN && evp_used)
 		return aead_evp_open(m, c, clen, tag, ad, adlen, nonce, key);
 	/* libsodium checks the tag (crypto_verify_16, constant time) before it
 	 * decrypts; the output is erased on failure all the same */
@@ -191,8 +196,9 @@ int aead_init(void)
 	uint8_t ct[sizeof msg], back[sizeof msg], tag[AEAD_TAG_LEN];
 
 	(void)pthread_once(&setup_once, setup);
+	evp_used = 0;
 	if (chacha_poly == NULL)
-		return -1;
+		return 0;   /* libsodium at every size */
 	/* First use now, before a daemon installs its seccomp filter: whatever
 	 * OpenSSL sets up lazily (provider, CPU dispatch) happens here. */
 	aead_evp_seal(ct, tag, msg, sizeof msg, k, sizeof k, zero_nonce, k);
@@ -202,5 +208,16 @@ int aead_init(void)
 	tag[0] ^= 1;
 	if (aead_evp_open(back, ct, sizeof ct, tag, k, sizeof k, zero_nonce, k) != -1)
 		return -1;
+	evp_used = 1;
 	return 0;
+}
+
+int aead_openssl_used(void)
+{
+	return evp_used;
+}
+
+void aead_evp_disable(void)
+{
+	evp_used = 0;
 }

@@ -62,6 +62,10 @@ int aead_open(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag[AEAD_
  * once a minute, so that a packet key outlives its packet by less than the
  * 2 minutes the protocol allows even when the tunnel falls silent. */
 void aead_forget(void);
+/* 1: messages of AEAD_EVP_MIN bytes and more go through OpenSSL; 0: this
+ * OpenSSL has no ChaCha20-Poly1305 (a FIPS-only provider), libsodium does
+ * every size.  Valid after crypto_init. */
+int aead_openssl_used(void);
 /* Same with an explicit 12-byte nonce (test vectors, cookies). */
 void aead_seal_nonce(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, size_t mlen,
                      const uint8_t *ad, size_t adlen, const uint8_t nonce[12], const uint8_t key[KEY_LEN]);

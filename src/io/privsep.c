@@ -104,6 +104,11 @@ int privsep_drop_user(const char *user, int allow_root)
 
 int privsep_seccomp(const int *extra, int all_threads)
 {
+	return privsep_seccomp_args(extra, NULL, 0, all_threads);
+}
+
+int privsep_seccomp_args(const int *extra, const struct privsep_argrule *argrules, size_t n, int all_threads)
+{
 #if HAVE_SECCOMP
 	static const int allow[] = {
 		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(readv), SCMP_SYS(close),
@@ -129,6 +134,18 @@ int privsep_seccomp(const int *extra, int all_threads)
 			bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0) < 0;
 	for (; extra && *extra; extra++)
 		bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, *extra, 0) < 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct privsep_argrule *r = &argrules[i];
+		struct scmp_arg_cmp c[3];
+		if (r->ncmp > 3) {
+			bad = 1;
+			break;
+		}
+		for (unsigned j = 0; j < r->ncmp; j++)
+			c[j] = (struct scmp_arg_cmp){ .arg = r->cmp[j].arg, .op = SCMP_CMP_MASKED_EQ,
+			                              .datum_a = r->cmp[j].mask, .datum_b = r->cmp[j].value };
+		bad |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, r->nr, r->ncmp, c) < 0;
+	}
 	/* signals only to this process (abort() and raise() use tgkill on
 	 * themselves): a confined half never signals another process, such
 	 * as a co-located daemon of the same user */
@@ -158,7 +175,7 @@ int privsep_seccomp(const int *extra, int all_threads)
 	log_info("seccomp filter installed");
 	return 0;
 #else
-	(void)extra, (void)all_threads;
+	(void)extra, (void)argrules, (void)n, (void)all_threads;
 	log_error("built without libseccomp: no system-call filter (rebuild with libseccomp-dev)");
 	return -1;
 #endif

@@ -5,6 +5,8 @@
 #ifndef PQC_PRIVSEP_H
 #define PQC_PRIVSEP_H
 
+#include <stddef.h>
+
 /* The default users: one per daemon, so that a compromised unprivileged
  * half of one cannot touch the other's process or files.  The server's is
  * the reference's.  The control sockets belong to root and PQC_CTL_GROUP
@@ -35,4 +37,18 @@ int privsep_drop_user(const char *user, int allow_root);
  * thread of the process (TSYNC; they must be running already), not only
  * the caller.  0 / -1. */
 int privsep_seccomp(const int *extra, int all_threads);
+
+/* A system call allowed only with these arguments: every one of the
+ * ncmp comparisons (argument arg masked with mask equals value) must hold.
+ * Several rules for one call: any of them allows it. */
+struct privsep_argrule {
+	int nr;
+	unsigned ncmp;
+	struct {
+		unsigned arg;
+		unsigned long long mask, value;
+	} cmp[3];
+};
+/* privsep_seccomp with, besides extra, the n rules of argrules. */
+int privsep_seccomp_args(const int *extra, const struct privsep_argrule *argrules, size_t n, int all_threads);
 #endif

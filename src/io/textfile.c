@@ -39,7 +39,14 @@ int textfile_write(struct textfile *t)
 		errno = ENOMEM;
 		return -1;
 	}
-	fd = openat(t->dirfd, t->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* a temporary name planted by another writer of the directory (a
+	 * hard link or a file kept open to read later values) is removed,
+	 * and ours is a new file of our own */
+	if (unlinkat(t->dirfd, t->tmp, 0) < 0 && errno != ENOENT) {
+		e = errno;
+		goto out;
+	}
+	fd = openat(t->dirfd, t->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		e = errno;
 		goto out;

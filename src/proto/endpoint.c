@@ -41,11 +41,28 @@ static int parse_port(const char *s, size_t n, uint16_t *port)
 	return 0;
 }
 
+int endpoint_usable_outer(const uint8_t addr[16], int is_v4, int loopback_ok)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t zero[12];
+	if (is_v4) {
+		const uint8_t *a = addr + 12;
+		if (memcmp(addr, mapped, 12))
+			return 0;
+		return a[0] != 0 && a[0] < 224 && (a[0] != 127 || loopback_ok);
+	}
+	if (!memcmp(addr, mapped, 12))
+		return 0;
+	if (!memcmp(addr, zero, 12))   /* ::, ::1 and ::a.b.c.d */
+		return loopback_ok && addr[12] == 0 && addr[13] == 0 && addr[14] == 0 && addr[15] == 1;
+	if (addr[0] == 0xff || (addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80))
+		return 0;
+	return 1;
+}
+
 static int parse_ip6(const char *s, size_t n, uint8_t out[16])
 {
 	char buf[INET6_ADDRSTRLEN];
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	static const uint8_t zero[16];
 	if (n < 2 || n >= sizeof buf)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -57,7 +74,7 @@ static int parse_ip6(const char *s, size_t n, uint8_t out[16])
 	buf[n] = 0;
 	if (inet_pton(AF_INET6, buf, out) != 1)
 		return -1;
-	if (!memcmp(out, zero, 16) || out[0] == 0xff || !memcmp(out, mapped, 12))
+	if (!endpoint_usable_outer(out, 0, 1))
 		return -1;
 	return 0;
 }
@@ -85,10 +102,9 @@ int endpoint_parse(const char *s, size_t n, struct endpoint *ep)
 	size_t alen = colon ? (size_t)(colon - s) : n;
 	if (parse_ip4(s, alen, ep->addr + 12) < 0)
 		goto bad;
-	if ((!ep->addr[12] && !ep->addr[13] && !ep->addr[14] && !ep->addr[15]) ||
-	    (ep->addr[12] == 255 && ep->addr[13] == 255 && ep->addr[14] == 255 && ep->addr[15] == 255))
-		goto bad;
 	ep->addr[10] = ep->addr[11] = 0xff;
+	if (!endpoint_usable_outer(ep->addr, 1, 1))
+		goto bad;
 	ep->is_v4 = 1;
 	if (colon) {
 		if (parse_port(colon + 1, n - alen - 1, &ep->port) < 0)

@@ -22,6 +22,19 @@ struct endpoint {
 	uint16_t port;         /* if has_port */
 };
 
-/* 0 and *ep filled, or -1. */
+/* 0 and *ep filled, or -1.  The address must pass
+ * endpoint_usable_outer(addr, is_v4, 1): loopback is allowed here (a
+ * static peer on this host), link-local and IPv4 multicast are not. */
 int endpoint_parse(const char *s, size_t n, struct endpoint *ep);
+
+/* Can addr (IPv6, or IPv4 as ::ffff:a.b.c.d with is_v4) be a server's
+ * outer address, a unicast one packets can be sent to?  Refused: IPv4
+ * 0.0.0.0/8, 224.0.0.0/4 (multicast), 240.0.0.0/4 (reserved, with the
+ * broadcast 255.255.255.255), 127.0.0.0/8 unless loopback_ok; IPv6 ::,
+ * ::1 unless loopback_ok, ::/96 (IPv4-compatible), ::ffff:0:0/96
+ * (IPv4-mapped: an IPv6 address given as such is not an IPv4 one),
+ * fe80::/10 (link-local: no zone), ff00::/8 (multicast).  Used for the
+ * addresses DNS gives (A and AAAA records; loopback_ok 0) and for the
+ * peers file.  1 usable, 0 not. */
+int endpoint_usable_outer(const uint8_t addr[16], int is_v4, int loopback_ok);
 #endif

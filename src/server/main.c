@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "config.h"
@@ -131,21 +132,38 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 }
 
 /* System calls beyond privsep_seccomp's event-loop set: a reload reads
- * the config and key files and may bind a key port (reload.c); the
- * textfile collector replaces its file (io/textfile.c). */
-static const int server_syscalls[] = {
-	SYS_openat, SYS_socket, SYS_bind, SYS_setsockopt, SYS_renameat, SYS_unlinkat, SYS_fchmod,
-#ifdef SYS_open
-	SYS_open, SYS_rename, SYS_unlink, SYS_stat,
-#endif
-#ifdef SYS_renameat2
-	SYS_renameat2,
-#endif
-#ifdef SYS_statx
-	SYS_statx,
-#endif
-	0
+ * the config and key files (open and stat: glibc's openat and newfstatat,
+ * the latter in the base set) and may bind a key port (reload.c); only
+ * UDP sockets of the Internet families. */
+static const int server_syscalls[] = { SYS_bind, SYS_setsockopt, 0 };
+#define NOT_WRITING (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)
+#define SOCK_FLAGS ((unsigned long long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
+static const struct privsep_argrule server_argrules[] = {
+	{ SYS_openat, 1, { { 2, NOT_WRITING, 0 } } },
+	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~SOCK_FLAGS, SOCK_DGRAM } } },
+	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~SOCK_FLAGS, SOCK_DGRAM } } },
 };
+#define N_SERVER_ARGRULES (sizeof server_argrules / sizeof server_argrules[0])
+
+/* The textfile collector (io/textfile.c) writes in its directory:
+ * openat for writing, renameat and unlinkat with that directory's
+ * descriptor, fchmod to 0644; allowed only when it is configured.  (The
+ * descriptor check does not stop an absolute path, which seccomp cannot
+ * see: the user's file permissions remain the bound there.) */
+static int server_seccomp(int textdirfd, int all_threads)
+{
+	const unsigned long long fd = (unsigned long long)textdirfd, mode = 0644;
+	struct privsep_argrule r[N_SERVER_ARGRULES + 4];
+	size_t n = N_SERVER_ARGRULES;
+	memcpy(r, server_argrules, sizeof server_argrules);
+	if (textdirfd >= 0) {
+		r[n++] = (struct privsep_argrule){ SYS_openat, 1, { { 0, 0xffffffffull, fd } } };
+		r[n++] = (struct privsep_argrule){ SYS_renameat, 2, { { 0, 0xffffffffull, fd }, { 2, 0xffffffffull, fd } } };
+		r[n++] = (struct privsep_argrule){ SYS_unlinkat, 1, { { 0, 0xffffffffull, fd } } };
+		r[n++] = (struct privsep_argrule){ SYS_fchmod, 1, { { 1, 0xfffull, mode } } };
+	}
+	return privsep_seccomp_args(server_syscalls, r, n, all_threads);
+}
 
 int main(int argc, char **argv)
 {
@@ -264,6 +282,8 @@ int main(int argc, char **argv)
 		log_error("crypto initialisation failed");
 		return 1;
 	}
+	if (!aead_openssl_used())
+		log_warn("OpenSSL offers no ChaCha20-Poly1305 (FIPS-only provider?): libsodium seals every packet");
 	log_info("Loading static keys");
 	struct server_keys keys;
 	if (keyfiles_load_server(&keys, s->keydir) < 0) {
@@ -384,10 +404,6 @@ int main(int argc, char **argv)
 	if (ctlsock_open(&s->loop, ctlpath, PQC_CTL_GROUP, server_control, s) < 0)
 		log_warn("no control socket at %s", ctlpath);
 
-#if HAVE_SYSTEMD
-	/* before the seccomp filter, which forbids the socket sd_notify opens */
-	sd_notify(0, "READY=1");
-#endif
 	/* everything privileged is done: the rest runs unprivileged and confined */
 	if (privsep_drop_user(user, allow_root) < 0)
 		return 1;
@@ -397,11 +413,18 @@ int main(int argc, char **argv)
 	    loop_add_fd(&s->loop, s->hsp.efd, EPOLLIN, handshakes_finished, s) < 0)
 		return 1;
 	/* the workers' own copies of the keys, the next one too (reload.c) */
-	server_keys_to_pool(s);
-	if (use_seccomp && privsep_seccomp(server_syscalls, hs_threads > 0) < 0)
+	if (server_keys_to_pool(s) < 0)
 		return 1;
+	/* the textfile's first write, unprivileged, must work before systemd
+	 * hears READY=1; both before the seccomp filter, which forbids the
+	 * socket sd_notify opens (later writes run under the filter) */
 	if (tf.dirfd >= 0 &&
 	    textfile_start(&tf, &s->loop, text_interval, server_control, s, &s->st.textfile_ok, &s->st.textfile_failed) < 0)
+		return 1;
+#if HAVE_SYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+	if (use_seccomp && server_seccomp(tf.dirfd, hs_threads > 0) < 0)
 		return 1;
 	if (!use_seccomp)
 		log_warn("--no-seccomp: no system-call filter");

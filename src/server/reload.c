@@ -11,9 +11,10 @@
  * reload: the next key's socket becomes the key port, the old one closes.
  *
  * A reload runs in the unprivileged, confined server: it can read only
- * what the server's user can read (scripts/rotate-server-key makes the key
- * directory readable by the group pqconnect; the worker holds these
- * secrets in memory anyway), bind only unprivileged ports, and cannot
+ * what the server's user can read (scripts/rotate-server-key gives the key
+ * directory to that user alone, never to the group pqconnect of the
+ * control-socket operators; the worker holds these secrets in memory
+ * anyway), bind only unprivileged ports, and cannot
  * change the crypto port (kept, with a log line: restart for that).
  * Everything is read and checked first; only then is anything replaced,
  * so a bad file leaves the running configuration entirely as it was. */
@@ -229,39 +230,65 @@ struct pool_secret {
 };
 static struct pool_secret *pool_secrets[HSPOOL_KEYS];
 
-void server_keys_to_pool(struct server *s)
+static void pool_copies_free(struct pool_secret *c[HSPOOL_KEYS])
 {
-	struct pool_secret *old[HSPOOL_KEYS], *fresh[HSPOOL_KEYS] = { 0 };
-	struct hs_longterm lt = { 0 };
-	const uint8_t *msk[HSPOOL_KEYS] = { s->mce_sk, s->next.mce_sk };
-	const uint8_t *xsk[HSPOOL_KEYS] = { s->x_sk, s->next.x_sk };
-
-	for (int i = 0; i < HSPOOL_KEYS && msk[i]; i++) {
-		fresh[i] = malloc(sizeof *fresh[i]);
-		if (!fresh[i]) {
-			/* keep what the workers have (the current key at least) */
-			log_error("out of memory: the handshake workers keep their keys");
-			for (int j = 0; j < i; j++) {
-				wipe(fresh[j], sizeof *fresh[j]);
-				free(fresh[j]);
-			}
-			return;
+	for (int i = 0; i < HSPOOL_KEYS; i++) {
+		if (c[i]) {
+			wipe(c[i], sizeof *c[i]);
+			free(c[i]);
 		}
-		memcpy(fresh[i]->mce_sk, msk[i], MCE_SK_LEN);
-		memcpy(fresh[i]->x_sk, xsk[i], X25519_LEN);
+		c[i] = NULL;
+	}
+}
+
+/* The workers' copies of the keys msk/xsk (a NULL msk ends the list),
+ * allocated before anything is replaced: 0, or -1 (nothing allocated). */
+static int pool_copies_make(struct pool_secret *out[HSPOOL_KEYS], const uint8_t *const msk[HSPOOL_KEYS],
+                            const uint8_t *const xsk[HSPOOL_KEYS])
+{
+	for (int i = 0; i < HSPOOL_KEYS; i++)
+		out[i] = NULL;
+	for (int i = 0; i < HSPOOL_KEYS && msk[i]; i++) {
+		out[i] = malloc(sizeof *out[i]);
+		if (!out[i]) {
+			pool_copies_free(out);
+			return -1;
+		}
+		memcpy(out[i]->mce_sk, msk[i], MCE_SK_LEN);
+		memcpy(out[i]->x_sk, xsk[i], X25519_LEN);
+	}
+	return 0;
+}
+
+/* Give the workers the copies (which now belong to the pool) and free the
+ * ones they had, once no worker uses them.  Cannot fail. */
+static void pool_copies_install(struct server *s, struct pool_secret *fresh[HSPOOL_KEYS])
+{
+	struct hs_longterm lt = { 0 };
+	for (int i = 0; i < HSPOOL_KEYS && fresh[i]; i++) {
 		lt.mce_sk[i] = fresh[i]->mce_sk;
 		lt.x_sk[i] = fresh[i]->x_sk;
 		lt.n = i + 1;
 	}
 	hspool_set_keys(&s->hsp, &lt);
+	pool_copies_free(pool_secrets);
 	for (int i = 0; i < HSPOOL_KEYS; i++) {
-		old[i] = pool_secrets[i];
 		pool_secrets[i] = fresh[i];
-		if (old[i]) {
-			wipe(old[i], sizeof *old[i]);
-			free(old[i]);
-		}
+		fresh[i] = NULL;
 	}
+}
+
+int server_keys_to_pool(struct server *s)
+{
+	struct pool_secret *fresh[HSPOOL_KEYS];
+	const uint8_t *const msk[HSPOOL_KEYS] = { s->mce_sk, s->next.mce_sk };
+	const uint8_t *const xsk[HSPOOL_KEYS] = { s->x_sk, s->next.x_sk };
+	if (pool_copies_make(fresh, msk, xsk) < 0) {
+		log_error("out of memory: no copies of the keys for the handshake workers");
+		return -1;
+	}
+	pool_copies_install(s, fresh);
+	return 0;
 }
 
 void server_keys_free(struct server *s)
@@ -327,6 +354,7 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 	char nextdir[512], h1[53], h2[53];
 	struct stat st;
 	int keys_readable, have_next = 0, kfd = -1, nfd = -1, kfresh = 0, nfresh = 0, rc = -1;
+	struct pool_secret *pool_new[HSPOOL_KEYS] = { 0 };
 
 	memset(&cur, 0, sizeof cur);
 	memset(&nxt, 0, sizeof nxt);
@@ -348,7 +376,7 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 		/* a key directory only root can read (as create-first-server-key
 		 * makes it): the keys stay as they are, the rest is reloaded */
 		log_warn("reload: %s is not readable by the server's user: the keys are kept as they are "
-		         "(scripts/rotate-server-key makes it readable by the group pqconnect)", s->keydir);
+		         "(scripts/rotate-server-key makes it readable by that user alone)", s->keydir);
 		cur.src = KEY_CURRENT;
 		memcpy(cur.root, s->tree.root, 32);
 		if (s->next.mce_sk) {
@@ -389,6 +417,17 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 	struct ltkey *src_of[] = { [KEY_NONE] = NULL, [KEY_CURRENT] = &oldcur, [KEY_NEXT] = &oldnext, [KEY_NEW] = NULL };
 	const struct ltkey *nc = cur.src == KEY_NEW ? &cur.k : src_of[cur.src];
 	const struct ltkey *nn = !have_next ? NULL : nxt.src == KEY_NEW ? &nxt.k : src_of[nxt.src];
+	/* the workers' copies first: the only step that can fail (memory),
+	 * so nothing is replaced before it worked */
+	{
+		const uint8_t *const msk[HSPOOL_KEYS] = { nc->mce_sk, nn ? nn->mce_sk : NULL };
+		const uint8_t *const xsk[HSPOOL_KEYS] = { nc->x_sk, nn ? nn->x_sk : NULL };
+		if (pool_copies_make(pool_new, msk, xsk) < 0) {
+			wipe(&oldcur, sizeof oldcur);
+			wipe(&oldnext, sizeof oldnext);
+			fail("out of memory for the handshake workers' copies of the keys");
+		}
+	}
 
 	s->mce_sk = nc->mce_sk;
 	memcpy(s->x_sk, nc->x_sk, X25519_LEN);
@@ -405,7 +444,7 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 	/* the loaded keys now belong to s */
 	memset(&cur.k, 0, sizeof cur.k);
 	memset(&nxt.k, 0, sizeof nxt.k);
-	server_keys_to_pool(s);
+	pool_copies_install(s, pool_new);
 	if (!oldcur_used)
 		ltkey_free(&oldcur);
 	if (!oldnext_used && oldnext.mce_sk)
@@ -441,6 +480,7 @@ int server_reload(struct server *s, int startup, char *why, size_t whycap)
 		snprintf(why + n, whycap - (size_t)n, "; crypto port %u kept (%u needs a restart)", s->cryptoport, cport);
 	rc = 0;
 out:
+	pool_copies_free(pool_new);
 	if (kfresh)
 		drop_socket(s, kfd);
 	if (nfresh)

@@ -146,11 +146,12 @@ void peers_free(struct server *s);
  * the reason in why (on success: what is served now).  startup: the ports
  * and host are main's (the command line wins over the files there).
  * keys_to_pool: hand the held secret keys to the
- * handshake workers. */
+ * handshake workers (0, or -1 when out of memory: the workers keep what
+ * they had). */
 int server_read_config(struct server *s, uint16_t *cryptoport, uint16_t *keyport, uint16_t *next_keyport,
                        uint32_t *host);
 int server_reload(struct server *s, int startup, char *why, size_t whycap);
-void server_keys_to_pool(struct server *s);
+int server_keys_to_pool(struct server *s);
 void server_keys_free(struct server *s);
 
 /* control.c: the control socket's commands */

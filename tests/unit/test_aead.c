@@ -229,6 +229,49 @@ static void test_threads(void)
 	CHECK_MSG(ok, "4 threads at once, 2000 messages each: libsodium's bytes");
 }
 
+/* aead_forget between two messages under one key changes no byte: the
+ * context is re-keyed from scratch, both times libsodium's bytes (on the
+ * OpenSSL path and below it).  Then, as with an OpenSSL that has no
+ * ChaCha20-Poly1305: libsodium at every size, the same bytes. */
+static void test_forget_and_fallback(void)
+{
+	static uint8_t m[2048], c1[2048], c2[2048], cs[2048], back[2048];
+	uint8_t key[32], ad[13], t1[16], t2[16], ts[16];
+	uint64_t st = 42;
+	int ok = 1;
+	for (size_t len = 0; len <= sizeof m; len += len < 64 ? 1 : 331) {
+		fill(key, sizeof key, &st);
+		fill(ad, sizeof ad, &st);
+		fill(m, len, &st);
+		aead_seal(c1, t1, m, len, ad, sizeof ad, key);
+		aead_forget();
+		aead_seal(c2, t2, m, len, ad, sizeof ad, key);
+		aead_forget();
+		crypto_aead_chacha20poly1305_ietf_encrypt_detached(cs, ts, NULL, m, len, ad, sizeof ad, NULL,
+		                                                   (const uint8_t[12]){ 0 }, key);
+		ok &= !memcmp(c1, cs, len) && !memcmp(t1, ts, 16) && !memcmp(c2, cs, len) && !memcmp(t2, ts, 16);
+		ok &= aead_open(back, c2, len, t2, ad, sizeof ad, key) == 0 && !memcmp(back, m, len);
+	}
+	CHECK_MSG(ok, "seal under K, aead_forget, seal under K again: libsodium's bytes both times, 0..2048 bytes");
+
+	CHECK(aead_openssl_used() == 1);
+	aead_evp_disable();
+	CHECK(aead_openssl_used() == 0);
+	ok = 1;
+	for (size_t len = AEAD_EVP_MIN - 3; len <= sizeof m; len += 97) {
+		fill(key, sizeof key, &st);
+		fill(m, len, &st);
+		aead_seal(c1, t1, m, len, ad, sizeof ad, key);
+		crypto_aead_chacha20poly1305_ietf_encrypt_detached(cs, ts, NULL, m, len, ad, sizeof ad, NULL,
+		                                                   (const uint8_t[12]){ 0 }, key);
+		ok &= !memcmp(c1, cs, len) && !memcmp(t1, ts, 16);
+		ok &= aead_open(back, cs, len, ts, ad, sizeof ad, key) == 0 && !memcmp(back, m, len);
+		ts[0] ^= 1;
+		ok &= aead_open(back, cs, len, ts, ad, sizeof ad, key) == -1 && all_zero(back, len);
+	}
+	CHECK_MSG(ok, "without OpenSSL's ChaCha20-Poly1305: libsodium at every size, same bytes, bad tags refused");
+}
+
 int main(void)
 {
 	CHECK(crypto_init() == 0);
@@ -242,5 +285,6 @@ int main(void)
 	test_failures(AEAD_EVP_MIN);
 	test_failures(2048);
 	test_threads();
+	test_forget_and_fallback();   /* last: it turns the OpenSSL path off */
 	return check_done();
 }

@@ -1,6 +1,7 @@
 /* Outer addresses as the peers file writes them (proto/endpoint.c): IPv4
  * and IPv6, with and without a port, and every refusal; no reads past the
  * given length. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include "check.h"
 #include "proto/endpoint.h"
@@ -63,6 +64,36 @@ int main(void)
 	CHECK(bad("[2001:db8::1]:42424 "));
 	CHECK(bad("example.org"));
 	CHECK(bad("[2001:0db8:0000:0000:0000:0000:0000:0001]:42424xxxxxxxxxxxxxx"));
+
+	CHECK(bad("224.0.0.1"));
+	CHECK(bad("239.1.2.3:5"));
+	CHECK(bad("0.1.2.3"));
+	CHECK(bad("fe80::1"));
+	CHECK(bad("[febf::1]:5"));
+	CHECK(bad("::192.0.2.1"));
+
+	/* endpoint_usable_outer: what DNS may give as a server's address */
+	{
+		struct { const char *a; int v4, loop, want; } t[] = {
+			{ "2001:db8::1", 0, 0, 1 }, { "64:ff9b::c000:20a", 0, 0, 1 }, { "fd00::1", 0, 0, 1 },
+			{ "fec0::1", 0, 0, 1 }, { "::", 0, 0, 0 }, { "::", 0, 1, 0 }, { "::1", 0, 0, 0 },
+			{ "::1", 0, 1, 1 }, { "::2", 0, 1, 0 }, { "::192.0.2.1", 0, 0, 0 },
+			{ "::ffff:192.0.2.1", 0, 0, 0 }, { "::ffff:192.0.2.1", 1, 0, 1 }, { "fe80::1", 0, 0, 0 },
+			{ "febf:ffff::1", 0, 0, 0 }, { "fec0::1", 0, 1, 1 }, { "ff02::1", 0, 0, 0 },
+			{ "ff0e::1", 0, 1, 0 }, { "::ffff:0.0.0.0", 1, 0, 0 }, { "::ffff:0.255.1.1", 1, 0, 0 },
+			{ "::ffff:127.0.0.1", 1, 0, 0 }, { "::ffff:127.1.2.3", 1, 1, 1 },
+			{ "::ffff:224.0.0.1", 1, 0, 0 }, { "::ffff:239.255.255.255", 1, 0, 0 },
+			{ "::ffff:240.0.0.1", 1, 0, 0 }, { "::ffff:255.255.255.255", 1, 1, 0 },
+			{ "::ffff:223.255.255.254", 1, 0, 1 }, { "::ffff:1.0.0.1", 1, 0, 1 },
+			{ "2001:db8::1", 1, 0, 0 },   /* not the IPv4 form */
+		};
+		for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+			uint8_t a[16];
+			char what[96];
+			snprintf(what, sizeof what, "usable_outer(%s, v4 %d, loopback %d) == %d", t[i].a, t[i].v4, t[i].loop, t[i].want);
+			CHECK_MSG(inet_pton(AF_INET6, t[i].a, a) == 1 && endpoint_usable_outer(a, t[i].v4, t[i].loop) == t[i].want, what);
+		}
+	}
 
 	/* the length is what counts: no read past it (ASan sees the heap copy's end) */
 	const char *full = "[2001:db8::1]:42424";
