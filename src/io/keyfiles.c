@@ -42,6 +42,38 @@ int keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len)
 	return 0;
 }
 
+int keyfile_read_upto(const char *dir, const char *name, uint8_t *buf, size_t cap, size_t *len)
+{
+	char path[1024];
+	struct stat st;
+	size_t got = 0;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return -1;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size > cap) {
+		log_error("%s: expected a regular file of at most %zu bytes", path, cap);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* read up to the file's size as it was when checked, never past cap */
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	*len = got;
+	return 0;
+}
+
 int keyfile_write(const char *dir, const char *name, const void *buf, size_t len, unsigned mode)
 {
 	char path[1024], tmp[1100];

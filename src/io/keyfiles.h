@@ -20,6 +20,9 @@ struct server_keys {
 
 /* Read exactly len bytes from dir/name.  0, or -1 (missing, wrong size, a link). */
 int keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len);
+/* Read dir/name, a regular file (not a link) of at most cap bytes, into
+ * buf: 0 and *len, or -1 (missing: errno ENOENT; too large; unreadable). */
+int keyfile_read_upto(const char *dir, const char *name, uint8_t *buf, size_t cap, size_t *len);
 /* Write dir/name atomically with the given mode.  0 / -1. */
 int keyfile_write(const char *dir, const char *name, const void *buf, size_t len, unsigned mode);
 /* Load all server keys (session_key optional).  Logs what is wrong.  0 / -1. */

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <pwd.h>
 #include <unistd.h>
 #include "config.h"
 #include "common.h"
@@ -43,6 +46,8 @@ static void usage(FILE *f)
 	        "  -u, --user USER           unprivileged user to run as (default " PQC_SERVER_USER ")\n"
 	        "      --no-offload          no TUN/UDP segmentation offloads\n"
 	        "      --mtu N               TUN MTU, 576..1992 (default 1200)\n"
+	        "      --state-dir DIR       keep the clients' resumable addresses in DIR/sessions,\n"
+	        "                            so their connections survive a restart (made 0700)\n"
 	        "      --handshake-threads N threads for handshakes, 0..16 (default: one per CPU;\n"
 	        "                            0: in the event loop)\n"
 	        "      --no-seccomp          do not install the system-call filter\n"
@@ -137,10 +142,44 @@ static void dump_stats(const struct server *s)
 #undef X
 }
 
+/* The state directory belongs to the user the server runs as, mode 0700
+ * (made by root before the drop; the file in it is written later). */
+static int statedir_prepare(const char *dir, const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_error("--state-dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (pw && fchown(fd, pw->pw_uid, pw->pw_gid) < 0) || fchmod(fd, 0700) < 0) {
+		log_error("--state-dir %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* System calls beyond the event loop's, with --state-dir: the state file's
+ * atomic rewrite (keyfile_write). */
+static const int statefile_syscalls[] = {
+	SYS_openat, SYS_fchmod, SYS_fsync, SYS_renameat, SYS_unlinkat,
+#ifdef SYS_open
+	SYS_open, SYS_rename, SYS_unlink,
+#endif
+#ifdef SYS_renameat2
+	SYS_renameat2,
+#endif
+	0
+};
+
 static void on_housekeeping(struct loop *l, struct timer *t)
 {
 	struct server *s = t->arg;
 	peers_housekeeping(s, now_ms());
+	resume_save(s, 0);
 	cookie_checker_expire(&s->cookies, now_ms());
 	timer_in(l, t, 5000);
 }
@@ -175,7 +214,8 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' },
+		{ "state-dir", 1, 0, 'P' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
@@ -216,6 +256,7 @@ int main(int argc, char **argv)
 		 * running -H "$(cat .../host)" without a host file gets -H "" */
 		case 'H': opt_host = *optarg ? optarg : NULL; break;
 		case 'u': user = optarg; break;
+		case 'P': s->statedir = *optarg ? optarg : NULL; break;
 		case 'C': ctlpath = optarg; break;
 		case 'S': use_seccomp = 0; break;
 		case 'R': allow_root = 1; break;
@@ -311,6 +352,9 @@ int main(int argc, char **argv)
 		log_error("bad TUN network");
 		return 1;
 	}
+	if (s->statedir && statedir_prepare(s->statedir, user) < 0)
+		return 1;
+	resume_load(s, now_ms());     /* before any handshake can take a restored address */
 	s->crypto_fd = udp_bind_any(s->cryptoport);
 	if (s->crypto_fd < 0) {
 		log_error("cannot bind crypto port %u: %s", s->cryptoport, strerror(errno));
@@ -338,6 +382,7 @@ int main(int argc, char **argv)
 	log_info("offloads: TUN %s, UDP GRO %s, UDP GSO %s", s->tio.vnet ? "on" : "off",
 	         s->rx.gro ? "on" : "off", s->tx.gso ? "tried" : "off");
 	s->ktx.fd = s->key_fd;
+	resume_announce(s, now_ms());
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -374,7 +419,7 @@ int main(int argc, char **argv)
 	if (hspool_start(&s->hsp, hs_threads, s->mce_sk, s->x_sk) < 0 ||
 	    loop_add_fd(&s->loop, s->hsp.efd, EPOLLIN, handshakes_finished, s) < 0)
 		return 1;
-	if (use_seccomp && privsep_seccomp(NULL, hs_threads > 0) < 0)
+	if (use_seccomp && privsep_seccomp(s->statedir ? statefile_syscalls : NULL, hs_threads > 0) < 0)
 		return 1;
 	if (!use_seccomp)
 		log_warn("--no-seccomp: no system-call filter");
@@ -385,8 +430,10 @@ int main(int argc, char **argv)
 	loop_run(&s->loop);
 
 	hspool_stop(&s->hsp);
+	resume_save(s, 1);
 	dump_stats(s);
 	peers_free(s);
+	resume_free();
 	ephkeys_wipe(&s->eph);
 	cookie_checker_wipe(&s->cookies);
 	wipe(s->mce_sk, MCE_SK_LEN);
