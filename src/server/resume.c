@@ -220,8 +220,7 @@ void resume_load(struct server *s, uint64_t now)
 		qsort(hints, nhints, sizeof *hints, hint_cmp);
 	s->st.sess_loaded += ok;
 	s->st.sess_load_bad += bad;
-	log_info("Sessions: %u restored from %s/%s%s%u%s%s%u%s", ok, s->statedir, STATE_FILE, bad ? " (" : "", bad,
-	         bad ? " unusable)" : "", old ? " (" : "", old, old ? " too old)" : "");
+	log_info("Sessions: %u restored from %s/%s (%u unusable, %u too old)", ok, s->statedir, STATE_FILE, bad, old);
 }
 
 void resume_save(struct server *s, int force)
