@@ -142,21 +142,40 @@ static void dump_stats(const struct server *s)
 #undef X
 }
 
-/* The state directory belongs to the user the server runs as, mode 0700
- * (made by root before the drop; the file in it is written later). */
+/* The state directory belongs to the user the server runs as, mode 0700.
+ * Done as root before the drop, without reading anything in it (the file
+ * is read after the drop): a directory root made (or systemd's
+ * StateDirectory=, which hands the tree back to root at each start) is
+ * given to the user, with the state file in it if it is a regular file
+ * with one link (a hard link to a file elsewhere has two). */
 static int statedir_prepare(const char *dir, const char *user)
 {
 	struct passwd *pw = getpwnam(user);
+	struct stat st;
+
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		log_error("--state-dir %s: %s", dir, strerror(errno));
 		return -1;
 	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_error("--state-dir %s: not a directory", dir);
+		return -1;
+	}
+	if (!pw || (st.st_uid == pw->pw_uid && st.st_gid == pw->pw_gid && (st.st_mode & 07777) == 0700))
+		return 0;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || (pw && fchown(fd, pw->pw_uid, pw->pw_gid) < 0) || fchmod(fd, 0700) < 0) {
+	if (fd < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) < 0 || fchmod(fd, 0700) < 0) {
 		log_error("--state-dir %s: %s", dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
+	}
+	int f = openat(fd, SESSION_STATE_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (f >= 0) {
+		if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || fchown(f, pw->pw_uid, pw->pw_gid) < 0)
+			log_warn("%s/%s: not a regular file with one link, or cannot be handed over: left as it is", dir,
+			         SESSION_STATE_FILE);
+		close(f);
 	}
 	close(fd);
 	return 0;
@@ -354,7 +373,6 @@ int main(int argc, char **argv)
 	}
 	if (s->statedir && statedir_prepare(s->statedir, user) < 0)
 		return 1;
-	resume_load(s, now_ms());     /* before any handshake can take a restored address */
 	s->crypto_fd = udp_bind_any(s->cryptoport);
 	if (s->crypto_fd < 0) {
 		log_error("cannot bind crypto port %u: %s", s->cryptoport, strerror(errno));
@@ -382,7 +400,6 @@ int main(int argc, char **argv)
 	log_info("offloads: TUN %s, UDP GRO %s, UDP GSO %s", s->tio.vnet ? "on" : "off",
 	         s->rx.gro ? "on" : "off", s->tx.gso ? "tried" : "off");
 	s->ktx.fd = s->key_fd;
-	resume_announce(s, now_ms());
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -414,6 +431,10 @@ int main(int argc, char **argv)
 	/* everything privileged is done: the rest runs unprivileged and confined */
 	if (privsep_drop_user(user, allow_root) < 0)
 		return 1;
+	/* the state file, as the user that writes it, before any handshake can
+	 * take a restored address; then the clients of the last run are told */
+	resume_load(s, now_ms());
+	resume_announce(s, now_ms());
 	/* the workers start unprivileged (capabilities are per thread and
 	 * copied at creation) and get the seccomp filter with the loop's thread */
 	if (hspool_start(&s->hsp, hs_threads, s->mce_sk, s->x_sk) < 0 ||

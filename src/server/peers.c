@@ -267,14 +267,19 @@ void peers_housekeeping(struct server *s, uint64_t now)
 	}
 }
 
+void sessions_clear(struct server *s)
+{
+	for (long i = 0; s->nsessions && i < ADDRPOOL_MAX; i++)
+		if (s->sessions[i])
+			session_free(s, i);
+}
+
 void peers_free(struct server *s)
 {
 	for (unsigned b = 0; b < s->tid_buckets; b++)
 		while (s->by_tid[b])
 			peer_remove(s, s->by_tid[b], "shutting down");
-	for (long i = 0; s->nsessions && i < ADDRPOOL_MAX; i++)
-		if (s->sessions[i])
-			session_free(s, i);
+	sessions_clear(s);
 	free(s->by_tid);
 	free(s->by_host);
 	free(s->sessions);

@@ -24,7 +24,7 @@
 #include "proto/sessionmsg.h"
 #include "server/server.h"
 
-#define STATE_FILE "sessions"
+#define STATE_FILE SESSION_STATE_FILE
 #define SAVE_EVERY_MS 60000      /* rewritten at least this often while sessions exist (their "seen") */
 #define HINT_EVERY_MS 200        /* per restored session */
 

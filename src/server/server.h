@@ -35,6 +35,7 @@ struct peer {
  * them): while one exists, its address stays reserved in the pool, held by
  * the peer on it or, once that one is gone, for SESSION_HOLD_MS. */
 #define SESSION_HOLD_MS (30 * 60 * 1000)
+#define SESSION_STATE_FILE "sessions"     /* in --state-dir */
 struct session {
 	uint32_t addr;
 	uint8_t secret[32];             /* the resumption secret (never a traffic key) */
@@ -141,6 +142,8 @@ void peer_move_to(struct server *s, struct peer *p, struct session *sess);
 /* A session read back from the state file: its address reserved, held as if
  * its peer had just gone.  0, or -1 (address outside the pool or taken). */
 int session_restore(struct server *s, struct session *sess, uint64_t now);
+/* Every session freed, erased (their addresses go back unless a peer holds them). */
+void sessions_clear(struct server *s);
 
 /* resume.c: session resumption (proto/sessionmsg.h) */
 /* An authenticated in-tunnel session message from p; the grant is queued in s->tx. */
