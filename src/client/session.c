@@ -48,6 +48,8 @@ void session_rx(struct peer *p, const uint8_t *pt, size_t len, uint64_t now)
 void session_save(void)
 {
 	unsigned n = 0;
+	if (!client.keydir)
+		return;
 	for (struct peer *p = peers_first(); p; p = p->next_all)
 		n += p->ext_ip && p->have_ports;
 	size_t len = statefile_client_size(n);
@@ -77,7 +79,7 @@ void session_load(uint64_t now)
 {
 	size_t cap = statefile_client_size(MAX_RESTORED), len = 0;
 	unsigned ok = 0, bad = 0;
-	uint8_t *buf = malloc(cap);
+	uint8_t *buf = client.keydir ? malloc(cap) : NULL;
 
 	if (!buf)
 		return;

@@ -27,6 +27,8 @@
 #define STATE_FILE SESSION_STATE_FILE
 #define SAVE_EVERY_MS 60000      /* rewritten at least this often while sessions exist (their "seen") */
 #define HINT_EVERY_MS 200        /* per restored session */
+#define ANNOUNCE_MAX_AGE_S 120   /* start-up hints only to endpoints alive this recently (a
+                                  * NAT may have given an older one to someone else) */
 
 /* The restored sessions' old tunnel ids, sorted (looked up for every
  * packet with an unknown TID: a binary search, no pointers kept). */
@@ -130,9 +132,10 @@ int resume_unknown_tid(struct server *s, const uint8_t tid[32], const union sock
 void resume_announce(struct server *s, uint64_t now)
 {
 	unsigned n = 0;
+	uint64_t wall = wall_s();
 	for (size_t i = 0; i < nhints; i++) {
 		struct session *sess = session_of(s, hints[i].addr);
-		if (!sess || !sess->restored)
+		if (!sess || !sess->restored || sess->seen + ANNOUNCE_MAX_AGE_S < wall)
 			continue;
 		send_hint(s, sess, &sess->ep, now);
 		if (++n % 32 == 0)
