@@ -12,17 +12,14 @@
 #define STATE_FILE "sessions"
 #define MAX_RESTORED 4096       /* peers read back from the state file at most */
 
-/* The server proved to be ours: it answered our cookie request, or it gave
- * us a grant (restored from the state file) and has not since stopped
- * answering cookie requests. */
-static int server_is_ours(const struct peer *p)
+int session_server_is_ours(const struct peer *p)
 {
 	return p->cookie_state > 0 || (p->cookie_state == 0 && p->sess_have);
 }
 
 int session_claim(struct peer *p, uint8_t out[SM_CLAIM_LEN])
 {
-	if (!server_is_ours(p) || !p->has_tunnel)
+	if (!session_server_is_ours(p) || !p->has_tunnel)
 		return -1;
 	sessionmsg_claim_build(out, p->sess_have ? p->sess_addr : 0, p->sess_secret, p->tun.tid);
 	return p->sess_have ? 1 : 0;
@@ -34,7 +31,7 @@ void session_rx(struct peer *p, const uint8_t *pt, size_t len, uint64_t now)
 	uint32_t addr;
 	const uint8_t *secret;
 
-	if (!server_is_ours(p) || sessionmsg_grant_parse(pt, len, &resumed, &addr, &secret) < 0) {
+	if (!session_server_is_ours(p) || sessionmsg_grant_parse(pt, len, &resumed, &addr, &secret) < 0) {
 		client.cnt.sess_bad++;
 		log_ratelimited(L_DEBUG, "sess_bad", "session message of %zu bytes from %s dropped", len, sa_str(&p->ep));
 		return;

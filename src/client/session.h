@@ -11,6 +11,10 @@
 #include "client/peer.h"
 #include "proto/sessionmsg.h"
 
+/* p's server proved to be ours: it answered our address-cookie request, or
+ * it gave us a grant (restored from the state file; the reference never
+ * gives one) and has not since stopped answering cookie requests. */
+int session_server_is_ours(const struct peer *p);
 /* The claim for p's current tunnel into out: 1 if it claims our old
  * address on the server, 0 if it only asks for a grant, -1 if p's server
  * has not proved to be ours (it answered no address-cookie request):
