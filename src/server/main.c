@@ -164,7 +164,9 @@ static int statedir_prepare(const char *dir, const char *user)
 	if (!pw || (st.st_uid == pw->pw_uid && st.st_gid == pw->pw_gid && (st.st_mode & 07777) == 0700))
 		return 0;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) < 0 || fchmod(fd, 0700) < 0) {
+	/* the mode first: once the directory is the user's, changing it would
+	 * need CAP_FOWNER, which the unit does not give */
+	if (fd < 0 || fchmod(fd, 0700) < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
 		log_error("--state-dir %s: %s", dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);
