@@ -161,12 +161,17 @@ static int statedir_prepare(const char *dir, const char *user)
 		log_error("--state-dir %s: not a directory", dir);
 		return -1;
 	}
-	if (!pw || (st.st_uid == pw->pw_uid && st.st_gid == pw->pw_gid && (st.st_mode & 07777) == 0700))
+	if (!pw || st.st_uid == pw->pw_uid) {
+		if (st.st_mode & 077)
+			log_warn("--state-dir %s: open to others (mode %o): the state file in it is 0600 anyway", dir,
+			         (unsigned)(st.st_mode & 07777));
 		return 0;
+	}
+	/* in this order: once the directory is the user's, the unit's root (no
+	 * CAP_FOWNER, no CAP_DAC_OVERRIDE) could neither change its mode nor
+	 * look into it */
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	/* the mode first: once the directory is the user's, changing it would
-	 * need CAP_FOWNER, which the unit does not give */
-	if (fd < 0 || fchmod(fd, 0700) < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
+	if (fd < 0 || fchmod(fd, 0700) < 0) {
 		log_error("--state-dir %s: %s", dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -178,6 +183,11 @@ static int statedir_prepare(const char *dir, const char *user)
 			log_warn("%s/%s: not a regular file with one link, or cannot be handed over: left as it is", dir,
 			         SESSION_STATE_FILE);
 		close(f);
+	}
+	if (fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
+		log_error("--state-dir %s: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
 	}
 	close(fd);
 	return 0;
