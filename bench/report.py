@@ -14,7 +14,8 @@ import statistics
 import sys
 
 BASE = "wg-trixie"          # every ratio is against this tunnel of the same run
-ORDER = ["none", "pqconnect-c", "pqc-mtu1416", "wg-trixie", "wg-bookworm", "openvpn", "pqref"]
+NEWEST = "wg-sid"           # and, in a column of its own, against the newest wireguard-go
+ORDER = ["none", "pqconnect-c", "pqc-mtu1416", "wg-sid", "wg-trixie", "wg-bookworm", "openvpn", "pqref"]
 
 
 def value(s):
@@ -112,9 +113,13 @@ def table(path, markdown=False):
         return statistics.median(v) if v else None
 
     b1, b4 = med(base.get("tcp1", [])), med(base.get("tcp4", []))
+    newest = s.get(NEWEST, {})
+    n1, n4 = med(newest.get("tcp1", [])), med(newest.get("tcp4", []))
     rows = []
     head = ["tunnel", "TCP 1 stream Gbit/s median (min–max)", "TCP 4 streams Gbit/s median (min–max)",
             "ping ms avg", "UDP 64 B delivered pkt/s (loss)", "tunnel CPU % during TCP 1"]
+    if n1:
+        head.append("TCP 1 / 4 streams against %s" % NEWEST)
     for name in [n for n in ORDER if n in s] + [n for n in s if n not in ORDER and n != "-"]:
         t = s[name]
         if not t["tcp1"] and "ping" not in t:
@@ -132,8 +137,10 @@ def table(path, markdown=False):
                                  "%.1f" % t["udp_loss"] if "udp_loss" in t else "?"),
             "%.0f" % c1 if c1 is not None else "n/a",
         ])
+        if n1:
+            rows[-1].append("%s / %s" % (ratio(r1, n1).strip(" ()") or "n/a", ratio(r4, n4).strip(" ()") or "n/a"))
     extras = [r for r in recs if r["test"] in ("handshakes", "handshakes_2core", "ping_under_load",
-                                              "dns_first_packet", "keyserver", "idle_tunnels")]
+                                              "flood_forged", "dns_first_packet", "keyserver", "idle_tunnels")]
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + " --- |" * len(head))
@@ -144,7 +151,8 @@ def table(path, markdown=False):
         print("  ".join(h.ljust(w[i]) for i, h in enumerate(head)))
         for r in rows:
             print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)))
-    print("(ratios in parentheses: against %s of the same run; ping and CPU: lower is better)" % BASE)
+    print("(ratios in parentheses: against %s of the same run%s; ping and CPU: lower is better)"
+          % (BASE, ", last column against %s" % NEWEST if n1 else ""))
     if extras:
         print()
         for r in extras:

@@ -98,7 +98,7 @@ static struct peer *make_peer(const uint8_t hash[32], uint32_t ext_ip)
 	FUZZ_ASSERT(p);
 	p->state = PS_UP;
 	ping_start(p, now_ms());          /* as main.c's hook does for a new peer */
-	p->ext_ip = ext_ip;
+	sa_from_ip4(&p->ext, ext_ip, 0);
 	p->cryptoport = 42424;
 	p->keyport = 42425;
 	p->have_ports = 1;
@@ -110,7 +110,8 @@ static struct peer *make_peer(const uint8_t hash[32], uint32_t ext_ip)
 static void install(struct peer *p, unsigned k, uint64_t now)
 {
 	union sockaddr_any ep;
-	sa_from_ip4(&ep, p->ext_ip, p->cryptoport);
+	ep = p->ext;
+	sa_set_port(&ep, p->cryptoport);
 	peer_install_tunnel(p, &keys[k], &ep, now);
 	tunnel_init(&srv[k], &keys[k], 0, now);
 }

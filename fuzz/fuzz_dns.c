@@ -129,6 +129,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n2 = dns_rewrite(out2, (size_t)n - 1, data, size, &addr);
 	FUZZ_ASSERT(n2 == -1);
 
+	/* an A record added to an A answer without one: a well-formed message,
+	 * every A record the internal address, the question kept */
+	n = dns_rewrite_add_a(out, sizeof out, data, size, addr);
+	FUZZ_ASSERT(n >= 12 && dns_inspect(out, (size_t)n, &again) == 0);
+	FUZZ_ASSERT(again.naaaa == 0 && again.naddrs >= info.naddrs && again.naddrs <= info.naddrs + 1);
+	for (unsigned i = 0; i < again.naddrs; i++)
+		FUZZ_ASSERT(again.addrs[i] == addr);
+	if (have_q)
+		FUZZ_ASSERT(dns_question_get(out, (size_t)n, &q2) == 0 && dns_question_same(&q, &q2));
+	FUZZ_ASSERT(dns_rewrite_add_a(out2, (size_t)n - 1, data, size, addr) == -1);
+
 	/* without an address: only the AAAA records go */
 	n = dns_rewrite(out, sizeof out, data, size, NULL);
 	FUZZ_ASSERT(n >= 12 && dns_inspect(out, (size_t)n, &again) == 0);

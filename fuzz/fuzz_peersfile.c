@@ -22,7 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct pf_peer *p = &pf.peer[i];
 		FUZZ_ASSERT(memchr(p->name, 0, sizeof p->name) && p->name[0]);
 		FUZZ_ASSERT(memchr(p->ifup, 0, sizeof p->ifup) && memchr(p->ifdown, 0, sizeof p->ifdown));
-		FUZZ_ASSERT(p->addr != 0 && p->port != 0 && p->keyport != 0);
+		static const uint8_t zero[16];
+		/* an address is never unspecified, never multicast, v4 never 0.0.0.0 */
+		FUZZ_ASSERT(memcmp(p->addr, zero, 16) != 0 && p->addr[0] != 0xff && p->port != 0 && p->keyport != 0);
+		FUZZ_ASSERT(!(p->addr[10] == 0xff && p->addr[11] == 0xff && !memcmp(p->addr, zero, 10)) ||
+		            memcmp(p->addr + 12, zero, 4) != 0);
 		FUZZ_ASSERT(p->every_ms >= 100 && p->timeout_ms >= 100 && p->retries >= 1 && p->retries <= 100);
 		FUZZ_ASSERT(p->line >= 1);
 		FUZZ_ASSERT(peersfile_find(&pf, p->hash) == p);

@@ -85,3 +85,18 @@ pqc_have_keys() {
         [ -f "$PQC_KEYS/$f" ] || return 1
     done
 }
+
+# pqc_share_config: the config directory and its files readable by the
+# group pqconnect (ports and host are no secret), so that the unprivileged
+# server can re-read them on a reload (pqconnect-server(8), RELOAD)
+pqc_share_config() {
+    getent group pqconnect >/dev/null || return 0
+    [ -d "$PQC_CONFIG" ] || return 0
+    chgrp pqconnect "$PQC_CONFIG" && chmod 0750 "$PQC_CONFIG" || return 0
+    local f
+    for f in "$PQC_CONFIG"/*; do
+        [ -f "$f" ] || continue
+        chgrp pqconnect "$f" && chmod 0640 "$f"
+    done
+    return 0
+}

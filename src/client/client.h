@@ -68,6 +68,7 @@ struct counters {
 	uint64_t rx_cookie_stray;    /* cookie replies nobody asked for, or malformed */
 	uint64_t init_cookie;        /* initiations sent with an address cookie */
 	uint64_t cookie_missing;     /* asked, but the initiation went without (no answer in time) */
+	uint64_t textfile_ok, textfile_failed;  /* --prometheus-textfile rewrites */
 	uint64_t sess_claims;        /* resumption claims sent (each asks for a grant) */
 	uint64_t sess_grants;        /* grants received */
 	uint64_t sess_resumed;       /* re-handshakes that kept our address on the server */
@@ -82,7 +83,7 @@ struct counters {
 	X(rx_keepalive) X(rx_probe) X(rx_old_tunnel) X(key_stray) X(key_bad_node) X(dns_unparsable) \
 	X(dns_failopen) X(dns_rewritten) X(dns_canary) X(dns_strict_refused) X(proxy_drop) X(proxy_mismatch) X(connect_ok) X(connect_fail) \
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad) \
-	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) \
+	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(textfile_ok) X(textfile_failed) \
 	X(sess_claims) X(sess_grants) X(sess_resumed) X(sess_no_grant) X(sess_bad) X(rx_hint) X(rx_hint_ignored)
 
 struct client {
@@ -103,6 +104,8 @@ struct client {
 	int allow_root;                 /* --allow-root: a missing user is not fatal */
 	const char *ctlpath;            /* control socket */
 	const char *peers_path;         /* static peers file, or NULL */
+	const char *textdir;            /* --prometheus-textfile DIR, or NULL */
+	unsigned text_interval;         /* --prometheus-interval, seconds */
 	/* descriptors */
 	int tunfd, udpfd, sigfd, monfd, ctlfd;
 	int offload;                    /* try TUN and UDP segmentation offloads (default) */

@@ -1,6 +1,10 @@
 /* One attempt to make a tunnel (see connect.h).  Steps, each with its own
  * wait and all under one overall deadline:
  *
+ *   ADDR    the address to reach the server at: the peer's (from the A
+ *           record or the peers file) if the host has a route to it, else
+ *           an IPv6 address of the name (an AAAA record seen in an answer,
+ *           or our own AAAA lookup of the pq1 name) that has a route
  *   TXT     short pq1 form only: TXT p= and TXT ks. in parallel
  *   KEYS    static keys: memory, disk cache, else fetch the key tree
  *   EPH     ephemeral key from the key server (retried every 300 ms), and
@@ -30,7 +34,7 @@
 #include "proto/handshake.h"
 #include "proto/keytree.h"
 
-enum cstate { CS_TXT, CS_KEYS, CS_EPH };
+enum cstate { CS_ADDR, CS_TXT, CS_KEYS, CS_EPH };
 
 #define COOKIE_WAIT_FIRST_MS 5
 #define COOKIE_WAIT_KNOWN_MS 30
@@ -47,6 +51,9 @@ struct conn {
 	int port_p, port_ks, txt_wait;
 	int ports_learnt;
 	uint16_t cryptoport, keyport;   /* the ports this attempt uses */
+	union sockaddr_any host;        /* the address this attempt uses (port unused) */
+	int host_learnt;                /* host is not the peer's ext */
+	struct txtq *aaaa;
 	struct keyfetch *kf;
 	struct ephfetch *ef;
 	/* the address cookie and the ephemeral key, whichever comes first */
@@ -69,6 +76,8 @@ static void conn_release(struct conn *c)
 		txt_cancel(c->txt_p);
 	if (c->txt_ks)
 		txt_cancel(c->txt_ks);
+	if (c->aaaa)
+		txt_cancel(c->aaaa);
 	if (c->kf)
 		keyfetch_cancel(c->kf);
 	if (c->ef)
@@ -82,7 +91,8 @@ static void finish(struct conn *c, int ok, const char *why)
 	struct peer *p = c->p;
 	connect_done_fn done = c->done;
 	struct attempt_result r = { .ok = ok, .why = why, .ports_learnt = c->ports_learnt,
-	                            .cryptoport = c->cryptoport, .keyport = c->keyport };
+	                            .cryptoport = c->cryptoport, .keyport = c->keyport,
+	                            .addr_learnt = c->host_learnt, .addr = c->host };
 	uint64_t now = now_ms();
 
 	log_debug("attempt for %s ended after %llu ms: %s", p->hashtxt, (unsigned long long)(now - c->started), why);
@@ -94,7 +104,7 @@ static void finish(struct conn *c, int ok, const char *why)
 static void on_deadline(struct loop *l, struct timer *t)
 {
 	struct conn *c = t->arg;
-	static const char *const what[] = { "TXT lookup", "key download", "ephemeral key" };
+	static const char *const what[] = { "AAAA lookup", "TXT lookup", "key download", "ephemeral key" };
 	(void)l;
 	finish(c, 0, what[c->st]);
 }
@@ -103,6 +113,31 @@ static void to_state(struct conn *c, enum cstate st)
 {
 	c->st = st;
 	timer_in(&client.loop, &c->step, 0);   /* continue from the loop, never re-entrantly */
+}
+
+static void use_host(struct conn *c, const union sockaddr_any *a)
+{
+	c->host = *a;
+	c->host_learnt = !sa_same_host(a, &c->p->ext);
+	if (c->host_learnt)
+		log_info("Reaching %s at %s (%s)", c->p->hashtxt, sa_host_str(a),
+		         c->p->ext.sa.sa_family ? "no route to its IPv4 address" : "it has no IPv4 address");
+	to_state(c, CS_TXT);
+}
+
+static void on_aaaa(void *arg, const uint8_t (*addrs)[16], unsigned n)
+{
+	struct conn *c = arg;
+	c->aaaa = NULL;
+	for (unsigned i = 0; i < n; i++) {
+		union sockaddr_any a;
+		sa_from_addr16(&a, addrs[i], 0);
+		if (a.sa.sa_family == AF_INET6 && udp_route_exists(&a)) {
+			use_host(c, &a);
+			return;
+		}
+	}
+	finish(c, 0, n ? "no route to the server's addresses" : "no route to the server's IPv4 address and no AAAA record");
 }
 
 static void txt_done(struct conn *c)
@@ -197,7 +232,7 @@ static void cookie_outcome(struct peer *p, int got, uint64_t now)
 	}
 	if (!session_server_is_ours(p) || ++p->cookie_misses >= COOKIE_MAX_MISSES) {
 		if (p->cookie_state >= 0)
-			log_debug("%s does not answer cookie requests: plain initiations for now", ip4_str(p->ext_ip));
+			log_debug("%s does not answer cookie requests: plain initiations for now", sa_host_str(&p->ext));
 		p->cookie_state = -1;
 		p->cookie_misses = 0;
 		p->cookie_retry_at = now + COOKIE_RETRY_MS;
@@ -216,7 +251,8 @@ static void cookie_ask(struct conn *c, uint64_t now)
 		return;
 	random_bytes(c->cookie_nonce, sizeof c->cookie_nonce);
 	cookiemsg_req_build(req, c->cookie_nonce);
-	sa_from_ip4(&dst, p->ext_ip, c->keyport);
+	dst = c->host;
+	sa_set_port(&dst, c->keyport);
 	if (udp_send(client.udpfd, req, sizeof req, &dst) == 0)
 		c->cookie_asked = 1;
 }
@@ -250,7 +286,8 @@ static void initiate(struct conn *c)
 	}
 	wipe(k0, sizeof k0);
 	/* from the tunnel socket: the server learns our real port at once */
-	sa_from_ip4(&dst, p->ext_ip, c->cryptoport);
+	dst = c->host;
+	sa_set_port(&dst, c->cryptoport);
 	const uint8_t *out = init;
 	size_t len = HS_INIT_LEN;
 	if (c->have_cookie) {
@@ -306,7 +343,7 @@ void connect_cookie_reply(const uint8_t *d, size_t len, const union sockaddr_any
 	}
 	for (struct peer *p = peers_first(); p; p = p->next_all) {
 		struct conn *c = p->conn;
-		if (!c || !c->cookie_asked || c->have_cookie || sa_ip4(from) != p->ext_ip ||
+		if (!c || !c->cookie_asked || c->have_cookie || !sa_same_host(from, &c->host) ||
 		    sa_port(from) != c->keyport || memcmp(nonce, c->cookie_nonce, CM_NONCE_LEN))
 			continue;
 		memcpy(c->cookie, cookie, COOKIE_LEN);
@@ -325,6 +362,25 @@ static void run(struct conn *c)
 	struct peer *p = c->p;
 
 	switch (c->st) {
+	case CS_ADDR:
+		if (p->ext.sa.sa_family && udp_route_exists(&p->ext)) {
+			c->host = p->ext;
+			c->st = CS_TXT;
+			run(c);
+			return;
+		}
+		if (p->ext6_hint.sa.sa_family && udp_route_exists(&p->ext6_hint)) {
+			use_host(c, &p->ext6_hint);
+			return;
+		}
+		if (!p->owner[0]) {
+			finish(c, 0, p->ext.sa.sa_family ? "no route to the server" : "no address for the server");
+			return;
+		}
+		c->aaaa = aaaa_lookup(p->owner, on_aaaa, c);
+		if (!c->aaaa)
+			finish(c, 0, "cannot start the AAAA lookup");
+		return;
 	case CS_TXT:
 		if (p->have_ports) {
 			c->cryptoport = p->cryptoport;
@@ -359,14 +415,14 @@ static void run(struct conn *c)
 			run(c);
 			return;
 		}
-		c->kf = keyfetch_start(p->ext_ip, c->keyport, p->hash, on_keys, c);
+		c->kf = keyfetch_start(&c->host, c->keyport, p->hash, on_keys, c);
 		if (!c->kf)
 			finish(c, 0, "cannot start the key download");
 		return;
 	case CS_EPH:
 		/* first, so that the server answers it first */
 		cookie_ask(c, now_ms());
-		c->ef = ephfetch_start(p->ext_ip, c->keyport, on_eph, c);
+		c->ef = ephfetch_start(&c->host, c->keyport, on_eph, c);
 		/* the encapsulation while the ephemeral key is on its way: made
 		 * here, used within the attempt's deadline, erased in on_eph */
 		prekey_fill(p);
@@ -391,14 +447,14 @@ int connect_start(struct peer *p, connect_done_fn done)
 		return -1;
 	c->p = p;
 	c->done = done;
-	c->st = CS_TXT;
+	c->st = CS_ADDR;
 	c->started = now_ms();
 	timer_init(&c->step, on_step, c);
 	timer_init(&c->deadline, on_deadline, c);
 	timer_init(&c->cookie_wait, on_cookie_wait, c);
 	timer_in(&client.loop, &c->deadline, CLIENT_CONNECT_DEADLINE_MS);
 	p->conn = c;
-	log_info("Connecting to peer at %s with pk hash %s", ip4_str(p->ext_ip), p->hashtxt);
+	log_info("Connecting to peer at %s with pk hash %s", p->ext.sa.sa_family ? sa_host_str(&p->ext) : "(AAAA to look up)", p->hashtxt);
 	timer_in(&client.loop, &c->step, 0);
 	return 0;
 }

@@ -48,7 +48,7 @@ static void show(struct ctlbuf *o, int json)
 		}
 		ctl_printf(o, "\npeer %s%s\n  hash: %s\n  state: %s\n  endpoint: %s\n  internal: %s\n",
 		           p->name[0] ? p->name : p->hashtxt, p->is_static ? " (static)" : "", p->hashtxt,
-		           peer_state_name(p, now), p->has_tunnel ? sa_str(&p->ep) : ip4_str(p->ext_ip), ip4_str(p->int_addr));
+		           peer_state_name(p, now), p->has_tunnel ? sa_str(&p->ep) : sa_host_str(&p->ext), ip4_str(p->int_addr));
 		if (p->sess_have)
 			ctl_printf(o, "  on the server: %s (resumable)\n", ip4_str(p->sess_addr));
 		if (!up)
@@ -166,7 +166,7 @@ static void info(struct ctlbuf *o, const struct peer *p)
 	uint64_t now = now_ms();
 	ctl_printf(o, "peer=%s\nhash=%s\nstatic=%s\nendpoint=%s\ninternal=%s\ntunnel=%s\n",
 	           p->name[0] ? p->name : p->hashtxt, p->hashtxt, p->is_static ? "yes" : "no",
-	           p->has_tunnel ? sa_str(&p->ep) : ip4_str(p->ext_ip), ip4_str(p->int_addr), peer_state_name(p, now));
+	           p->has_tunnel ? sa_str(&p->ep) : sa_host_str(&p->ext), ip4_str(p->int_addr), peer_state_name(p, now));
 	if (p->has_tunnel)
 		ctl_printf(o, "age=%.1fs\nlast-handshake=%.1fs\nlast-rx=%.1fs\nsend-epoch=%u\nrx-packets=%llu\n"
 		              "tx-packets=%llu\nrx-bytes=%llu\ntx-bytes=%llu\n",

@@ -41,6 +41,28 @@ void datapath_free(void)
 	client.tx = NULL;
 }
 
+int datapath_route_check(struct peer *p, uint64_t now)
+{
+	const union sockaddr_any *cand[2] = { &p->ext, &p->ext6_hint };
+	if (!p->has_tunnel || udp_route_exists(&p->ep))
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		union sockaddr_any alt = *cand[i];
+		if (!alt.sa.sa_family || sa_same_host(&alt, &p->ep))
+			continue;
+		sa_set_port(&alt, sa_port(&p->ep));
+		if (!udp_route_exists(&alt))
+			continue;
+		log_info("No route to %s any more: tunnel of %s moved to %s", sa_str(&p->ep), ip4_str(p->int_addr),
+		         sa_str(&alt));
+		p->ep = alt;
+		datapath_send_keepalive(p, now);
+		return 0;
+	}
+	log_info("No route to %s any more, and no other address of the server has one", sa_str(&p->ep));
+	return -1;
+}
+
 /* Seal pt into the transmit batch for p.  0 / -1. */
 static int send_sealed(struct peer *p, const uint8_t *pt, size_t n, uint64_t now)
 {
@@ -48,7 +70,7 @@ static int send_sealed(struct peer *p, const uint8_t *pt, size_t n, uint64_t now
 	int r = tunnel_seal(&p->tun, slot, UDP_BUFSZ, pt, n, now);
 	if (r < 0) {
 		client.cnt.tun_seal_fail++;
-		log_ratelimited(L_WARNING, "seal", "cannot encrypt to %s: %s", ip4_str(p->ext_ip),
+		log_ratelimited(L_WARNING, "seal", "cannot encrypt to %s: %s", sa_host_str(&p->ext),
 		                tunnel_strerror(r));
 		return -1;
 	}
@@ -86,7 +108,7 @@ void datapath_send_keepalive(struct peer *p, uint64_t now)
 	if (!p->has_tunnel || send_sealed(p, (const uint8_t *)"", 0, now) < 0)
 		return;
 	udp_tx_flush(client.tx);
-	log_trace("keepalive to %s", ip4_str(p->ext_ip));
+	log_trace("keepalive to %s", sa_host_str(&p->ext));
 }
 
 /* ------------------------------------------- packets waiting for a tunnel -- */

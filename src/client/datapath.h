@@ -24,6 +24,11 @@ int datapath_send_probe(struct peer *p, uint64_t now);
 /* One plaintext of our own (a session claim) through p's tunnel.  0 / -1. */
 int datapath_send_plain(struct peer *p, const uint8_t *pt, size_t n, uint64_t now);
 void datapath_send_keepalive(struct peer *p, uint64_t now);
+/* The lifecycle's route check: 0 if p's endpoint has a route, or the tunnel
+ * was moved (same keys, a keepalive sent: the server follows an
+ * authenticated packet from a new address of either family) to another
+ * address of the server that has one; -1 if none has. */
+int datapath_route_check(struct peer *p, uint64_t now);
 /* The application packets that waited for p's tunnel: sent through it
  * (ok), or answered with ICMP host unreachable and dropped. */
 void datapath_release_waiting(struct peer *p, int ok, uint64_t now);

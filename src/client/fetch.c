@@ -32,18 +32,11 @@
 #define EPH_DEADLINE_MS 3000
 #define REFUSED_GIVEUP 3       /* ICMP port unreachable this often: the port is closed */
 
-static int connected_socket(uint32_t ip, uint16_t port)
+static int connected_socket(const union sockaddr_any *host, uint16_t port)
 {
-	union sockaddr_any sa;
-	int fd = udp_bind4(0, 0);
-	if (fd < 0)
-		return -1;
-	sa_from_ip4(&sa, ip, port);
-	if (connect(fd, &sa.sa, sizeof sa.in4) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	union sockaddr_any sa = *host;
+	sa_set_port(&sa, port);
+	return udp_connected(&sa);
 }
 
 /* ------------------------------------------------------------ key tree -- */
@@ -208,13 +201,13 @@ static void on_fetch_deadline(struct loop *l, struct timer *t)
 	keyfetch_end(f, 0);
 }
 
-struct keyfetch *keyfetch_start(uint32_t ip, uint16_t port, const uint8_t hash[32],
+struct keyfetch *keyfetch_start(const union sockaddr_any *host, uint16_t port, const uint8_t hash[32],
                                 void (*cb)(void *arg, const uint8_t *data), void *arg)
 {
 	struct keyfetch *f = calloc(1, sizeof *f);
 	if (!f)
 		return NULL;
-	f->fd = connected_socket(ip, port);
+	f->fd = connected_socket(host, port);
 	if (f->fd < 0) {
 		free(f);
 		return NULL;
@@ -324,13 +317,13 @@ static void on_eph_deadline(struct loop *l, struct timer *t)
 	ephfetch_free(f);
 }
 
-struct ephfetch *ephfetch_start(uint32_t ip, uint16_t port,
+struct ephfetch *ephfetch_start(const union sockaddr_any *host, uint16_t port,
                                 void (*cb)(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk), void *arg)
 {
 	struct ephfetch *f = calloc(1, sizeof *f);
 	if (!f)
 		return NULL;
-	f->fd = connected_socket(ip, port);
+	f->fd = connected_socket(host, port);
 	if (f->fd < 0 || loop_add_fd(&client.loop, f->fd, EPOLLIN, on_eph_readable, f) < 0) {
 		if (f->fd >= 0)
 			close(f->fd);

@@ -2,7 +2,11 @@
  *
  *   not DNS / no pq1            -> pass unchanged (byte for byte)
  *   use-application-dns.net     -> NXDOMAIN
- *   pq1, no A record (AAAA q.)  -> AAAA records removed
+ *   our own AAAA lookup         -> pass unchanged (txt.c registered it)
+ *   pq1, no A record (AAAA q.)  -> AAAA records removed (the first one is
+ *                                  remembered: the server's IPv6 address)
+ *   pq1, no A record (A q.)     -> a server with IPv6 addresses only: as
+ *                                  below, and the rewrite adds the A record
  *   pq1, A already ours         -> pass (seen twice through a stub resolver)
  *   pq1, otherwise              -> the lifecycle decides: rewrite now (A :=
  *                                  internal address, TTL 0, AAAA removed),
@@ -32,8 +36,82 @@ static unsigned nheld;
 
 static int rewrite_for(const struct peer *p, const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
 {
-	uint32_t a = p->int_addr;
-	return dns_rewrite(out, cap, msg, len, &a);
+	return dns_rewrite_add_a(out, cap, msg, len, p->int_addr);
+}
+
+/* ---------------------------------------------- own AAAA lookups -- */
+
+static struct dns_question own[OWN_QUERIES_MAX];
+static int own_used[OWN_QUERIES_MAX];
+
+int own_query_add(const uint8_t *query, size_t len)
+{
+	for (int i = 0; i < OWN_QUERIES_MAX; i++)
+		if (!own_used[i]) {
+			if (dns_question_get(query, len, &own[i]) < 0)
+				return -1;
+			own_used[i] = 1;
+			return 0;
+		}
+	return -1;
+}
+
+void own_query_del(const uint8_t *query, size_t len)
+{
+	struct dns_question q;
+	if (dns_question_get(query, len, &q) < 0)
+		return;
+	for (int i = 0; i < OWN_QUERIES_MAX; i++)
+		if (own_used[i] && dns_question_same(&own[i], &q)) {
+			own_used[i] = 0;
+			return;
+		}
+}
+
+static int own_answer(const uint8_t *msg, size_t len)
+{
+	struct dns_question q;
+	int any = 0;
+	for (int i = 0; i < OWN_QUERIES_MAX; i++)
+		any |= own_used[i];
+	if (!any || dns_question_get(msg, len, &q) < 0)
+		return 0;
+	for (int i = 0; i < OWN_QUERIES_MAX; i++)
+		if (own_used[i] && dns_question_same(&own[i], &q))
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------- IPv6 addresses of pq1 names -- */
+
+/* The first AAAA record of the latest AAAA answers of pq1 names (an
+ * application asks A and AAAA together): the server's IPv6 address, for
+ * when it has no A record or the host no IPv4 route.  A small ring. */
+#define HINTS 32
+static struct { uint8_t hash[32]; uint8_t addr[16]; int used; } hints[HINTS];
+static unsigned hint_next;
+
+static void hint_store(const uint8_t hash[32], const uint8_t addr[16])
+{
+	for (unsigned i = 0; i < HINTS; i++)
+		if (hints[i].used && !memcmp(hints[i].hash, hash, 32)) {
+			memcpy(hints[i].addr, addr, 16);
+			return;
+		}
+	unsigned i = hint_next++ % HINTS;
+	memcpy(hints[i].hash, hash, 32);
+	memcpy(hints[i].addr, addr, 16);
+	hints[i].used = 1;
+}
+
+static void hint_get(const uint8_t hash[32], union sockaddr_any *out)
+{
+	memset(out, 0, sizeof *out);
+	for (unsigned i = 0; i < HINTS; i++)
+		if (hints[i].used && !memcmp(hints[i].hash, hash, 32)) {
+			sa_from_addr16(out, hints[i].addr, 0);
+			return;
+		}
 }
 
 /* A high-security name is never released with its real address: when it
@@ -61,6 +139,8 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		client.cnt.dns_unparsable++;
 		return DEC_PASS;
 	}
+	if (own_answer(msg, len))
+		return DEC_PASS;
 	switch (info.verdict) {
 	case DNS_PASS:
 		return DEC_PASS;
@@ -74,17 +154,29 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 	case DNS_PQ1:
 		break;
 	}
-	if (info.naddrs == 0) {
-		/* e.g. the AAAA half of a lookup: keep applications off the unprotected v6 path */
-		if (info.naaaa == 0)
-			return DEC_PASS;
+	if (info.naddrs == 0 && info.naaaa > 0) {
+		/* the AAAA half of a lookup: keep applications off the unprotected
+		 * v6 path, and remember where the server is on IPv6 */
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (info.naddrs6 > 0 && memcmp(info.addrs6[0], mapped, 12)) {
+			hint_store(info.pq1.hash, info.addrs6[0]);
+			if ((p = peer_by_hash(info.pq1.hash)) != NULL) {
+				union sockaddr_any a6;
+				sa_from_addr16(&a6, info.addrs6[0], 0);
+				peer_ev_aaaa(p, &a6);
+			}
+		}
 		n = dns_rewrite(out, cap, msg, len, NULL);
 		if (n < 0)
 			return DEC_PASS;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
 	}
-	if (peertable_is_internal(info.addrs[0]))
+	/* no A and no AAAA: only a NOERROR answer to an A question makes a
+	 * server with IPv6 addresses only (the rewrite adds the A record) */
+	if (info.naddrs == 0 && (info.qtype != DNS_TYPE_A || info.rcode != 0))
+		return DEC_PASS;
+	if (info.naddrs > 0 && peertable_is_internal(info.addrs[0]))
 		return DEC_PASS;
 
 	p = peer_by_hash(info.pq1.hash);
@@ -99,9 +191,12 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 		}
 		log_debug("new peer %s for %s", ip4_str(p->int_addr), info.pq1_owner);
 	}
-	struct peer_location loc = { .ip = info.addrs[0], .owner = info.pq1_owner, .has_ports = info.pq1.has_ports,
+	struct peer_location loc = { .owner = info.pq1_owner, .has_ports = info.pq1.has_ports,
 	                             .cryptoport = info.pq1.cryptoport, .keyport = info.pq1.keyport,
 	                             .strict = info.qname_pq1 };
+	if (info.naddrs > 0)
+		sa_from_ip4(&loc.addr, info.addrs[0], 0);
+	hint_get(info.pq1.hash, &loc.addr6);
 	switch (peer_ev_dns_answer(p, &loc, now)) {
 	case ANSWER_REWRITE:
 		n = rewrite_for(p, msg, len, out, cap);
@@ -213,7 +308,7 @@ void held_resolve(struct peer *p, int ok)
 		} else {
 			client.cnt.dns_failopen++;
 			if (!ok)
-				log_warn("Connection to %s failed: releasing the DNS answer unchanged", ip4_str(p->ext_ip));
+				log_warn("Connection to %s failed: releasing the DNS answer unchanged", sa_host_str(&p->ext));
 			held_finish(h, NULL, 0);
 		}
 	}

@@ -31,4 +31,10 @@ void held_resolve(struct peer *p, int ok);
 void held_expire(uint64_t now);
 void held_release_all(void);
 unsigned held_count(void);
+
+/* The client's own AAAA lookups (txt.c) pass unchanged: the query (its id
+ * and question) is registered while the lookup runs.  0 / -1 (full). */
+#define OWN_QUERIES_MAX 16
+int own_query_add(const uint8_t *query, size_t len);
+void own_query_del(const uint8_t *query, size_t len);
 #endif

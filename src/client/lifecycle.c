@@ -106,7 +106,7 @@ static void iface(struct peer *p, int up)
 
 static void remove_peer(struct peer *p)
 {
-	log_info("Removing peer %s (%s)", ip4_str(p->int_addr), ip4_str(p->ext_ip));
+	log_info("Removing peer %s (%s)", ip4_str(p->int_addr), sa_host_str(&p->ext));
 	hk.removing(p);
 	if (p->state == PS_CONNECTING)
 		hk.attempt_abort(p);
@@ -119,7 +119,7 @@ static void remove_peer(struct peer *p)
 static void fail(struct peer *p, const char *why, uint64_t now)
 {
 	client.cnt.connect_fail++;
-	log_warn("Connecting to %s failed after %llu ms: %s", ip4_str(p->ext_ip), (unsigned long long)(now - p->last_try),
+	log_warn("Connecting to %s failed after %llu ms: %s", sa_host_str(&p->ext), (unsigned long long)(now - p->last_try),
 	         why);
 	p->retry_at = now + CLIENT_FAIL_BACKOFF_MS;
 	set_state(p, PS_BACKOFF, now);
@@ -157,7 +157,7 @@ static void up(struct peer *p, const char *why, uint64_t now)
 {
 	uint64_t took = now - p->last_try;
 	if (p->verify_quiet)
-		log_debug("Tunnel to %s confirmed", ip4_str(p->ext_ip));
+		log_debug("Tunnel to %s confirmed", sa_host_str(&p->ext));
 	else
 		log_info("Tunnel up: %s <-> %s (%s) in %llu ms", ip4_str(p->int_addr), sa_str(&p->ep), why,
 		         (unsigned long long)took);
@@ -188,7 +188,12 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 	if (!p->is_static && p->state != PS_CONNECTING) {
 		/* the answer is the freshest truth about where the server is
 		 * (a static peer's address and ports come from the peers file) */
-		p->ext_ip = loc->ip;
+		if (loc->addr.sa.sa_family)
+			p->ext = loc->addr;
+		else
+			memset(&p->ext, 0, sizeof p->ext);   /* no A record: the attempt looks up AAAA */
+		if (loc->addr6.sa.sa_family)
+			p->ext6_hint = loc->addr6;
 		snprintf(p->owner, sizeof p->owner, "%s", loc->owner);
 		if (loc->has_ports) {
 			p->have_ports = 1;
@@ -265,6 +270,8 @@ void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64
 		p->cryptoport = r->cryptoport;
 		p->keyport = r->keyport;
 	}
+	if (r->addr_learnt && r->addr.sa.sa_family == AF_INET6)
+		p->ext6_hint = r->addr;   /* ext keeps the A record: either family can be moved to */
 	if (!r->ok) {
 		fail(p, r->why, now);
 		rearm(p);
@@ -307,7 +314,7 @@ static void resume_step(struct peer *p, uint64_t now)
 		p->resume_next = now + RESUME_EVERY_MS;
 		return;
 	}
-	log_warn("No answer from %s to the resumption claim: going on with a fresh address", ip4_str(p->ext_ip));
+	log_warn("No answer from %s to the resumption claim: going on with a fresh address", sa_host_str(&p->ext));
 	client.cnt.sess_no_grant++;
 	hk.packets_release(p, 1);
 	verify(p, 0, now);
@@ -321,17 +328,17 @@ void peer_ev_restart_hint(struct peer *p, uint64_t now)
 	}
 	p->hint_at = now;
 	client.cnt.rx_hint++;
-	log_info("%s says it restarted: checking the tunnel now", ip4_str(p->ext_ip));
+	log_info("%s says it restarted: checking the tunnel now", sa_host_str(&p->ext));
 	verify(p, 1, now);
 }
 
-struct peer *peer_ev_restored(const uint8_t hash[32], uint32_t want, uint32_t ip, uint16_t cryptoport,
+struct peer *peer_ev_restored(const uint8_t hash[32], uint32_t want, const uint8_t server[16], uint16_t cryptoport,
                               uint16_t keyport, uint64_t now)
 {
 	struct peer *p = peer_ev_new(hash, want, now);
 	if (!p)
 		return NULL;
-	p->ext_ip = ip;
+	sa_from_addr16(&p->ext, server, 0);
 	p->have_ports = 1;
 	p->cryptoport = cryptoport;
 	p->keyport = keyport;
@@ -375,6 +382,12 @@ int peer_ev_kick(struct peer *p, uint64_t now, const char **why)
 	return 0;
 }
 
+void peer_ev_aaaa(struct peer *p, const union sockaddr_any *a6)
+{
+	if (!p->is_static && a6->sa.sa_family == AF_INET6)
+		p->ext6_hint = *a6;
+}
+
 void peer_ev_forget(struct peer *p)
 {
 	log_info("forget %s: tunnel ended, keys erased", label(p));
@@ -383,12 +396,14 @@ void peer_ev_forget(struct peer *p)
 
 void peer_ev_config(struct peer *p, const struct pf_peer *pp, uint64_t now)
 {
-	if (p->ext_ip != pp->addr || p->cryptoport != pp->port || p->keyport != pp->keyport)
-		log_info("static peer %s: %s crypto port %u key port %u", pp->name, ip4_str(pp->addr), pp->port,
+	union sockaddr_any addr;
+	sa_from_addr16(&addr, pp->addr, 0);
+	if (!sa_same_host(&p->ext, &addr) || p->cryptoport != pp->port || p->keyport != pp->keyport)
+		log_info("static peer %s: %s crypto port %u key port %u", pp->name, sa_host_str(&addr), pp->port,
 		         pp->keyport);
 	p->is_static = 1;
 	snprintf(p->name, sizeof p->name, "%s", pp->name);
-	p->ext_ip = pp->addr;
+	p->ext = addr;
 	p->have_ports = 1;
 	p->cryptoport = pp->port;
 	p->keyport = pp->keyport;
@@ -423,7 +438,7 @@ static void verify_step(struct peer *p, uint64_t now)
 		up(p, "unconfirmed: no ICMP echo reply", now);
 		return;
 	}
-	log_info("Tunnel to %s silent: handshaking again", ip4_str(p->ext_ip));
+	log_info("Tunnel to %s silent: handshaking again", sa_host_str(&p->ext));
 	start(p, now);
 }
 
@@ -469,15 +484,16 @@ static int tick(struct peer *p, uint64_t now)
 				return -1;
 			}
 			if (!tunnel_alive(&p->tun, now)) {
-				log_info("Tunnel to %s (%s) idle and expired", ip4_str(p->ext_ip), ip4_str(p->int_addr));
+				log_info("Tunnel to %s (%s) idle and expired", sa_host_str(&p->ext), ip4_str(p->int_addr));
 				peer_drop_tunnel(p);
 				set_state(p, PS_DOWN, now);
 			}
 			break;
 		}
 		if (!tunnel_alive(&p->tun, now) || tunnel_needs_rekey(&p->tun) ||
-		    (p->probe_since && now - p->probe_since > CLIENT_PROBE_DEAD_MS)) {
-			log_info("Tunnel to %s (%s) looks dead: handshaking again", ip4_str(p->ext_ip),
+		    (p->probe_since && now - p->probe_since > CLIENT_PROBE_DEAD_MS) ||
+		    (hk.route_check && hk.route_check(p, now) < 0)) {
+			log_info("Tunnel to %s (%s) looks dead: handshaking again", sa_host_str(&p->ext),
 			         ip4_str(p->int_addr));
 			start(p, now);
 		} else if (now - p->last_app_tx < CLIENT_SILENT_MS && now - p->last_auth_rx > CLIENT_SILENT_MS) {

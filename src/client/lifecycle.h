@@ -61,12 +61,19 @@ struct lifecycle_hooks {
 	/* p was added / is about to be freed (timers of other files) */
 	void (*added)(struct peer *p, uint64_t now);
 	void (*removing)(struct peer *p);
+	/* the host lost its route to p's tunnel endpoint (its IPv4 address went
+	 * away, say): the tunnel moved to another address of the server that
+	 * has one (0), or there is none (-1: handshake again, which looks for
+	 * one); 0 while the route is there.  NULL: never checked. */
+	int (*route_check)(struct peer *p, uint64_t now);
 };
 void lifecycle_set_hooks(const struct lifecycle_hooks *h);
 
 /* Where a DNS answer says the server is. */
 struct peer_location {
-	uint32_t ip;
+	union sockaddr_any addr;        /* the first A record (port unused), or unset
+	                                 * (family 0) when the name has none */
+	union sockaddr_any addr6;       /* an AAAA record seen for the name, or unset */
 	const char *owner;              /* the pq1 owner name */
 	int has_ports;
 	uint16_t cryptoport, keyport;
@@ -85,11 +92,16 @@ struct attempt_result {
 	const char *why;                /* for the log */
 	int ports_learnt;               /* from the TXT records */
 	uint16_t cryptoport, keyport;
+	int addr_learnt;                /* the attempt reached the server at an IPv6 */
+	union sockaddr_any addr;        /* address of its name (no A record, or no IPv4 route) */
 };
 
 /* A new peer (address want, 0 = the next free); NULL if none is free. */
 struct peer *peer_ev_new(const uint8_t hash[32], uint32_t want, uint64_t now);
 enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *loc, uint64_t now);
+/* An AAAA answer for p's name: a6 (IPv6, port unused) is where the server
+ * is on IPv6 (kept for an attempt or a move when IPv4 has no route). */
+void peer_ev_aaaa(struct peer *p, const union sockaddr_any *a6);
 /* An application packet for p found no tunnel to go through: 1 if an
  * attempt runs (the packet may wait for it), 0 if none does (backoff, or
  * the server's ports are unknown): the packet is refused. */
@@ -106,7 +118,7 @@ void peer_ev_session_grant(struct peer *p, int resumed, uint64_t now);
 void peer_ev_restart_hint(struct peer *p, uint64_t now);
 /* A peer read back from the client's state file (a restart): its address
  * (want) and where its server is; NULL if the address is taken. */
-struct peer *peer_ev_restored(const uint8_t hash[32], uint32_t want, uint32_t ip, uint16_t cryptoport,
+struct peer *peer_ev_restored(const uint8_t hash[32], uint32_t want, const uint8_t server[16], uint16_t cryptoport,
                               uint16_t keyport, uint64_t now);
 /* The restored peer p may start at once (it had a grant: an application
  * may wait on it). */

@@ -41,6 +41,7 @@
 #include "io/ctlsock.h"
 #include "io/log.h"
 #include "io/privsep.h"
+#include "io/textfile.h"
 #include "common.h"
 #include "io/tun.h"
 
@@ -64,6 +65,9 @@ static void usage(FILE *f)
 	        "      --queue-num N           netfilter queue number (default 0)\n"
 	        "      --peers FILE            static peers (default " PF_DEFAULT_PATH " if present)\n"
 	        "      --control PATH          control socket (default " CTL_CLIENT_PATH ")\n"
+	        "      --prometheus-textfile DIR  rewrite DIR/pqconnect-client.prom (pqconnect-ctl\n"
+	        "                              stats --prometheus) atomically; DIR writable by USER\n"
+	        "      --prometheus-interval N seconds between rewrites, 1..3600 (default 15)\n"
 	        "      --user USER             the worker's user (default " PQC_CLIENT_USER ")\n"
 	        "      --allow-root            if USER does not exist, the worker stays uid 0 (still\n"
 	        "                              without capabilities); without it the client refuses to start\n"
@@ -259,7 +263,19 @@ static const struct lifecycle_hooks hooks = {
 	.arm = hook_arm,
 	.added = hook_added,
 	.removing = hook_removing,
+	.route_check = datapath_route_check,
 };
+
+/* Secrets of the worker's own: the last packet key in this thread's EVP
+ * context (crypto.h).  Per-peer secrets are erased by lifecycle.c. */
+static struct timer crypto_housekeeping;
+static void on_crypto_housekeeping(struct loop *l, struct timer *t)
+{
+	aead_forget();
+	timer_in(l, t, 10000);
+}
+
+static struct textfile textfile = { .dirfd = -1 };
 
 static int worker_main(int monfd)
 {
@@ -279,6 +295,8 @@ static int worker_main(int monfd)
 		goto out;
 	}
 	lifecycle_set_hooks(&hooks);
+	timer_init(&crypto_housekeeping, on_crypto_housekeeping, NULL);
+	timer_in(&c->loop, &crypto_housekeeping, 10000);
 	if (peertable_init(c->tun_addr, c->maskbits) < 0 || datapath_init() < 0)
 		goto out_peers;
 	log_info("offloads: TUN %s, UDP GRO %s, UDP GSO %s", c->tio.vnet ? "on" : "off",
@@ -294,6 +312,9 @@ static int worker_main(int monfd)
 		log_warn("no control socket at %s", c->ctlpath);
 	if (c->proxy_mode && dnsproxy_start(c->proxy_spec) < 0)
 		goto out_peers;
+	/* opened as root, written by the worker's user (io/textfile.h) */
+	if (c->textdir && textfile_open(&textfile, c->textdir, "pqconnect-client.prom") < 0)
+		goto out_proxy;
 
 	if (privsep_drop_user(c->user, c->allow_root) < 0)
 		goto out_proxy;
@@ -304,6 +325,9 @@ static int worker_main(int monfd)
 	if (getppid() == 1)
 		goto out_proxy;   /* the monitor died before we got here */
 
+	if (textfile.dirfd >= 0 && textfile_start(&textfile, &c->loop, c->text_interval, client_control, NULL,
+	                                          &c->cnt.textfile_ok, &c->cnt.textfile_failed) < 0)
+		goto out_proxy;
 	/* the file as read by root before the fork; later reloads come from the monitor */
 	static_peers_use(c->pf);
 	c->pf = NULL;
@@ -317,6 +341,7 @@ static int worker_main(int monfd)
 	held_release_all();
 	log_counters();
 out_proxy:
+	textfile_close(&textfile);
 	if (c->proxy_mode)
 		dnsproxy_stop();
 out_peers:
@@ -331,7 +356,7 @@ out:
 
 /* ---------------------------------------------------------------- main -- */
 
-enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD, OPT_MTU, OPT_ALLOW_ROOT };
+enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD, OPT_MTU, OPT_ALLOW_ROOT, OPT_TEXTFILE, OPT_TEXTINTERVAL };
 
 int main(int argc, char **argv)
 {
@@ -351,6 +376,8 @@ int main(int argc, char **argv)
 		{ "allow-root", no_argument, NULL, OPT_ALLOW_ROOT },
 		{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
 		{ "mtu", required_argument, NULL, OPT_MTU },
+		{ "prometheus-textfile", required_argument, NULL, OPT_TEXTFILE },
+		{ "prometheus-interval", required_argument, NULL, OPT_TEXTINTERVAL },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -372,6 +399,7 @@ int main(int argc, char **argv)
 	c->tunfd = c->udpfd = c->sigfd = c->monfd = c->ctlfd = -1;
 	c->offload = 1;
 	c->mtu = TUN_MTU;
+	c->text_interval = TEXTFILE_INTERVAL_DEFAULT;
 
 	while ((opt = getopt_long(argc, argv, "p:a:m:i:H:vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -439,6 +467,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ALLOW_ROOT:
 			c->allow_root = 1;
+			break;
+		case OPT_TEXTFILE:
+			c->textdir = optarg;
+			break;
+		case OPT_TEXTINTERVAL:
+			if (parse_num(optarg, 1, TEXTFILE_INTERVAL_MAX, &v) < 0)
+				return bad_option("--prometheus-interval", optarg, "1..%d", TEXTFILE_INTERVAL_MAX);
+			c->text_interval = (unsigned)v;
 			break;
 		case OPT_VERSION:
 			printf("pqconnect %s\n", PQC_VERSION);
@@ -511,11 +547,13 @@ int main(int argc, char **argv)
 		goto out_pid;
 	}
 	log_info("TUN device %s: %s/%d", c->ifname, ip4_str(c->tun_addr), c->maskbits);
-	c->udpfd = udp_bind4(0, c->port);
+	int dual;
+	c->udpfd = udp_bind_dual(c->port, &dual);
 	if (c->udpfd < 0) {
 		log_error("cannot bind UDP port %u: %s", c->port, strerror(errno));
 		goto out_tun;
 	}
+	log_info("Tunnel socket: UDP port %u, %s", c->port, dual ? "IPv4 and IPv6" : "IPv4 only");
 	keydir_prepare(c->keydir, c->user);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_error("socketpair: %s", strerror(errno));

@@ -40,6 +40,7 @@
 #include "client/monitor.h"
 #include "client/privmsg.h"
 #include "io/log.h"
+#include "io/udp.h"
 #include "io/nfq.h"
 #include "io/rules.h"
 #include "proto/base32.h"
@@ -200,11 +201,14 @@ static void run_hook(const struct pf_peer *pp, const struct pm_hook *h)
 	ENV("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	ENV("P_PEER=%s", pp->name);
 	ENV("P_HASH=%s", hash);
-	ENV("P_ADDR=%s", ip4_str(pp->addr));        /* from our own copy of the file */
+	union sockaddr_any a;
+	sa_from_addr16(&a, pp->addr, 0);
+	ENV("P_ADDR=%s", sa_host_str(&a));          /* from our own copy of the file */
 	ENV("P_PORT=%u", pp->port);
 	ENV("P_KEYPORT=%u", pp->keyport);
 	ENV("P_INTERNAL=%s", ip4_str(h->int_addr)); /* from the worker: a number, formatted here */
-	ENV("P_ENDPOINT=%s", ip4_str(h->ext_ip));
+	sa_from_addr16(&a, h->ext, 0);              /* 16 bytes: any value formats */
+	ENV("P_ENDPOINT=%s", sa_host_str(&a));
 	ENV("P_IFNAME=%s", mon.cfg.ifname);
 	ENV("P_LOCAL=%s", ip4_str(mon.cfg.tun_addr));
 	ENV("P_EVERY=%u", pp->every_ms);

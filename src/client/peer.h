@@ -4,7 +4,7 @@
  *   peertable.c  the table, int_addr, hash, the tunnels (tun, old) and ep
  *                when a tunnel is installed
  *   lifecycle.c  state and everything about the peer's life: location
- *                (ext_ip, ports, owner), static configuration, timestamps of
+ *                (ext, ports, owner), static configuration, timestamps of
  *                DNS answers and authenticated packets, backoff, verification
  *   connect.c    the verified static keys (mce_pk, x_pk) and the pre-made
  *                encapsulation
@@ -70,7 +70,10 @@ struct peer {
 
 	/* lifecycle.c */
 	enum peer_state state;
-	uint32_t ext_ip;                /* the server's address */
+	union sockaddr_any ext;         /* the server's address: the A record, or the peers
+	                                 * file's (IPv4 or IPv6); port unused; unset if none */
+	union sockaddr_any ext6_hint;   /* an IPv6 address of the name (an AAAA seen, or the
+	                                 * one an attempt used), for when IPv4 has no route */
 	int have_ports;
 	uint16_t cryptoport, keyport;
 	char owner[DNS_MAX_NAME + 1];   /* pq1 owner name, for TXT lookups */

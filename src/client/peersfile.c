@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "client/peersfile.h"
+#include "proto/endpoint.h"
 #include "proto/pq1name.h"
 
 enum { K_HASH, K_ADDRESS, K_PORT, K_KEYPORT, K_INTERNAL, K_EVERY, K_TIMEOUT, K_RETRIES, K_IFUP, K_IFDOWN, K_N };
@@ -16,6 +17,7 @@ struct stanza {
 	unsigned seen;          /* bit per key */
 	int label_ports;        /* the hash was a 63-char label */
 	uint16_t lport, lkeyport;
+	int addr_port;          /* the address carried the crypto port */
 };
 
 static int fail(struct pf_error *e, unsigned line, const char *msg, const char *s, size_t n)
@@ -141,15 +143,22 @@ static int set_key(struct stanza *st, const char *k, size_t kn, const char *v, s
 		memcpy(p->hash, nm.hash, 32);
 		return 0;
 	}
-	case K_ADDRESS:
+	case K_ADDRESS: {
+		struct endpoint ep;
+		if (endpoint_parse(v, vn, &ep) < 0)
+			return fail(e, line, "bad address (192.0.2.10, 2001:db8::1, [2001:db8::1]:42424)", v, vn);
+		memcpy(p->addr, ep.addr, 16);
+		if (ep.has_port) {
+			st->addr_port = 1;
+			p->port = ep.port;
+		}
+		return 0;
+	}
 	case K_INTERNAL: {
 		uint32_t a;
 		if (parse_ip4(v, vn, &a) < 0 || a == 0 || a == 0xffffffff)
 			return fail(e, line, "bad IPv4 address", v, vn);
-		if (key == K_ADDRESS)
-			p->addr = a;
-		else
-			p->internal = a;
+		p->internal = a;
 		return 0;
 	}
 	case K_PORT:
@@ -196,7 +205,9 @@ static int finish_stanza(struct peersfile *pf, struct stanza *st, struct pf_erro
 		return fail(e, p->line, "peer without hash:", p->name, strlen(p->name));
 	if (!(st->seen & (1u << K_ADDRESS)))
 		return fail(e, p->line, "peer without address:", p->name, strlen(p->name));
-	if (!(st->seen & (1u << K_PORT)))
+	if (st->addr_port && (st->seen & (1u << K_PORT)))
+		return fail(e, p->line, "crypto port given twice (address and port):", p->name, strlen(p->name));
+	if (!(st->seen & (1u << K_PORT)) && !st->addr_port)
 		p->port = st->label_ports ? st->lport : 42424;
 	if (!(st->seen & (1u << K_KEYPORT)))
 		p->keyport = st->label_ports ? st->lkeyport : 42425;

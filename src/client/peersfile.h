@@ -6,7 +6,9 @@
  *   [office]
  *   hash     = <52-char pq1 hash>  or a whole pq1 label (55/63 chars;
  *              the 63-char form carries the ports)
- *   address  = 192.0.2.10          server's IPv4 address
+ *   address  = 192.0.2.10          server's address: IPv4 or IPv6 (2001:db8::1),
+ *                                  optionally with the crypto port
+ *                                  (192.0.2.10:4000, [2001:db8::1]:4000)
  *   port     = 42424               crypto port (default 42424, or the label's)
  *   keyport  = 42425               key port    (default 42425, or the label's)
  *   internal = 10.43.0.50          stable internal address (default: the
@@ -40,7 +42,7 @@
 struct pf_peer {
 	char name[PF_NAME_MAX + 1];
 	uint8_t hash[32];
-	uint32_t addr;              /* host order */
+	uint8_t addr[16];           /* IPv6, or IPv4 as ::ffff:a.b.c.d (proto/endpoint.h) */
 	uint16_t port, keyport;
 	uint32_t internal;          /* host order, 0 = next free */
 	uint32_t every_ms, timeout_ms, retries;

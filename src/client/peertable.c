@@ -81,7 +81,7 @@ struct peer *peer_find(const char *name)
 			return p;
 	/* a unique hash prefix, or the external address */
 	for (struct peer *p = tab.all; p; p = p->next_all)
-		if ((n >= 4 && n <= 52 && !strncasecmp(p->hashtxt, name, n)) || !strcmp(ip4_str(p->ext_ip), name)) {
+		if ((n >= 4 && n <= 52 && !strncasecmp(p->hashtxt, name, n)) || !strcmp(sa_host_str(&p->ext), name)) {
 			hit = p;
 			hits++;
 		}

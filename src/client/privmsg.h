@@ -47,7 +47,8 @@ struct pm_hdr {
 
 struct pm_hook {
 	uint8_t hash[32];
-	uint32_t int_addr, ext_ip;   /* host order */
+	uint32_t int_addr;           /* host order */
+	uint8_t ext[16];             /* the server's address: IPv6, or IPv4 as ::ffff:a.b.c.d */
 	uint16_t port, keyport;
 	uint32_t up;                 /* 1 ifup, 0 ifdown */
 };

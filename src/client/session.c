@@ -40,7 +40,7 @@ void session_rx(struct peer *p, const uint8_t *pt, size_t len, uint64_t now)
 	int changed = !p->sess_have || p->sess_addr != addr || memcmp(p->sess_secret, secret, SM_SECRET_LEN);
 	if (changed) {
 		if (p->sess_have && p->sess_addr != addr)
-			log_info("%s: our address on the server is now %s (was %s)", ip4_str(p->ext_ip), ip4_str(addr),
+			log_info("%s: our address on the server is now %s (was %s)", sa_host_str(&p->ext), ip4_str(addr),
 			         ip4_str(p->sess_addr));
 		p->sess_have = 1;
 		p->sess_addr = addr;
@@ -56,18 +56,19 @@ void session_save(void)
 	if (!client.keydir)
 		return;
 	for (struct peer *p = peers_first(); p; p = p->next_all)
-		n += p->ext_ip && p->have_ports;
+		n += p->ext.sa.sa_family && p->have_ports;
 	size_t len = statefile_client_size(n);
 	uint8_t *buf = malloc(len);
 	if (!buf)
 		return;
 	n = 0;
 	for (struct peer *p = peers_first(); p; p = p->next_all) {
-		if (!p->ext_ip || !p->have_ports)
+		if (!p->ext.sa.sa_family || !p->have_ports)
 			continue;
-		struct sf_client_rec r = { .server_ip = p->ext_ip, .cryptoport = p->cryptoport, .keyport = p->keyport,
+		struct sf_client_rec r = { .cryptoport = p->cryptoport, .keyport = p->keyport,
 		                           .local_addr = p->int_addr, .sess_addr = p->sess_have ? p->sess_addr : 0 };
 		memcpy(r.hash, p->hash, 32);
+		sa_addr16(&p->ext, r.server);
 		if (p->sess_have)
 			memcpy(r.secret, p->sess_secret, SM_SECRET_LEN);
 		statefile_client_rec_build(buf + statefile_client_size(n++), &r);
@@ -119,7 +120,7 @@ void session_load(uint64_t now)
 			ok++;
 			continue;
 		}
-		if (p || !(p = peer_ev_restored(r.hash, r.local_addr, r.server_ip, r.cryptoport, r.keyport, now))) {
+		if (p || !(p = peer_ev_restored(r.hash, r.local_addr, r.server, r.cryptoport, r.keyport, now))) {
 			bad++;
 			wipe(&r, sizeof r);
 			continue;

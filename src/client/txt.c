@@ -3,7 +3,13 @@
  * TXT <owner> "p=<crypto port>" and TXT ks.<owner> "ip=...;p=<key port>".
  * Each lookup has its own socket connect()ed to the first nameserver,
  * one retry, and a deadline.  Its answer passes our own queue untouched
- * (answers with TXT records are never rewritten). */
+ * (answers with TXT records are never rewritten).
+ *
+ * The same machinery looks up the AAAA records of a pq1 name, for a server
+ * the client reaches over IPv6 (no A record, or no IPv4 route).  Those
+ * answers would have their AAAA records removed by our own queue: the
+ * lookup is registered with intercept.c (id and question), which lets
+ * exactly that answer pass. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "client/intercept.h"
 #include "client/txt.h"
 #include "crypto/crypto.h"
 #include "proto/dns.h"
@@ -53,6 +60,8 @@ int resolv_nameservers(union sockaddr_any *out, int max)
 struct txtq {
 	int fd;
 	int ks;
+	uint16_t qtype;                 /* DNS_TYPE_TXT or DNS_TYPE_AAAA */
+	void (*addr_cb)(void *arg, const uint8_t (*addrs)[16], unsigned n);
 	uint16_t id;
 	uint8_t query[DNS_MAX_NAME + 32];
 	size_t qlen;
@@ -65,14 +74,28 @@ struct txtq {
 
 static void txtq_free(struct txtq *q)
 {
+	if (q->qtype == DNS_TYPE_AAAA)
+		own_query_del(q->query, q->qlen);
 	timer_cancel(&client.loop, &q->retry);
 	loop_del_fd(&client.loop, q->fd);
 	close(q->fd);
 	free(q);
 }
 
+static void addr_end(struct txtq *q, const uint8_t (*addrs)[16], unsigned n)
+{
+	void (*cb)(void *, const uint8_t (*)[16], unsigned) = q->addr_cb;
+	void *arg = q->arg;
+	txtq_free(q);
+	cb(arg, addrs, n);
+}
+
 static void txt_end(struct txtq *q, int port)
 {
+	if (q->qtype == DNS_TYPE_AAAA) {
+		addr_end(q, NULL, 0);
+		return;
+	}
 	void (*cb)(void *, int) = q->cb;
 	void *arg = q->arg;
 	txtq_free(q);
@@ -104,6 +127,16 @@ static void on_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			log_ratelimited(L_DEBUG, "txt_long", "TXT answer of %zd bytes: longer than %zu, ignored", n, sizeof buf);
 			continue;
 		}
+		if (q->qtype == DNS_TYPE_AAAA) {
+			static struct dns_info info;
+			struct dns_question mine, theirs;
+			if (dns_inspect(buf, (size_t)n, &info) < 0 || info.id != q->id ||
+			    dns_question_get(q->query, q->qlen, &mine) < 0 ||
+			    dns_question_get(buf, (size_t)n, &theirs) < 0 || !dns_question_same(&mine, &theirs))
+				continue;   /* not our answer */
+			addr_end(q, (const uint8_t (*)[16])info.addrs6, info.naddrs6);
+			return;
+		}
 		q->port = -1;
 		if (dns_txt_strings(buf, (size_t)n, q->id, &rcode, on_string, q) < 0)
 			continue;   /* not our answer */
@@ -118,7 +151,7 @@ static void on_retry(struct loop *l, struct timer *t)
 {
 	struct txtq *q = t->arg;
 	if (q->tries >= TXT_TRIES) {
-		log_debug("TXT lookup timed out");
+		log_debug("%s lookup timed out", q->qtype == DNS_TYPE_AAAA ? "AAAA" : "TXT");
 		txt_end(q, -1);
 		return;
 	}
@@ -127,7 +160,7 @@ static void on_retry(struct loop *l, struct timer *t)
 	timer_in(l, &q->retry, TXT_TRY_MS);
 }
 
-struct txtq *txt_lookup(const char *name, int ks, void (*cb)(void *arg, int port), void *arg)
+static struct txtq *lookup(const char *name, uint16_t qtype)
 {
 	union sockaddr_any ns[4];
 	struct txtq *q;
@@ -139,7 +172,7 @@ struct txtq *txt_lookup(const char *name, int ks, void (*cb)(void *arg, int port
 	if (!q)
 		return NULL;
 	random_bytes(&q->id, sizeof q->id);
-	int len = dns_build_query(q->query, sizeof q->query, q->id, name, DNS_TYPE_TXT);
+	int len = dns_build_query(q->query, sizeof q->query, q->id, name, qtype);
 	q->fd = socket(ns[0].sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (len < 0 || q->fd < 0 || connect(q->fd, &ns[0].sa, sa_len(&ns[0])) < 0 ||
 	    loop_add_fd(&client.loop, q->fd, EPOLLIN, on_readable, q) < 0) {
@@ -149,11 +182,36 @@ struct txtq *txt_lookup(const char *name, int ks, void (*cb)(void *arg, int port
 		return NULL;
 	}
 	q->qlen = (size_t)len;
+	q->qtype = qtype;
+	timer_init(&q->retry, on_retry, q);
+	log_debug("%s lookup %s via %s", qtype == DNS_TYPE_AAAA ? "AAAA" : "TXT", name, sa_str(&ns[0]));
+	return q;
+}
+
+struct txtq *txt_lookup(const char *name, int ks, void (*cb)(void *arg, int port), void *arg)
+{
+	struct txtq *q = lookup(name, DNS_TYPE_TXT);
+	if (!q)
+		return NULL;
 	q->ks = ks;
 	q->cb = cb;
 	q->arg = arg;
-	timer_init(&q->retry, on_retry, q);
-	log_debug("TXT lookup %s via %s", name, sa_str(&ns[0]));
+	on_retry(&client.loop, &q->retry);
+	return q;
+}
+
+struct txtq *aaaa_lookup(const char *name, void (*cb)(void *arg, const uint8_t (*addrs)[16], unsigned n), void *arg)
+{
+	struct txtq *q = lookup(name, DNS_TYPE_AAAA);
+	if (!q)
+		return NULL;
+	if (own_query_add(q->query, q->qlen) < 0) {
+		q->qtype = DNS_TYPE_TXT;   /* nothing registered to take back */
+		txtq_free(q);
+		return NULL;
+	}
+	q->addr_cb = cb;
+	q->arg = arg;
 	on_retry(&client.loop, &q->retry);
 	return q;
 }

@@ -28,7 +28,7 @@ void worker_hook(struct peer *p, int up)
 	memset(&h, 0, sizeof h);
 	memcpy(h.hash, p->hash, 32);
 	h.int_addr = p->int_addr;
-	h.ext_ip = p->ext_ip;
+	sa_addr16(&p->ext, h.ext);
 	h.port = p->cryptoport;
 	h.keyport = p->keyport;
 	h.up = (uint32_t)up;

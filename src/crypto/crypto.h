@@ -1,7 +1,8 @@
-/* Thin wrappers over the libraries the reference uses: libmceliece
- * (mceliece6960119), libntruprime (sntrup761), lib25519 (X25519), libsodium
- * (ChaCha20, ChaCha20-Poly1305 IETF, memzero, randombytes) and OpenSSL
- * libcrypto (SHAKE256).  No primitive is implemented here.
+/* Thin wrappers over libraries: libmceliece (mceliece6960119), libntruprime
+ * (sntrup761), lib25519 (X25519), libsodium (ChaCha20 for the KDF, BLAKE2b,
+ * memzero, randombytes) and OpenSSL libcrypto (SHAKE256, ChaCha20-Poly1305
+ * IETF: the same bytes as libsodium's, which the reference uses).
+ * No primitive is implemented here.
  * PROTOCOL.md §2. */
 #ifndef PQC_CRYPTO_H
 #define PQC_CRYPTO_H
@@ -22,7 +23,8 @@
 #define AEAD_TAG_LEN 16
 #define MAC_LEN 16
 
-/* Must be called once before anything else (sodium_init, OpenSSL fetch). 0 = ok. */
+/* Must be called once before anything else, and before a seccomp filter
+ * (sodium_init, OpenSSL fetches, the AEAD's first use). 0 = ok. */
 int crypto_init(void);
 
 /* Randomness (libsodium randombytes_buf). */
@@ -54,6 +56,12 @@ void aead_seal(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, size_t m
 /* Returns 0 and writes clen bytes to m if the tag verifies, -1 otherwise. */
 int aead_open(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag[AEAD_TAG_LEN],
               const uint8_t *ad, size_t adlen, const uint8_t key[KEY_LEN]);
+/* The EVP path keeps the key schedule of the calling thread's last message
+ * in its cipher context until the next one.  This overwrites it (a message
+ * under an all-zero key); each thread that seals or opens calls it at least
+ * once a minute, so that a packet key outlives its packet by less than the
+ * 2 minutes the protocol allows even when the tunnel falls silent. */
+void aead_forget(void);
 /* Same with an explicit 12-byte nonce (test vectors, cookies). */
 void aead_seal_nonce(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, size_t mlen,
                      const uint8_t *ad, size_t adlen, const uint8_t nonce[12], const uint8_t key[KEY_LEN]);

@@ -11,6 +11,8 @@ int crypto_init(void)
 		return -1;
 	if (hash_init() != 0)
 		return -1;
+	if (aead_init() != 0)
+		return -1;
 	return 0;
 }
 

@@ -48,12 +48,28 @@ int udp_bind4(uint32_t addr, uint16_t port)
 
 int udp_bind_any(uint16_t port)
 {
+	return udp_bind_dual(port, NULL);
+}
+
+int udp_bind_dual(uint16_t port, int *dual)
+{
 	union sockaddr_any sa;
 	int zero = 0, one = 1;
+	const char *why;
+
+	if (dual)
+		*dual = 0;
 	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return udp_bind4(0, port);
-	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+	if (fd < 0) {
+		why = "no IPv6 sockets on this host";
+		goto v4_only;
+	}
+	/* deliberately dual-stack, whatever net.ipv6.bindv6only says: IPv4
+	 * peers arrive as v4-mapped addresses on the same socket */
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) < 0) {
+		why = "IPV6_V6ONLY cannot be turned off";
+		goto v4_only_close;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	big_buffers(fd);
 	memset(&sa, 0, sizeof sa);
@@ -61,10 +77,25 @@ int udp_bind_any(uint16_t port)
 	sa.in6.sin6_port = htons(port);
 	sa.in6.sin6_addr = in6addr_any;
 	if (bind(fd, &sa.sa, sizeof sa.in6) < 0) {
-		close(fd);
-		return udp_bind4(0, port);
+		if (errno == EADDRINUSE)   /* a real conflict: the IPv4 bind would hide it */
+			goto fail_close;
+		why = "IPv6 bind failed";
+		goto v4_only_close;
 	}
+	if (dual)
+		*dual = 1;
 	return fd;
+v4_only_close:
+	close(fd);
+v4_only:
+	log_info("UDP port %u: IPv4 only (%s: %s)", port, why, strerror(errno));
+	return udp_bind4(0, port);
+fail_close: {
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
 }
 
 static int rx_alloc(struct udp_rx *rx, size_t bufsz)
@@ -322,4 +353,90 @@ const char *sa_str(const union sockaddr_any *sa)
 		snprintf(b, sizeof buf[0], "[%s]:%u", ip, sa_port(sa));
 	}
 	return b;
+}
+
+void sa_set_port(union sockaddr_any *sa, uint16_t port)
+{
+	if (sa->sa.sa_family == AF_INET)
+		sa->in4.sin_port = htons(port);
+	else if (sa->sa.sa_family == AF_INET6)
+		sa->in6.sin6_port = htons(port);
+}
+
+void sa_from_addr16(union sockaddr_any *sa, const uint8_t a[16], uint16_t port)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	memset(sa, 0, sizeof *sa);
+	if (!memcmp(a, mapped, 12)) {
+		sa->in4.sin_family = AF_INET;
+		memcpy(&sa->in4.sin_addr.s_addr, a + 12, 4);
+		sa->in4.sin_port = htons(port);
+	} else {
+		sa->in6.sin6_family = AF_INET6;
+		memcpy(sa->in6.sin6_addr.s6_addr, a, 16);
+		sa->in6.sin6_port = htons(port);
+	}
+}
+
+int sa_same_host(const union sockaddr_any *a, const union sockaddr_any *b)
+{
+	uint8_t x[16], y[16];
+	if (a->sa.sa_family != AF_INET && a->sa.sa_family != AF_INET6)
+		return 0;
+	if (b->sa.sa_family != AF_INET && b->sa.sa_family != AF_INET6)
+		return 0;
+	sa_addr16(a, x);
+	sa_addr16(b, y);
+	return !memcmp(x, y, 16);
+}
+
+const char *sa_host_str(const union sockaddr_any *sa)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static unsigned n;
+	char *b = buf[n++ % 4];
+	uint32_t v4 = sa_ip4(sa);
+	if (v4)
+		snprintf(b, sizeof buf[0], "%s", ip4_str(v4));
+	else if (sa->sa.sa_family != AF_INET6 || !inet_ntop(AF_INET6, &sa->in6.sin6_addr, b, sizeof buf[0]))
+		snprintf(b, sizeof buf[0], "%s", sa->sa.sa_family == AF_INET ? "0.0.0.0" : "(none)");
+	return b;
+}
+
+int udp_connected(const union sockaddr_any *to)
+{
+	int fd;
+	if (to->sa.sa_family != AF_INET && to->sa.sa_family != AF_INET6) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	fd = socket(to->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	big_buffers(fd);
+	if (connect(fd, &to->sa, sa_len(to)) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int udp_route_exists(const union sockaddr_any *to)
+{
+	union sockaddr_any dst = *to;
+	int fd, r;
+	if (dst.sa.sa_family != AF_INET && dst.sa.sa_family != AF_INET6)
+		return 0;
+	if (dst.sa.sa_family == AF_INET6 && sa_ip4(&dst))   /* v4-mapped: the IPv4 route (whatever bindv6only says) */
+		sa_from_ip4(&dst, sa_ip4(to), sa_port(to));
+	if (sa_port(&dst) == 0)
+		sa_set_port(&dst, 9);   /* any port: connect() only looks the route up */
+	fd = socket(dst.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	r = connect(fd, &dst.sa, sa_len(&dst));
+	close(fd);
+	return r == 0;
 }

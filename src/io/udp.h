@@ -17,9 +17,12 @@ union sockaddr_any {
 	struct sockaddr_storage ss;
 };
 
-/* Non-blocking socket bound to port on all addresses (IPv6 dual-stack if
- * possible, else IPv4), large buffers.  Returns fd or -1. */
-int udp_bind_any(uint16_t port);
+/* Non-blocking socket bound to port on all addresses, large buffers:
+ * IPv6 with IPV6_V6ONLY turned off on purpose (IPv4 peers arrive as
+ * v4-mapped addresses), or IPv4 only when the host has no IPv6 (logged).
+ * *dual (if non-NULL) tells which.  Returns fd or -1. */
+int udp_bind_dual(uint16_t port, int *dual);
+int udp_bind_any(uint16_t port);   /* udp_bind_dual(port, NULL) */
 /* Non-blocking IPv4 socket bound to addr:port (addr host order, 0 = any). */
 int udp_bind4(uint32_t addr, uint16_t port);
 
@@ -90,4 +93,15 @@ void sa_addr16(const union sockaddr_any *sa, uint8_t out[16]);
 int sa_equal(const union sockaddr_any *a, const union sockaddr_any *b);
 const char *sa_str(const union sockaddr_any *sa);   /* "ip:port", rotating static buffer */
 socklen_t sa_len(const union sockaddr_any *sa);
+void sa_set_port(union sockaddr_any *sa, uint16_t port);
+/* From 16 bytes (sa_addr16's form): AF_INET for ::ffff:a.b.c.d, else AF_INET6. */
+void sa_from_addr16(union sockaddr_any *sa, const uint8_t a[16], uint16_t port);
+/* Same host address (ports ignored; IPv4 equals its v4-mapped form)?  0 for
+ * an unset address. */
+int sa_same_host(const union sockaddr_any *a, const union sockaddr_any *b);
+const char *sa_host_str(const union sockaddr_any *sa);   /* address only, rotating static buffer */
+/* Non-blocking socket of to's family, large buffers, connected to to.  fd or -1. */
+int udp_connected(const union sockaddr_any *to);
+/* Does the host have a route to to's address (a UDP connect() succeeds)? */
+int udp_route_exists(const union sockaddr_any *to);
 #endif

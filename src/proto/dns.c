@@ -327,6 +327,8 @@ static int inspect_visit(void *arg, const uint8_t *msg, size_t len, int section,
 			info->addrs[info->naddrs++] = load32_be(msg + rr->rdoff);
 		consider(&st->a_owner, &rr->name);
 	} else if (rr->type == DNS_TYPE_AAAA) {
+		if (info->naddrs6 < DNS_MAX_ADDRS)
+			memcpy(info->addrs6[info->naddrs6++], msg + rr->rdoff, 16);
 		info->naaaa++;
 	}
 	consider(&st->any, &rr->name);
@@ -355,6 +357,7 @@ int dns_inspect(const uint8_t *msg, size_t len, struct dns_info *info)
 	if (!(h.flags & DNS_FLAG_QR))
 		goto malformed;
 	info->id = h.id;
+	info->rcode = (uint8_t)(h.flags & 0x000f);
 	info->verdict = DNS_PASS;
 	if (h.count[0] > 0) {
 		size_t off = DNS_HDR_LEN;
@@ -514,7 +517,22 @@ struct rewrite_state {
 	struct writer w;
 	const uint32_t *addr;
 	unsigned removed;
+	/* dns_rewrite_add_a: one A record to append to the answer section */
+	int add_pending;
+	unsigned added;
+	const struct dns_name *add_owner;
 };
+
+static int put_added_a(struct rewrite_state *st)
+{
+	struct writer *w = &st->w;
+	st->add_pending = 0;
+	if (put_name(w, st->add_owner, 1) < 0 || put16(w, DNS_TYPE_A) < 0 || put16(w, DNS_CLASS_IN) < 0 ||
+	    put32(w, 0) < 0 || put16(w, 4) < 0 || put32(w, *st->addr) < 0)
+		return -1;
+	st->added++;
+	return 0;
+}
 
 static int rewrite_visit(void *arg, const uint8_t *msg, size_t len, int section,
                          const struct dns_rr *rr)
@@ -523,6 +541,8 @@ static int rewrite_visit(void *arg, const uint8_t *msg, size_t len, int section,
 	struct writer *w = &st->w;
 	int in_answer = section == 1 && rr->cls == DNS_CLASS_IN;
 
+	if (st->add_pending && section >= 2 && put_added_a(st) < 0)
+		return -1;
 	if (in_answer && rr->type == DNS_TYPE_AAAA) {
 		st->removed++;
 		return 0;
@@ -547,7 +567,8 @@ static int rewrite_visit(void *arg, const uint8_t *msg, size_t len, int section,
 	return put_rdata(w, msg, len, rr);
 }
 
-int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const uint32_t *addr)
+static int rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const uint32_t *addr,
+                   const struct dns_name *add_owner)
 {
 	struct dns_header h;
 	struct rewrite_state st;
@@ -562,16 +583,96 @@ int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const 
 	st.w.ncomp = 0;
 	st.addr = addr;
 	st.removed = 0;
+	st.added = 0;
+	st.add_owner = add_owner;
+	st.add_pending = add_owner != NULL && addr != NULL;
 	if (msg_walk(msg, len, &h, rewrite_visit, &st) != 0)
+		return -1;
+	if (st.add_pending && put_added_a(&st) < 0)
 		return -1;
 	store16_be(out, h.id);
 	/* the answer is no longer what a validator checked: AD cleared */
 	store16_be(out + 2, (uint16_t)(h.flags & ~DNS_FLAG_AD));
 	store16_be(out + 4, h.count[0]);
-	store16_be(out + 6, (uint16_t)(h.count[1] - st.removed));
+	store16_be(out + 6, (uint16_t)(h.count[1] - st.removed + st.added));
 	store16_be(out + 8, h.count[2]);
 	store16_be(out + 10, h.count[3]);
 	return (int)st.w.len;
+}
+
+int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const uint32_t *addr)
+{
+	return rewrite(out, cap, msg, len, addr, NULL);
+}
+
+/* The answer's CNAME chain, for the owner of an added A record. */
+#define CHAIN_MAX 16
+struct chain_state {
+	struct dns_name qname;
+	int have_q, have_a;
+	unsigned n;
+	struct dns_name from[CHAIN_MAX], to[CHAIN_MAX];
+};
+
+static int chain_visit(void *arg, const uint8_t *msg, size_t len, int section, const struct dns_rr *rr)
+{
+	struct chain_state *c = arg;
+	if (section == 0 && !c->have_q) {
+		if (rr->type != DNS_TYPE_A || rr->cls != DNS_CLASS_IN)
+			return 1;             /* not an A question: nothing to add */
+		c->qname = rr->name;
+		c->have_q = 1;
+	}
+	if (section != 1 || rr->cls != DNS_CLASS_IN)
+		return 0;
+	if (rr->type == DNS_TYPE_A)
+		c->have_a = 1;
+	if (rr->type == DNS_TYPE_CNAME) {
+		size_t p = rr->rdoff;
+		if (c->n == CHAIN_MAX)
+			return 1;
+		c->from[c->n] = rr->name;
+		if (name_read(msg, len, rr->rdoff + rr->rdlen, &p, &c->to[c->n]) < 0)
+			return -1;
+		c->n++;
+	}
+	return 0;
+}
+
+static int names_equal(const struct dns_name *a, const struct dns_name *b)
+{
+	if (a->len != b->len)
+		return 0;
+	for (size_t i = 0; i < a->len; i++)
+		if (lower(a->wire[i]) != lower(b->wire[i]))
+			return 0;
+	return 1;
+}
+
+int dns_rewrite_add_a(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, uint32_t addr)
+{
+	static struct chain_state c;   /* 8 KB: off the stack (one thread uses DNS) */
+	struct dns_header h;
+	struct dns_name end;
+
+	memset(&c, 0, sizeof c);
+	int r = msg_walk(msg, len, &h, chain_visit, &c);
+	if (r < 0)
+		return -1;
+	if (r > 0 || !c.have_q || c.have_a || (h.flags & 0x000f) != 0)
+		/* no A question, a long chain, A records, or an error: as dns_rewrite */
+		return rewrite(out, cap, msg, len, &addr, NULL);
+	/* follow the chain from the question's name; every step must be there */
+	end = c.qname;
+	for (unsigned step = 0; step < CHAIN_MAX; step++) {
+		unsigned i;
+		for (i = 0; i < c.n && !names_equal(&c.from[i], &end); i++)
+			;
+		if (i == c.n)
+			break;
+		end = c.to[i];
+	}
+	return rewrite(out, cap, msg, len, &addr, &end);
 }
 
 int dns_make_nxdomain(uint8_t *out, size_t cap, const uint8_t *msg, size_t len)

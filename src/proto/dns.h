@@ -27,6 +27,7 @@ struct dns_info {
 	enum dns_verdict verdict;
 	uint16_t id;
 	uint16_t qtype;                  /* type of the first question (0 if none) */
+	uint8_t rcode;                   /* the header's RCODE (0: NOERROR) */
 	struct pq1name pq1;              /* valid for DNS_PQ1 */
 	int qname_pq1;                   /* the question's name is itself the pq1 name (a
 	                                  * high-security name: its key is enforced) */
@@ -34,6 +35,8 @@ struct dns_info {
 	uint32_t addrs[DNS_MAX_ADDRS];   /* A records of the answer section, host order, in order */
 	unsigned naddrs;
 	unsigned naaaa;                  /* AAAA records in the answer section */
+	uint8_t addrs6[DNS_MAX_ADDRS][16];/* the first DNS_MAX_ADDRS of them, in order */
+	unsigned naddrs6;
 	uint32_t min_ttl;                /* smallest TTL among the answer records */
 };
 
@@ -54,6 +57,15 @@ int dns_inspect(const uint8_t *msg, size_t len, struct dns_info *info);
  * AD flag.  Other records are kept.  Writes the new message (at most cap bytes) and returns
  * its length, or -1. */
 int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const uint32_t *addr);
+
+/* The same as dns_rewrite with addr, and when the answer to an A question
+ * (class IN) has no A record at all (a server with IPv6 addresses only),
+ * and the RCODE is NOERROR,
+ * one A record addr (TTL 0) is appended to the answer section, owned by the
+ * end of the answer's CNAME chain from the question's name (the name
+ * itself without CNAME), so that resolvers that follow the chain take it.
+ * Returns the length or -1. */
+int dns_rewrite_add_a(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, uint32_t addr);
 
 /* NXDOMAIN answer for the query answered by msg (header and question kept,
  * all record sections emptied, RCODE 3).  Returns the length or -1. */

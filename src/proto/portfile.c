@@ -27,3 +27,11 @@ int portfile_parse(const char *buf, size_t len, uint16_t *port)
 	*port = (uint16_t)(neg ? (0x10000 - v) & 0xffff : v);
 	return 0;
 }
+
+uint16_t portfile_next_keyport(uint16_t cryptoport, uint16_t keyport)
+{
+	uint16_t p = (uint16_t)(keyport + 1);
+	while (p == cryptoport || p == 0 || p == keyport)
+		p++;
+	return p;
+}

@@ -12,4 +12,9 @@
 
 /* 0 and *port, or -1 (empty, not a number, a NUL byte, too long). */
 int portfile_parse(const char *buf, size_t len, uint16_t *port);
+/* The key port of the next key during a key rotation when config has no
+ * next-keyport file: the key port + 1, skipping the crypto port and 0.
+ * (scripts/rotate-server-key writes the file, alternating between two
+ * ports.)  The server and pqconnect-keygen --next must agree. */
+uint16_t portfile_next_keyport(uint16_t cryptoport, uint16_t keyport);
 #endif

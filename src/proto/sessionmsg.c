@@ -157,7 +157,7 @@ void statefile_client_rec_build(uint8_t out[SF_CLIENT_REC_LEN], const struct sf_
 {
 	uint8_t *o = out;
 	memcpy(o, r->hash, 32), o += 32;
-	store32_be(o, r->server_ip), o += 4;
+	memcpy(o, r->server, 16), o += 16;
 	store16_be(o, r->cryptoport), o += 2;
 	store16_be(o, r->keyport), o += 2;
 	store32_be(o, r->local_addr), o += 4;
@@ -172,13 +172,14 @@ int statefile_client_rec_parse(const uint8_t *m, size_t len, size_t i, struct sf
 		return -1;
 	const uint8_t *o = m + SF_HEADER_LEN + i * SF_CLIENT_REC_LEN;
 	memcpy(r->hash, o, 32), o += 32;
-	r->server_ip = load32_be(o), o += 4;
+	memcpy(r->server, o, 16), o += 16;
 	r->cryptoport = load16_be(o), o += 2;
 	r->keyport = load16_be(o), o += 2;
 	r->local_addr = load32_be(o), o += 4;
 	r->sess_addr = load32_be(o), o += 4;
 	memcpy(r->secret, o, SM_SECRET_LEN);
-	if (!r->server_ip || !r->cryptoport || !r->keyport || !r->local_addr) {
+	static const uint8_t zero[16];
+	if (!memcmp(r->server, zero, 16) || !r->cryptoport || !r->keyport || !r->local_addr) {
 		wipe(r->secret, sizeof r->secret);
 		return -1;
 	}

@@ -33,8 +33,8 @@
  *   server: "pqcsrvS1" | count u32be | count x 95-byte records
  *     addr u32be | secret(32) | tid(32) | family u8 (4 or 6) | port u16be
  *     | address(16) | seen u64be (wall-clock seconds)
- *   client: "pqccliS1" | count u32be | count x 80-byte records
- *     key hash(32) | server u32be | crypto port u16be | key port u16be
+ *   client: "pqccliS1" | count u32be | count x 92-byte records
+ *     key hash(32) | server address(16; IPv4 v4-mapped) | crypto port u16be | key port u16be
  *     | local address u32be (10.43.x.y) | address on the server u32be
  *     | secret(32) */
 #ifndef PQC_SESSIONMSG_H
@@ -77,7 +77,7 @@ int sessionmsg_hint_parse(const uint8_t *m, size_t len, const uint8_t **tid);
 /* ------------------------------------------------------- state files -- */
 #define SF_HEADER_LEN 12
 #define SF_SERVER_REC_LEN 95
-#define SF_CLIENT_REC_LEN 80
+#define SF_CLIENT_REC_LEN 92
 #define SF_MAX_RECORDS 65536
 
 struct sf_server_rec {
@@ -91,7 +91,7 @@ struct sf_server_rec {
 };
 struct sf_client_rec {
 	uint8_t hash[32];
-	uint32_t server_ip;
+	uint8_t server[16];             /* the server's address (IPv4: v4-mapped) */
 	uint16_t cryptoport, keyport;
 	uint32_t local_addr;            /* the 10.43.x.y the applications use */
 	uint32_t sess_addr;             /* our address on the server (0: no grant) */

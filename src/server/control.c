@@ -22,12 +22,18 @@ static void show(struct server *s, struct ctlbuf *o, int json)
 {
 	uint64_t now = now_ms();
 	int first = 1;
+	unsigned next_port = s->next.mce_sk ? s->next.keyport : 0;   /* 0: no key rotation under way */
 	if (json)
-		ctl_printf(o, "{\"role\":\"server\",\"interface\":\"%s\",\"address\":\"%s\",\"cryptoport\":%u,\"keyport\":%u,\"tunnels\":[",
-		           s->ifname, ip4_str(s->tun_addr), s->cryptoport, s->keyport);
-	else
-		ctl_printf(o, "interface: %s %s/%d, crypto port %u, key port %u, %u tunnel(s)\n", s->ifname,
-		           ip4_str(s->tun_addr), s->maskbits, s->cryptoport, s->keyport, s->npeers);
+		ctl_printf(o, "{\"role\":\"server\",\"interface\":\"%s\",\"address\":\"%s\",\"cryptoport\":%u,\"keyport\":%u,"
+		              "\"next_keyport\":%u,\"tunnels\":[",
+		           s->ifname, ip4_str(s->tun_addr), s->cryptoport, s->keyport, next_port);
+	else {
+		ctl_printf(o, "interface: %s %s/%d, crypto port %u, key port %u", s->ifname, ip4_str(s->tun_addr),
+		           s->maskbits, s->cryptoport, s->keyport);
+		if (next_port)
+			ctl_printf(o, ", next key on key port %u", next_port);
+		ctl_printf(o, ", %u tunnel(s)\n", s->npeers);
+	}
 	for (unsigned b = 0; b < s->tid_buckets; b++)
 		for (struct peer *p = s->by_tid[b]; p; p = p->tid_next) {
 			char tid[17];
@@ -151,7 +157,7 @@ static struct peer *find(struct server *s, const char *name)
 			hex8(tid, p->tun.tid);
 			if ((strlen(name) >= 4 && !strncmp(tid, name, strlen(name) < 16 ? strlen(name) : 16)) ||
 			    !strcmp(name, ip4_str(p->addr)) || !strcmp(name, sa_str(&p->ep)) ||
-			    !strcmp(name, ip4_str(sa_ip4(&p->ep))))
+			    !strcmp(name, sa_host_str(&p->ep)))
 				return p;
 		}
 	return NULL;
@@ -196,9 +202,14 @@ void server_control(void *arg, int argc, char **argv, struct ctlbuf *o)
 		           p->tun.last_rx ? (double)(now - p->tun.last_rx) / 1000.0 : -1.0, p->tun.tx.epoch);
 		return;
 	}
-	case CMD_RELOAD:
-		ctl_printf(o, "ok\n");   /* nothing the server can re-read without new keys yet */
+	case CMD_RELOAD: {
+		char why[256];
+		if (server_reload(s, 0, why, sizeof why) == 0)
+			ctl_printf(o, "ok: %s\n", why);
+		else
+			ctl_printf(o, "error: %s (the running configuration is kept)\n", why);
 		return;
+	}
 	case CMD_PING:
 		ctl_printf(o, "pong\n");
 		return;

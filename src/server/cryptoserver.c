@@ -214,6 +214,8 @@ static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now)
 		return;
 	}
 	s->st.hs_ok++;
+	if (j->key_index)
+		s->st.hs_ok_next++;     /* under the next long-term key (reload.c) */
 	if (j->lane == HSQ_COOKIE)
 		s->st.hs_ok_cookie++;
 	early_replay(s, j->keys.tid, now);

@@ -13,19 +13,26 @@
 #include "io/loop.h"
 #include "server/hspool.h"
 
-void hspool_run(struct hs_job *j, const uint8_t *mce_sk, const uint8_t *x_sk, uint64_t now)
+void hspool_run(struct hs_job *j, const struct hs_longterm *lt, uint64_t now)
 {
 	struct hs_responder st;
+	int k;
 
 	if (now - j->t_recv > HSPOOL_STALE_MS) {
 		j->result = HSJ_STALE;
 		return;
 	}
-	if (hs_respond_begin(&st, j->msg, HS_INIT_LEN, mce_sk, x_sk) < 0) {
+	/* the initiation does not name the key: the current one first */
+	for (k = 0; k < lt->n; k++) {
+		if (hs_respond_begin(&st, j->msg, HS_INIT_LEN, lt->mce_sk[k], lt->x_sk[k]) == 0)
+			break;
 		hs_responder_wipe(&st);
+	}
+	if (k == lt->n) {
 		j->result = HSJ_C1;
 		return;
 	}
+	j->key_index = k;
 	j->result = HSJ_C3;
 	for (int i = 0; i < j->ncand; i++)
 		if (hs_respond_try(&st, j->msg, j->cand[i].x_sk, j->cand[i].ntru_sk, &j->keys) == 0) {
@@ -87,9 +94,16 @@ static void *worker(void *arg)
 		if (p->stop)
 			break;
 		int i = hsq_pop(&p->todo);
+		/* a copy of the key pointers, valid until busy[] goes down:
+		 * hspool_set_keys waits for that before the caller frees them */
+		struct hs_longterm lt = p->lt;
+		unsigned gen = p->lt_gen & 1;
+		p->busy[gen]++;
 		pthread_mutex_unlock(&p->mu);
-		hspool_run(&p->jobs[i], p->mce_sk, p->x_sk, now_ms());
+		hspool_run(&p->jobs[i], &lt, now_ms());
 		pthread_mutex_lock(&p->mu);
+		if (--p->busy[gen] == 0)
+			pthread_cond_broadcast(&p->cv);
 		int was_empty = p->done_head < 0;
 		fifo_put(p, &p->done_head, &p->done_tail, i);
 		if (was_empty)
@@ -104,8 +118,9 @@ int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const ui
 	memset(p, 0, sizeof *p);
 	p->done_head = p->done_tail = -1;
 	hsq_init(&p->todo);
-	p->mce_sk = mce_sk;
-	p->x_sk = x_sk;
+	p->lt.n = 1;
+	p->lt.mce_sk[0] = mce_sk;
+	p->lt.x_sk[0] = x_sk;
 	p->nthreads = nthreads < 0 ? 0 : nthreads > HSPOOL_MAX_THREADS ? HSPOOL_MAX_THREADS : nthreads;
 	/* calloc'd pages are only touched when a job is first used */
 	p->jobs = calloc(HSPOOL_JOBS, sizeof *p->jobs);
@@ -138,6 +153,23 @@ int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const ui
 	return 0;
 }
 
+void hspool_set_keys(struct hspool *p, const struct hs_longterm *lt)
+{
+	if (p->nthreads == 0) {
+		p->lt = *lt;
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	unsigned old = p->lt_gen & 1;
+	p->lt = *lt;
+	p->lt_gen++;
+	/* only the workers that took the old keys are waited for: those that
+	 * start from now on count under the other parity */
+	while (p->busy[old])
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
 struct hs_job *hspool_get(struct hspool *p, enum hsq_lane lane, const struct hsq_key *key, int *evicted)
 {
 	struct hs_job *j = NULL;
@@ -161,7 +193,7 @@ struct hs_job *hspool_get(struct hspool *p, enum hsq_lane lane, const struct hsq
 int hspool_submit(struct hspool *p, struct hs_job *j)
 {
 	if (p->nthreads == 0) {
-		hspool_run(j, p->mce_sk, p->x_sk, now_ms());
+		hspool_run(j, &p->lt, now_ms());
 		return 1;
 	}
 	pthread_mutex_lock(&p->mu);

@@ -34,6 +34,18 @@
 
 enum hs_result { HSJ_OK, HSJ_C1, HSJ_C3, HSJ_STALE };
 
+/* The long-term secret keys an initiation may be made for: the current
+ * key, and during a key rotation the next one (server/reload.c).  The
+ * initiation does not say which: the workers decapsulate under each in
+ * turn until c1 opens, so while a next key is held an initiation for it
+ * (and any garbage) costs two decapsulations instead of one. */
+#define HSPOOL_KEYS 2
+struct hs_longterm {
+	int n;
+	const uint8_t *mce_sk[HSPOOL_KEYS];
+	const uint8_t *x_sk[HSPOOL_KEYS];
+};
+
 struct hs_job {
 	/* in */
 	uint8_t msg[HS_INIT_LEN];
@@ -48,6 +60,7 @@ struct hs_job {
 	} cand[EPH_SLOTS];
 	/* out */
 	enum hs_result result;
+	int key_index;                  /* HSJ_OK: which long-term key opened c1 (0: current) */
 	struct hs_keys keys;
 	int queued;                     /* submitted, not yet taken back by hspool_done */
 	int next;                       /* ring / free-list link */
@@ -65,12 +78,18 @@ struct hspool {
 	int queued;                     /* jobs with queued set */
 	int stop;
 	int efd;                        /* eventfd: finished jobs are waiting */
-	const uint8_t *mce_sk, *x_sk;   /* long-term secrets, read-only */
+	struct hs_longterm lt;          /* long-term secrets, read-only; replaced only by hspool_set_keys */
+	unsigned lt_gen;                /* bumped by each hspool_set_keys */
+	int busy[2];                    /* workers running a job, by parity of the lt_gen they took */
 };
 
 /* Allocates the jobs and the eventfd; starts nthreads workers (0: none).
  * 0, or -1 with a log line. */
 int hspool_start(struct hspool *p, int nthreads, const uint8_t *mce_sk, const uint8_t *x_sk);
+/* Replace the long-term keys (1 or 2; the first is the current one).
+ * Returns once no worker uses the previous ones any more: the caller may
+ * then erase and free them.  Called from the event loop only. */
+void hspool_set_keys(struct hspool *p, const struct hs_longterm *lt);
 /* A free job for an initiation of this lane and source prefix.  When all
  * are taken, the queue's policy may take back a queued job for it (its
  * initiation is dropped, the job erased: *evicted is set to 1); else NULL. */
@@ -87,6 +106,7 @@ void hspool_release(struct hspool *p, struct hs_job *j);
 /* Stops and joins the workers, erases every job, frees. */
 void hspool_stop(struct hspool *p);
 
-/* The work itself, pure: decapsulate once, try each candidate key. */
-void hspool_run(struct hs_job *j, const uint8_t *mce_sk, const uint8_t *x_sk, uint64_t now);
+/* The work itself, pure: decapsulate under each long-term key until c1
+ * opens, then try each candidate ephemeral key. */
+void hspool_run(struct hs_job *j, const struct hs_longterm *lt, uint64_t now);
 #endif

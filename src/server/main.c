@@ -22,6 +22,7 @@
 #include "io/log.h"
 #include "io/privsep.h"
 #include "io/ctlsock.h"
+#include "io/textfile.h"
 #include "io/tun.h"
 #include "proto/portfile.h"
 #include "server/server.h"
@@ -43,6 +44,9 @@ static void usage(FILE *f)
 	        "  -i, --interface-name NAME TUN name (default pqcserv0)\n"
 	        "  -H, --host-ip ADDR        deliver decrypted packets to ADDR (server-in-a-bottle)\n"
 	        "      --control PATH        control socket (default " CTL_SERVER_PATH ")\n"
+	        "      --prometheus-textfile DIR  rewrite DIR/pqconnect-server.prom (pqconnect-ctl stats\n"
+	        "                            --prometheus) atomically; DIR writable by USER\n"
+	        "      --prometheus-interval N    seconds between rewrites, 1..3600 (default 15)\n"
 	        "  -u, --user USER           unprivileged user to run as (default " PQC_SERVER_USER ")\n"
 	        "      --no-offload          no TUN/UDP segmentation offloads\n"
 	        "      --mtu N               TUN MTU, 576..1992 (default 1200)\n"
@@ -56,61 +60,6 @@ static void usage(FILE *f)
 	        "  -v, --verbose             more log lines (-vv: per packet)\n"
 	        "      --version             print the version\n"
 	        "  -h, --help                this text\n");
-}
-
-/* config/pqcport or config/keyport (portfile.c: as the reference reads
- * them, and as pqconnect-keygen does for the pq1 name): the port, -1 if
- * the file is absent, -2 if it is not a number. */
-static long read_number_file(const char *dir, const char *name)
-{
-	char path[512], buf[PORTFILE_MAX + 1];
-	uint16_t port;
-	int fd;
-	ssize_t n;
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
-		log_error("%s/%s: path too long", dir, name);
-		return -2;
-	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof buf);
-	close(fd);
-	if (n < 0 || portfile_parse(buf, (size_t)n, &port) < 0)
-		return -2;
-	return port;
-}
-
-static int read_host_file(const char *dir, uint32_t *host)
-{
-	char path[512], buf[256];
-	struct in_addr a;
-	int fd;
-	ssize_t n;
-	if ((size_t)snprintf(path, sizeof path, "%s/host", dir) >= sizeof path) {
-		log_error("%s/host: path too long", dir);
-		return -1;
-	}
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	if ((size_t)n == sizeof buf) {
-		/* an address and white space fit many times over: refuse, do not cut */
-		log_error("%s: longer than %zu bytes", path, sizeof buf - 1);
-		return -1;
-	}
-	buf[n] = 0;
-	buf[strcspn(buf, " \t\r\n")] = 0;
-	if (inet_pton(AF_INET, buf, &a) != 1) {
-		log_error("%s: not an IPv4 address: %s", path, buf);
-		return -1;
-	}
-	*host = ntohl(a.s_addr);
-	return 0;
 }
 
 static int parse_ip4(const char *s, uint32_t *out)
@@ -193,25 +142,13 @@ static int statedir_prepare(const char *dir, const char *user)
 	return 0;
 }
 
-/* System calls beyond the event loop's, with --state-dir: the state file's
- * atomic rewrite (keyfile_write). */
-static const int statefile_syscalls[] = {
-	SYS_openat, SYS_fchmod, SYS_fsync, SYS_renameat, SYS_unlinkat,
-#ifdef SYS_open
-	SYS_open, SYS_rename, SYS_unlink,
-#endif
-#ifdef SYS_renameat2
-	SYS_renameat2,
-#endif
-	0
-};
-
 static void on_housekeeping(struct loop *l, struct timer *t)
 {
 	struct server *s = t->arg;
 	peers_housekeeping(s, now_ms());
 	resume_save(s, 0);
 	cookie_checker_expire(&s->cookies, now_ms());
+	aead_forget();     /* the last packet key in this thread's EVP context */
 	timer_in(l, t, 5000);
 }
 
@@ -234,10 +171,34 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 			dump_stats(s);
 			continue;
 		}
+		if (si.ssi_signo == SIGHUP) {
+			char why[256];
+			log_info("SIGHUP: reloading");
+			server_reload(s, 0, why, sizeof why);
+			continue;
+		}
 		log_info("Signal %u received: stopping", si.ssi_signo);
 		loop_stop(l);
 	}
 }
+
+/* System calls beyond privsep_seccomp's event-loop set: a reload reads
+ * the config and key files and may bind a key port (reload.c); the
+ * textfile collector replaces its file (io/textfile.c). */
+static const int server_syscalls[] = {
+	SYS_openat, SYS_socket, SYS_bind, SYS_setsockopt, SYS_renameat, SYS_unlinkat, SYS_fchmod,
+	SYS_fsync,              /* --state-dir: the state file's atomic rewrite (keyfile_write) */
+#ifdef SYS_open
+	SYS_open, SYS_rename, SYS_unlink, SYS_stat,
+#endif
+#ifdef SYS_renameat2
+	SYS_renameat2,
+#endif
+#ifdef SYS_statx
+	SYS_statx,
+#endif
+	0
+};
 
 int main(int argc, char **argv)
 {
@@ -245,12 +206,14 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' },
-		{ "state-dir", 1, 0, 'P' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' },
+		{ "state-dir", 1, 0, 'W' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
-	const char *user = PQC_SERVER_USER, *ctlpath = CTL_SERVER_PATH;
+	const char *user = PQC_SERVER_USER, *ctlpath = CTL_SERVER_PATH, *textdir = NULL;
+	unsigned text_interval = TEXTFILE_INTERVAL_DEFAULT;
+	static struct textfile tf = { .dirfd = -1 };
 	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1, mtu = TUN_MTU, hs_threads = -1, allow_root = 0;
 	sigset_t mask;
 	long v;
@@ -287,7 +250,7 @@ int main(int argc, char **argv)
 		 * running -H "$(cat .../host)" without a host file gets -H "" */
 		case 'H': opt_host = *optarg ? optarg : NULL; break;
 		case 'u': user = optarg; break;
-		case 'P': s->statedir = *optarg ? optarg : NULL; break;
+		case 'W': s->statedir = *optarg ? optarg : NULL; break;
 		case 'C': ctlpath = optarg; break;
 		case 'S': use_seccomp = 0; break;
 		case 'R': allow_root = 1; break;
@@ -302,6 +265,12 @@ int main(int argc, char **argv)
 				return bad_option("--handshake-threads", optarg, "0..%d", HSPOOL_MAX_THREADS);
 			hs_threads = (int)v;
 			break;
+		case 'P': textdir = optarg; break;
+		case 'I':
+			if (parse_num(optarg, 1, TEXTFILE_INTERVAL_MAX, &v) < 0)
+				return bad_option("--prometheus-interval", optarg, "1..%d", TEXTFILE_INTERVAL_MAX);
+			text_interval = (unsigned)v;
+			break;
 		case 'v': verbose++; break;
 		case 'V': printf("pqconnect-server (pqconnect-c) %s\n", PQC_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -314,27 +283,30 @@ int main(int argc, char **argv)
 	if (privsep_check_user(user, allow_root) < 0)
 		return 1;
 
-	/* configuration files first, then the command line wins */
-	if ((v = read_number_file(s->confdir, "pqcport")) >= 0)
-		s->cryptoport = (uint16_t)v;
-	else if (v == -2) {
-		log_error("%s/pqcport: not a port number", s->confdir);
-		return 2;
-	}
-	if ((v = read_number_file(s->confdir, "keyport")) >= 0)
-		s->keyport = (uint16_t)v;
-	else if (v == -2) {
-		log_error("%s/keyport: not a port number", s->confdir);
-		return 2;
-	}
-	if (read_host_file(s->confdir, &s->host) < 0)
-		return 2;
-	if (opt_port && parse_port(opt_port, &s->cryptoport) < 0)
+	/* configuration files first, then the command line wins (a reload:
+	 * the files over these start-up values, reload.c) */
+	s->next.fd = -1;
+	if (opt_port && parse_port(opt_port, &s->cryptoport_start) < 0)
 		return bad_option("-p/--port", opt_port, "a port 0..65535");
-	if (opt_keyport && parse_port(opt_keyport, &s->keyport) < 0)
+	if (opt_keyport && parse_port(opt_keyport, &s->keyport_start) < 0)
 		return bad_option("-k/--keyport", opt_keyport, "a port 0..65535");
-	if (opt_host && parse_ip4(opt_host, &s->host) < 0)
+	if (opt_host && parse_ip4(opt_host, &s->host_start) < 0)
 		return bad_option("-H/--host-ip", opt_host, "an IPv4 address");
+	if (!opt_port)
+		s->cryptoport_start = s->cryptoport;
+	if (!opt_keyport)
+		s->keyport_start = s->keyport;
+	uint16_t next_keyport;
+	if (server_read_config(s, &s->cryptoport, &s->keyport, &next_keyport, &s->host) < 0)
+		return 2;
+	if (opt_port)
+		s->cryptoport = s->cryptoport_start;
+	if (opt_keyport)
+		s->keyport = s->keyport_start;
+	if (opt_host)
+		s->host = s->host_start;
+	if (textdir && textfile_open(&tf, textdir, "pqconnect-server.prom") < 0)
+		return 1;
 
 	if (crypto_init() < 0) {
 		log_error("crypto initialisation failed");
@@ -385,17 +357,20 @@ int main(int argc, char **argv)
 	}
 	if (s->statedir && statedir_prepare(s->statedir, user) < 0)
 		return 1;
-	s->crypto_fd = udp_bind_any(s->cryptoport);
+	int dual_crypto, dual_key;
+	s->crypto_fd = udp_bind_dual(s->cryptoport, &dual_crypto);
 	if (s->crypto_fd < 0) {
 		log_error("cannot bind crypto port %u: %s", s->cryptoport, strerror(errno));
 		return 1;
 	}
 	log_info("Starting Keyserver");
-	s->key_fd = udp_bind_any(s->keyport);
+	s->key_fd = udp_bind_dual(s->keyport, &dual_key);
 	if (s->key_fd < 0) {
 		log_error("cannot bind key port %u: %s", s->keyport, strerror(errno));
 		return 1;
 	}
+	log_info("Listening on UDP %u (tunnels) and %u (keys): %s", s->cryptoport, s->keyport,
+	         dual_crypto && dual_key ? "IPv4 and IPv6" : dual_crypto || dual_key ? "one of them IPv4 only" : "IPv4 only");
 	log_info("Generating ephemeral keypairs");
 	if (ephkeys_rotate(&s->eph, wall_s()) < 0) {
 		log_error("could not make ephemeral keys");
@@ -428,6 +403,14 @@ int main(int argc, char **argv)
 		log_error("event loop set-up failed");
 		return 1;
 	}
+	/* the next key of a key rotation, if keydir/next holds one (as root:
+	 * any port; a later reload reads the same way, unprivileged) */
+	{
+		char why[256];
+		if (server_reload(s, 1, why, sizeof why) < 0)
+			return 1;
+		s->st.reload_ok = 0;
+	}
 	timer_init(&s->housekeeping, on_housekeeping, s);
 	timer_in(&s->loop, &s->housekeeping, 5000);
 	timer_init(&s->eph_timer, on_eph, s);
@@ -452,7 +435,12 @@ int main(int argc, char **argv)
 	if (hspool_start(&s->hsp, hs_threads, s->mce_sk, s->x_sk) < 0 ||
 	    loop_add_fd(&s->loop, s->hsp.efd, EPOLLIN, handshakes_finished, s) < 0)
 		return 1;
-	if (use_seccomp && privsep_seccomp(s->statedir ? statefile_syscalls : NULL, hs_threads > 0) < 0)
+	/* the workers' own copies of the keys, the next one too (reload.c) */
+	server_keys_to_pool(s);
+	if (use_seccomp && privsep_seccomp(server_syscalls, hs_threads > 0) < 0)
+		return 1;
+	if (tf.dirfd >= 0 &&
+	    textfile_start(&tf, &s->loop, text_interval, server_control, s, &s->st.textfile_ok, &s->st.textfile_failed) < 0)
 		return 1;
 	if (!use_seccomp)
 		log_warn("--no-seccomp: no system-call filter");
@@ -464,11 +452,13 @@ int main(int argc, char **argv)
 
 	hspool_stop(&s->hsp);
 	resume_save(s, 1);
+	textfile_close(&tf);
 	dump_stats(s);
 	peers_free(s);
 	resume_free();
 	ephkeys_wipe(&s->eph);
 	cookie_checker_wipe(&s->cookies);
+	server_keys_free(s);
 	wipe(s->mce_sk, MCE_SK_LEN);
 	wipe(s->x_sk, sizeof s->x_sk);
 	free(s->mce_sk);

@@ -4,6 +4,8 @@
  *   hspool.c        handshake worker threads (McEliece off the packet path)
  *   deliver.c       TUN side: decrypted packets out, replies into tunnels
  *   peers.c         the peer table (by TID, by internal address)
+ *   reload.c        configuration and key files: read at start-up and on
+ *                   reload (SIGHUP, pqconnect-ctl reload); the next key
  *   main.c          options, set-up, event loop, housekeeping */
 #ifndef PQC_SERVER_H
 #define PQC_SERVER_H
@@ -60,6 +62,7 @@ struct session {
 	X(peers_removed) \
 	X(hs_cookie) X(hs_cookie_bad) X(hs_cookie_expired) X(hs_cookie_len) X(hs_evicted) X(hs_ok_cookie) \
 	X(key_cookie_ok) X(key_cookie_bad) X(peers_evicted) \
+	X(hs_ok_next) X(key_next_static_ok) X(reload_ok) X(reload_failed) X(textfile_ok) X(textfile_failed) \
 	X(sess_granted) X(sess_resumed) X(sess_claim_bad) X(sess_claim_unknown) X(sess_bad_msg) X(sess_expired) \
 	X(sess_evicted) X(sess_hints) X(sess_hint_limited) X(sess_saved) X(sess_save_fail) X(sess_loaded) \
 	X(sess_load_bad)
@@ -88,10 +91,23 @@ struct server {
 	int maskbits;
 	uint32_t host;                  /* -H: deliver to this address (0 = tun_addr) */
 
-	/* long-term keys */
+	uint32_t host_start;            /* -H, or 0: the host without a host file (reload.c) */
+	uint16_t cryptoport_start, keyport_start;   /* -p/-k or the defaults: the ports without files */
+
+	/* long-term keys: the current one, served on keyport (key_fd) */
 	uint8_t *mce_sk;                /* MCE_SK_LEN, erased at exit */
 	uint8_t x_sk[X25519_LEN];
 	struct keytree tree;
+	/* the next one during a key rotation (keydir/next, served on its own
+	 * key port from confdir/next-keyport): mce_sk NULL when there is none */
+	struct next_key {
+		uint8_t *mce_sk;
+		uint8_t x_sk[X25519_LEN];
+		struct keytree tree;
+		uint16_t keyport;
+		int fd;
+		struct udp_tx tx;
+	} next;
 
 	/* runtime */
 	struct loop loop;
@@ -159,6 +175,25 @@ void resume_announce(struct server *s, uint64_t now);
 void resume_save(struct server *s, int force);
 void resume_free(void);
 
+/* reload.c.  server_read_config: the files of confdir (pqcport, keyport,
+ * next-keyport (0 if absent), host) over the values passed in; 0, or -1
+ * with a log line.
+ * server_reload: re-read the config and the key directory (keydir, and
+ * keydir/next) and apply what changed without touching the tunnels:
+ * new keys, the host, key ports (bound anew when they change, which the
+ * unprivileged server can do for unprivileged ports only).  A crypto port
+ * change needs a restart and is only logged.  Anything wrong: a log line,
+ * the counter reload_failed, the old configuration kept entirely, -1 and
+ * the reason in why (on success: what is served now).  startup: the ports
+ * and host are main's (the command line wins over the files there).
+ * keys_to_pool: hand the held secret keys to the
+ * handshake workers. */
+int server_read_config(struct server *s, uint16_t *cryptoport, uint16_t *keyport, uint16_t *next_keyport,
+                       uint32_t *host);
+int server_reload(struct server *s, int startup, char *why, size_t whycap);
+void server_keys_to_pool(struct server *s);
+void server_keys_free(struct server *s);
+
 /* control.c: the control socket's commands */
 struct ctlbuf;
 void server_control(void *arg, int argc, char **argv, struct ctlbuf *out);
@@ -168,6 +203,9 @@ void keyserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
 /* One datagram of the key port (rate limit, then the request); answers are
  * queued in s->ktx (the caller flushes). */
 void keyserver_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now);
+/* The same for the next key's port (its own tree, its own replies). */
+void keyserver_next_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from,
+                             uint64_t now);
 /* cryptoserver.c */
 void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
 /* One datagram of the crypto port, dispatched on its type; decrypted

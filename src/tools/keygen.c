@@ -46,6 +46,11 @@ static void usage(FILE *f)
 	        "  -d, --directory DIR   key directory (default $KEYPATH or " DEFAULT_KEY_DIR ")\n"
 	        "  -D, --dns-only        print the DNS records for the existing keys\n"
 	        "  -f, --force           replace existing keys\n"
+	        "  -n, --next            the next key of a key rotation: in DIR/next, announced\n"
+	        "                        with the key port of config/next-keyport (default: the\n"
+	        "                        key port + 1, skipping the crypto port); see\n"
+	        "                        scripts/rotate-server-key\n"
+	        "      --name            print only the pq1 label (with -D: of the existing keys)\n"
 	        "  -h, --help            show this help and exit\n"
 	        "      --version         show the version and exit\n");
 }
@@ -187,24 +192,29 @@ int main(int argc, char **argv)
 		{ "directory", required_argument, NULL, 'd' },
 		{ "dns-only", no_argument, NULL, 'D' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "next", no_argument, NULL, 'n' },
+		{ "name", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *confdir = DEFAULT_CONFIG_DIR, *keydir = getenv("KEYPATH");
-	int confdir_given = 0, dns_only = 0, force = 0, c;
+	int confdir_given = 0, dns_only = 0, force = 0, next = 0, name_only = 0, c;
+	char nextdir[PATH_MAX];
 	uint16_t cport, kport;
 	uint8_t root[32];
 	struct stat st;
 
 	if (keydir == NULL || *keydir == '\0')
 		keydir = DEFAULT_KEY_DIR;
-	while ((c = getopt_long(argc, argv, "c:d:Dfh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:Dfnh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': confdir = optarg; confdir_given = 1; break;
 		case 'd': keydir = optarg; break;
 		case 'D': dns_only = 1; break;
 		case 'f': force = 1; break;
+		case 'n': next = 1; break;
+		case 'N': name_only = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pqconnect-keygen (pqconnect-c) %s\n", PQC_VERSION); return 0;
 		default: usage(stderr); return EXIT_BAD_PORT;
@@ -232,6 +242,29 @@ int main(int argc, char **argv)
 	}
 	if (read_port(confdir, "keyport", DEFAULT_KEY_PORT, &kport) != 0) {
 		fprintf(stderr, "pqconnect-keygen: %s/keyport does not hold a valid port\n", confdir);
+		return EXIT_BAD_PORT;
+	}
+
+	if (next) {
+		/* the next key lives beside the current one and is announced
+		 * with a key port of its own (server/reload.c) */
+		uint16_t nport;
+		if (read_port(confdir, "next-keyport", portfile_next_keyport(cport, kport), &nport) != 0) {
+			fprintf(stderr, "pqconnect-keygen: %s/next-keyport does not hold a valid port\n", confdir);
+			return EXIT_BAD_PORT;
+		}
+		if (nport == cport || nport == kport) {
+			fprintf(stderr, "pqconnect-keygen: the next key's port %u must differ from the crypto port %u and "
+			                "the key port %u\n", nport, cport, kport);
+			return EXIT_BAD_PORT;
+		}
+		kport = nport;
+		if ((size_t)snprintf(nextdir, sizeof nextdir, "%s/next", keydir) >= sizeof nextdir)
+			return EXIT_KEYS;
+		keydir = nextdir;
+	}
+	if (name_only && !dns_only) {
+		fprintf(stderr, "pqconnect-keygen: --name goes with -D\n");
 		return EXIT_BAD_PORT;
 	}
 
@@ -263,6 +296,12 @@ int main(int argc, char **argv)
 			return EXIT_KEYS;
 	}
 
+	if (name_only) {
+		char label[PQ1_LONG_LEN];
+		int ll = (int)pq1_format(label, root, 1, cport, kport);
+		printf("%.*s\n", ll, label);
+		return fflush(stdout) != 0 || ferror(stdout) ? EXIT_KEYS : 0;
+	}
 	struct text t = { .len = 0 };
 	dns_text(&t, root, cport, kport);
 	if (t.overflow)

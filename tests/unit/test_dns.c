@@ -412,6 +412,78 @@ static void test_aaaa(void)
 	CHECK(strcmp(text, "Q www.pqconnect.net. 28\nwww.pqconnect.net. CNAME 1 " PQC_LABEL ".pqconnect.net.\n") == 0);
 }
 
+/* A server with IPv6 addresses only: the AAAA records are collected, and
+ * the A answer (CNAME, no A) gets the internal address added at the end of
+ * the chain, before the authority section. */
+static void test_add_a(void)
+{
+	struct mb m;
+	struct dns_info info;
+	uint8_t out[4096];
+	char text[4096];
+	uint32_t tun = 0x0a2b0002;
+
+	/* AAAA answer: both addresses collected, in order */
+	hdr(&m, 11, 0x8180, 1, 3, 0, 0);
+	size_t q = m.n; name(&m, "www.pqconnect.net"); u16(&m, 28); u16(&m, 1);
+	ptr(&m, q); rrhead(&m, 5, 1);
+	size_t rd = rdstart(&m); size_t t = m.n; labels(&m, PQC_LABEL); ptr(&m, q + 4); rdend(&m, rd);
+	ptr(&m, t); rrhead(&m, 28, 31); aaaa_rdata(&m, 7);
+	ptr(&m, t); rrhead(&m, 28, 31); aaaa_rdata(&m, 8);
+	CHECK(dns_inspect(m.b, m.n, &info) == 0 && info.naddrs6 == 2 && info.naaaa == 2);
+	CHECK(info.addrs6[0][0] == 0x20 && info.addrs6[0][15] == 7 && info.addrs6[1][15] == 8);
+	/* an AAAA question: add_a is the plain rewrite */
+	int n = dns_rewrite_add_a(out, sizeof out, m.b, m.n, tun);
+	CHECK(n > 0 && dump(out, (size_t)n, text) == 0);
+	CHECK(strcmp(text, "Q www.pqconnect.net. 28\nwww.pqconnect.net. CNAME 1 " PQC_LABEL ".pqconnect.net.\n") == 0);
+
+	/* A answer: www CNAME alias, alias CNAME pq1..., no A; SOA in authority */
+	hdr(&m, 12, 0x8180, 1, 2, 1, 0);
+	q = m.n; name(&m, "www.pqconnect.net"); u16(&m, 1); u16(&m, 1);
+	ptr(&m, q); rrhead(&m, 5, 1);
+	rd = rdstart(&m); size_t alias = m.n; labels(&m, "alias"); ptr(&m, q + 4); rdend(&m, rd);
+	ptr(&m, alias); rrhead(&m, 5, 1);
+	rd = rdstart(&m); labels(&m, PQC_LABEL); ptr(&m, q + 4); rdend(&m, rd);
+	ptr(&m, q + 4); u16(&m, 6); u16(&m, 1); u32(&m, 300);
+	rd = rdstart(&m); u8(&m, 0); u8(&m, 0); for (int i = 0; i < 20; i++) u8(&m, 1); rdend(&m, rd);
+	CHECK(dump(m.b, m.n, text) == 0);
+	CHECK(dns_inspect(m.b, m.n, &info) == 0 && info.verdict == DNS_PQ1 && info.naddrs == 0 && info.qtype == 1);
+	n = dns_rewrite_add_a(out, sizeof out, m.b, m.n, tun);
+	CHECK(n > 0 && dump(out, (size_t)n, text) == 0);
+	CHECK(out[6] == 0 && out[7] == 3 && out[8] == 0 && out[9] == 1);
+	CHECK(strcmp(text,
+		"Q www.pqconnect.net. 1\n"
+		"www.pqconnect.net. CNAME 1 alias.pqconnect.net.\n"
+		"alias.pqconnect.net. CNAME 1 " PQC_LABEL ".pqconnect.net.\n"
+		PQC_LABEL ".pqconnect.net. A 0 10.43.0.2\n"
+		"pqconnect.net. T6 300 len22\n") == 0);
+	CHECK(dns_inspect(out, (size_t)n, &info) == 0 && info.naddrs == 1 && info.addrs[0] == tun);
+	/* the plain rewrite adds nothing; the output fits cap or fails */
+	CHECK(dns_rewrite(out, sizeof out, m.b, m.n, &tun) == (int)m.n);
+	CHECK(dns_rewrite_add_a(out, (size_t)n, m.b, m.n, tun) == n);
+	CHECK(dns_rewrite_add_a(out, (size_t)n - 1, m.b, m.n, tun) == -1);
+
+	/* no CNAME at all (the pq1 name asked for): the question's name owns it, case kept */
+	hdr(&m, 13, 0x8180, 1, 0, 0, 0);
+	name(&m, "PQ1" PQC_HASH_TEXT ".example"); u16(&m, 1); u16(&m, 1);
+	n = dns_rewrite_add_a(out, sizeof out, m.b, m.n, tun);
+	CHECK(n > 0 && dump(out, (size_t)n, text) == 0);
+	CHECK(strcmp(text, "Q PQ1" PQC_HASH_TEXT ".example. 1\nPQ1" PQC_HASH_TEXT ".example. A 0 10.43.0.2\n") == 0);
+
+	/* an error answer (NXDOMAIN) gets nothing added */
+	hdr(&m, 14, 0x8183, 1, 0, 0, 0);
+	name(&m, "PQ1" PQC_HASH_TEXT ".example"); u16(&m, 1); u16(&m, 1);
+	CHECK(dns_inspect(m.b, m.n, &info) == 0 && info.rcode == 3);
+	n = dns_rewrite_add_a(out, sizeof out, m.b, m.n, tun);
+	CHECK(n == (int)m.n && out[7] == 0);
+
+	/* A records present: rewritten, nothing added */
+	msg_pqconnect(&m, "www", PQC_LABEL, "pqconnect.net");
+	n = dns_rewrite_add_a(out, sizeof out, m.b, m.n, tun);
+	CHECK(n > 0 && dns_inspect(out, (size_t)n, &info) == 0 && info.naddrs == 1 && info.addrs[0] == tun);
+	CHECK(out[7] == 2);
+}
+
 static void test_pass(void)
 {
 	struct mb m;
@@ -728,6 +800,7 @@ int main(void)
 	test_case();
 	test_chain();
 	test_aaaa();
+	test_add_a();
 	test_dnssec();
 	test_pass();
 	test_canary();

@@ -1,7 +1,9 @@
 /* The handshake workers: real initiations through 2 threads and through
  * the inline mode give the initiator's keys; a tampered c1 or c3, a job
  * older than HSPOOL_STALE_MS, and a full pool are reported as such; a
- * released job is erased. */
+ * released job is erased.  Key rotation: with a second long-term key set
+ * (hspool_set_keys) an initiation for either key succeeds and names its
+ * key; once the second key is gone again, one for it fails at c1. */
 #include <poll.h>
 #include "check.h"
 #include "crypto/crypto.h"
@@ -104,6 +106,58 @@ static void run(int nthreads)
 	hspool_stop(&p);
 }
 
+static uint8_t mpk2[MCE_PK_LEN], msk2[MCE_SK_LEN], s_x2[32], s_sk2[32];
+
+/* one initiation for key (mpk, sx) through the pool: its job back */
+static struct hs_job *one(struct hspool *p, const uint8_t *pk, const uint8_t *sx, struct hs_keys *ck)
+{
+	uint8_t c0[MCE_CT_LEN], k0[32], msg[HS_INIT_LEN];
+	struct hsq_key key = { { 4, 192, 0, 2 } };
+	int ev;
+	CHECK(mce_enc(c0, k0, pk) == 0);
+	CHECK(hs_initiate(msg, ck, c0, k0, sx, npk, e_x) == 0);
+	struct hs_job *j = hspool_get(p, HSQ_PLAIN, &key, &ev);
+	CHECK(j != NULL);
+	if (!j)
+		return NULL;
+	j->lane = HSQ_PLAIN;
+	j->key = key;
+	fill(j, msg, now_ms());
+	if (hspool_submit(p, j))
+		return j;
+	return wait_done(p);
+}
+
+static void rotation(int nthreads)
+{
+	static struct hspool p;
+	struct hs_keys ck;
+	struct hs_job *j;
+	struct hs_longterm two = { 2, { msk, msk2 }, { s_sk, s_sk2 } }, only_new = { 1, { msk2 }, { s_sk2 } };
+
+	CHECK(hspool_start(&p, nthreads, msk, s_sk) == 0);
+	hspool_set_keys(&p, &two);
+	j = one(&p, mpk2, s_x2, &ck);
+	CHECK_MSG(j && j->result == HSJ_OK && j->key_index == 1 && !memcmp(&j->keys, &ck, sizeof ck),
+	          "an initiation for the next key succeeds under it");
+	if (j)
+		hspool_release(&p, j);
+	j = one(&p, mpk, s_x, &ck);
+	CHECK_MSG(j && j->result == HSJ_OK && j->key_index == 0, "one for the current key still succeeds");
+	if (j)
+		hspool_release(&p, j);
+	hspool_set_keys(&p, &only_new);
+	j = one(&p, mpk, s_x, &ck);
+	CHECK_MSG(j && j->result == HSJ_C1, "the old key retired: its initiations fail at c1");
+	if (j)
+		hspool_release(&p, j);
+	j = one(&p, mpk2, s_x2, &ck);
+	CHECK_MSG(j && j->result == HSJ_OK && j->key_index == 0, "the new key is now the first");
+	if (j)
+		hspool_release(&p, j);
+	hspool_stop(&p);
+}
+
 int main(void)
 {
 	CHECK(crypto_init() == 0);
@@ -113,5 +167,9 @@ int main(void)
 	x25519_keypair(e_x, e_sk);
 	run(2);
 	run(0);
+	CHECK(mce_keypair(mpk2, msk2) == 0);
+	x25519_keypair(s_x2, s_sk2);
+	rotation(2);
+	rotation(0);
 	return check_done();
 }

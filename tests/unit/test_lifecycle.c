@@ -106,6 +106,37 @@ static size_t pq1_strict_answer(uint8_t *m, const uint8_t hash[32], uint16_t id)
 	return n + 4;
 }
 
+/* "www.example. <qtype>?" answered: CNAME pq1<hash>.example., and that name
+ * AAAA 2001:db8::10 if aaaa (an IPv6-only server), else nothing */
+static size_t pq1_answer6(uint8_t *m, const uint8_t hash[32], uint16_t id, uint16_t qtype, int aaaa)
+{
+	char label[PQ1_LONG_LEN + 1], target[PQ1_LONG_LEN + 16];
+	size_t n = 12, l;
+	label[pq1_format(label, hash, 0, 0, 0)] = 0;
+	snprintf(target, sizeof target, "%s.example", label);
+	memset(m, 0, 12);
+	store16_be(m, id);
+	store16_be(m + 2, 0x8180);
+	store16_be(m + 4, 1);
+	store16_be(m + 6, aaaa ? 2 : 1);
+	n += put_name(m + n, "www.example");
+	store16_be(m + n, qtype), store16_be(m + n + 2, 1), n += 4;
+	m[n++] = 0xc0, m[n++] = 12;
+	store16_be(m + n, 5), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), n += 8;
+	l = put_name(m + n + 2, target);
+	store16_be(m + n, (uint16_t)l);
+	size_t tgt = n + 2;
+	n += 2 + l;
+	if (!aaaa)
+		return n;
+	m[n++] = (uint8_t)(0xc0 | (tgt >> 8)), m[n++] = (uint8_t)tgt;
+	store16_be(m + n, 28), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), store16_be(m + n + 8, 16);
+	n += 10;
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 };
+	memcpy(m + n, v6, 16);
+	return n + 16;
+}
+
 static struct { int calls; int rewritten; uint32_t addr; } rel;
 
 static void release_probe(void *ctx, const uint8_t *dns, size_t len)
@@ -157,7 +188,7 @@ int main(void)
 	/* a pq1 answer for a new server: a peer, an attempt, the answer held */
 	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t) == DEC_HOLD);
 	CHECK(p && p->state == PS_CONNECTING && f.starts == 1 && f.added == 1);
-	CHECK(p->ext_ip == 0xc000020a && !strncmp(p->owner, "pq1", 3));
+	CHECK(sa_ip4(&p->ext) == 0xc000020a && !strncmp(p->owner, "pq1", 3));
 	CHECK(held_add(p, msg, len, release_probe, NULL, t) == 0);
 	/* the tunnel made: verify by probe, the answer still held */
 	done(p, 1, t + 30);
@@ -280,7 +311,7 @@ int main(void)
 	}
 
 	/* a static peer: configured -> attempt; up -> ifup; dropped from the file -> ifdown */
-	struct pf_peer pp = { .addr = 0xc000020b, .port = 42424, .keyport = 42425 };
+	struct pf_peer pp = { .addr = { [10] = 0xff, [11] = 0xff, [12] = 192, [13] = 0, [14] = 2, [15] = 11 }, .port = 42424, .keyport = 42425 };
 	snprintf(pp.name, sizeof pp.name, "alpha");
 	random_bytes(pp.hash, sizeof pp.hash);
 	uint64_t t6 = t5 + 2000000;
@@ -308,42 +339,92 @@ int main(void)
 
 	/* session resumption: a claim of our old address goes first, the
 	 * packets wait for the grant; the grant makes the tunnel UP */
-	uint64_t t7 = t6 + 3000000;
+	uint64_t tr = t6 + 3000000;
 	f.claim_result = 1;
 	int claims = f.claims, pok = f.packets_ok;
-	done(p, 1, t7);
+	done(p, 1, tr);
 	CHECK_MSG(p->state == PS_RESUMING && f.claims == claims + 1 && f.packets_ok == pok,
 	          "resumption claim: RESUMING, packets wait");
-	CHECK_MSG(peer_ev_app_packet(p, t7 + 1) == 1, "RESUMING: application packets wait");
-	CHECK_MSG(p->state == PS_RESUMING && peer_state_name(p, t7 + 2) && !strcmp(peer_state_name(p, t7 + 2), "resuming"),
+	CHECK_MSG(peer_ev_app_packet(p, tr + 1) == 1, "RESUMING: application packets wait");
+	CHECK_MSG(p->state == PS_RESUMING && peer_state_name(p, tr + 2) && !strcmp(peer_state_name(p, tr + 2), "resuming"),
 	          "shown as resuming");
-	lifecycle_timer(p, t7 + RESUME_EVERY_MS);
+	lifecycle_timer(p, tr + RESUME_EVERY_MS);
 	CHECK_MSG(f.claims == claims + 2 && p->state == PS_RESUMING, "no grant yet: the claim again");
-	peer_ev_session_grant(p, 1, t7 + RESUME_EVERY_MS + 5);
+	peer_ev_session_grant(p, 1, tr + RESUME_EVERY_MS + 5);
 	CHECK_MSG(p->state == PS_UP && f.packets_ok == pok + 1, "grant: UP, packets released");
 	/* a restart hint: an earlier check (a quiet verification), once a second */
-	int probes7 = f.probes;
-	peer_ev_restart_hint(p, t7 + 500);
-	CHECK_MSG(p->state == PS_VERIFYING && p->verify_quiet && f.probes == probes7 + 1, "restart hint: probe at once");
-	peer_ev_probe_reply(p, 0, t7 + 510);
+	int probes_r = f.probes;
+	peer_ev_restart_hint(p, tr + 500);
+	CHECK_MSG(p->state == PS_VERIFYING && p->verify_quiet && f.probes == probes_r + 1, "restart hint: probe at once");
+	peer_ev_probe_reply(p, 0, tr + 510);
 	CHECK(p->state == PS_UP);
-	peer_ev_restart_hint(p, t7 + 600);
-	CHECK_MSG(p->state == PS_UP && f.probes == probes7 + 1, "a second hint within HINT_GAP_MS: ignored");
+	peer_ev_restart_hint(p, tr + 600);
+	CHECK_MSG(p->state == PS_UP && f.probes == probes_r + 1, "a second hint within HINT_GAP_MS: ignored");
 	/* no grant within RESUME_WAIT_MS: on with a fresh address, verified */
-	CHECK(peer_ev_kick(p, t7 + 2000, &why) == 0);
-	done(p, 1, t7 + 2010);
+	CHECK(peer_ev_kick(p, tr + 2000, &why) == 0);
+	done(p, 1, tr + 2010);
 	CHECK(p->state == PS_RESUMING);
 	pok = f.packets_ok;
-	lifecycle_timer(p, t7 + 2010 + RESUME_WAIT_MS);
+	lifecycle_timer(p, tr + 2010 + RESUME_WAIT_MS);
 	CHECK_MSG(p->state == PS_VERIFYING && f.packets_ok == pok + 1, "no grant: packets released, VERIFYING");
 	/* a server that is not ours: no claim, nothing waits */
 	f.claim_result = -1;
-	CHECK(peer_ev_kick(p, t7 + 5000, &why) == 0);
-	done(p, 1, t7 + 5010);
+	CHECK(peer_ev_kick(p, tr + 5000, &why) == 0);
+	done(p, 1, tr + 5010);
 	CHECK_MSG(p->state == PS_VERIFYING, "not our server: straight to VERIFYING");
 	f.claim_result = 0;
 	lifecycle_shutdown();
 	CHECK_MSG(peers_count() == 0 && f.aborts >= 1, "shutdown: every peer removed, the attempt aborted");
+
+	/* a server with IPv6 addresses only: the AAAA answer is stripped but
+	 * remembered; the A answer (no A record) starts an attempt and is held,
+	 * then rewritten with the internal address added */
+	{
+		uint8_t h6[32], m6[512], q6[512];
+		uint64_t t7 = t6 + 10000000;
+		struct peer *q = NULL;
+		random_bytes(h6, sizeof h6);
+		size_t l6 = pq1_answer6(m6, h6, 0x6666, 28, 1);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE);
+		struct dns_info info;
+		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0 && !peer_by_hash(h6),
+		          "AAAA answer: AAAA removed, no peer made");
+		/* our own AAAA lookup of the same question passes unchanged */
+		size_t ql = (size_t)dns_build_query(q6, sizeof q6, 0x6666, "www.example", 28);
+		CHECK(own_query_add(q6, ql) == 0);
+		CHECK_MSG(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_PASS, "own lookup's answer passes");
+		own_query_del(q6, ql);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE);
+		/* the A half: no A record */
+		int starts6 = f.starts;
+		l6 = pq1_answer6(m6, h6, 0x6667, 1, 0);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 1) == DEC_HOLD);
+		CHECK(q && q->state == PS_CONNECTING && f.starts == starts6 + 1);
+		CHECK_MSG(q->ext.sa.sa_family == 0 && q->ext6_hint.sa.sa_family == AF_INET6 &&
+		          q->ext6_hint.in6.sin6_addr.s6_addr[15] == 0x10, "no IPv4 address; the AAAA seen is the hint");
+		CHECK(held_add(q, m6, l6, release_probe, NULL, t7 + 1) == 0);
+		struct attempt_result r6 = { .ok = 1, .why = "made", .addr_learnt = 1, .addr = q->ext6_hint };
+		install(q, t7 + 20);
+		peer_ev_attempt_done(q, &r6, t7 + 20);
+		CHECK_MSG(q->ext.sa.sa_family == 0 && q->ext6_hint.sa.sa_family == AF_INET6,
+		          "the IPv6 address the attempt used is remembered");
+		int ncalls = rel.calls;
+		peer_ev_probe_reply(q, 0, t7 + 25);
+		CHECK_MSG(rel.calls == ncalls + 1 && rel.addr == q->int_addr, "held A answer released with the internal address added");
+		/* a later AAAA answer for the known peer: its hint follows */
+		memset(&q->ext6_hint, 0, sizeof q->ext6_hint);
+		l6 = pq1_answer6(m6, h6, 0x6669, 28, 1);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 28) == DEC_REPLACE);
+		CHECK_MSG(q->ext6_hint.sa.sa_family == AF_INET6, "an AAAA answer updates a known peer's IPv6 address");
+		/* an A answer that is an error (SERVFAIL): passed unchanged */
+		l6 = pq1_answer6(m6, h6, 0x666a, 1, 0);
+		store16_be(m6 + 2, 0x8182);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 29) == DEC_PASS);
+		/* an AAAA question without AAAA records: passed unchanged */
+		l6 = pq1_answer6(m6, h6, 0x6668, 28, 0);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 30) == DEC_PASS);
+		lifecycle_shutdown();
+	}
 
 	peertable_free();
 	loop_free(&client.loop);

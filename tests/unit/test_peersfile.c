@@ -55,7 +55,7 @@ int main(void)
 	CHECK(pf.n == 2);
 	CHECK(!strcmp(pf.peer[0].name, "office"));
 	CHECK(!memcmp(pf.peer[0].hash, raw_a, 32));
-	CHECK(pf.peer[0].addr == 0xc000020a);
+	CHECK(!memcmp(pf.peer[0].addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff\xc0\x00\x02\x0a", 16));
 	CHECK(pf.peer[0].port == 4000 && pf.peer[0].keyport == 4001);
 	CHECK(pf.peer[0].internal == 0x0a2b0032);
 	CHECK(pf.peer[0].every_ms == 500 && pf.peer[0].timeout_ms == 2000 && pf.peer[0].retries == 3);
@@ -76,6 +76,24 @@ int main(void)
 	CHECK(parse(&pf, text, &e) == 0);
 	CHECK(pf.peer[0].port == 42424 && pf.peer[0].keyport == 42425);
 	CHECK(pf.peer[1].port == 7 && pf.peer[1].keyport == 584);
+	/* IPv6 endpoints, and the crypto port with the address */
+	snprintf(text, sizeof text, "[a] hash=%s address=2001:db8::7\n[b]\nhash=%s\naddress=[2001:db8::8]:4000\n",
+	         hash_a, hash_b);
+	CHECK(parse(&pf, text, &e) == 0 && pf.n == 2);
+	CHECK(pf.peer[0].addr[0] == 0x20 && pf.peer[0].addr[1] == 0x01 && pf.peer[0].addr[15] == 7);
+	CHECK(pf.peer[0].port == 42424 && pf.peer[0].keyport == 42425);
+	CHECK(pf.peer[1].addr[15] == 8 && pf.peer[1].port == 4000 && pf.peer[1].keyport == 42425);
+	snprintf(text, sizeof text, "[a] hash=%s address=192.0.2.3:4100 keyport=9\n", hash_a);
+	CHECK(parse(&pf, text, &e) == 0 && pf.peer[0].port == 4100 && pf.peer[0].keyport == 9 &&
+	      pf.peer[0].addr[10] == 0xff && pf.peer[0].addr[15] == 3);
+	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=[2001:db8::8]:4000\nport=4000\n", hash_a);
+	CHECK(fails_at(text, 1, "given twice"));
+	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=2001:db8:8:4000:1:2:3:4:5\n", hash_a);
+	CHECK(fails_at(text, 3, "bad address"));
+	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=[fe80::1%%eth0]:4000\n", hash_a);
+	CHECK(fails_at(text, 3, "bad address"));
+	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=::ffff:192.0.2.1\n", hash_a);
+	CHECK(fails_at(text, 3, "bad address"));
 	/* empty file, only comments, no final newline */
 	CHECK(parse(&pf, "", &e) == 0 && pf.n == 0);
 	CHECK(parse(&pf, "# nothing\n  \n", &e) == 0 && pf.n == 0);
@@ -95,11 +113,11 @@ int main(void)
 	snprintf(text, sizeof text, "[a]\nhash=%.51s!\n", hash_a);
 	CHECK(fails_at(text, 2, "not a pq1"));
 	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=192.0.2.256\n", hash_a);
-	CHECK(fails_at(text, 3, "bad IPv4"));
+	CHECK(fails_at(text, 3, "bad address"));
 	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=192.0.2.01\n", hash_a);
-	CHECK(fails_at(text, 3, "bad IPv4"));
+	CHECK(fails_at(text, 3, "bad address"));
 	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=192.0.2\n", hash_a);
-	CHECK(fails_at(text, 3, "bad IPv4"));
+	CHECK(fails_at(text, 3, "bad address"));
 	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=192.0.2.1\nport=65536\n", hash_a);
 	CHECK(fails_at(text, 4, "bad port"));
 	snprintf(text, sizeof text, "[a]\nhash=%s\naddress=192.0.2.1\nport=0\n", hash_a);

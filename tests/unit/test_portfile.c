@@ -33,5 +33,10 @@ int main(void)
 	memset(big, '1', sizeof big);
 	CHECK_MSG(portfile_parse(big, PORTFILE_MAX + 1, &port) == -1, "longer than PORTFILE_MAX: refused");
 	CHECK(portfile_parse(big, PORTFILE_MAX, &port) == 0);
+	/* the next key's default port: + 1, never the crypto port, 0 or itself */
+	CHECK(portfile_next_keyport(42424, 42425) == 42426);
+	CHECK(portfile_next_keyport(42426, 42425) == 42427);
+	CHECK(portfile_next_keyport(1, 65535) == 2);
+	CHECK(portfile_next_keyport(42424, 42423) == 42425);
 	return check_done();
 }

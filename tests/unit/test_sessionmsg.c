@@ -105,17 +105,18 @@ static void files(void)
 	CHECK_MSG(statefile_server_count(f, len) < 0, "server file: a huge count refused");
 
 	static uint8_t g[SF_HEADER_LEN + SF_CLIENT_REC_LEN];
-	struct sf_client_rec c = { .server_ip = 0xc0a80101, .cryptoport = 42424, .keyport = 42425,
-	                           .local_addr = 0x0a2b0002, .sess_addr = 0x0a2a0002 }, cb;
+	struct sf_client_rec c = { .cryptoport = 42424, .keyport = 42425, .local_addr = 0x0a2b0002,
+	                           .sess_addr = 0x0a2a0002 }, cb;
+	c.server[0] = 0x20, c.server[1] = 0x01, c.server[2] = 0x0d, c.server[3] = 0xb8, c.server[15] = 0x10;
 	memset(c.hash, 0x33, 32);
 	memset(c.secret, 0x44, 32);
 	statefile_client_header(g, 1);
 	statefile_client_rec_build(g + SF_HEADER_LEN, &c);
 	CHECK(statefile_client_count(g, sizeof g) == 1 && statefile_client_rec_parse(g, sizeof g, 0, &cb) == 0 &&
-	      !memcmp(&cb.hash, c.hash, 32) && cb.server_ip == c.server_ip && cb.cryptoport == 42424 &&
+	      !memcmp(&cb.hash, c.hash, 32) && !memcmp(cb.server, c.server, 16) && cb.cryptoport == 42424 &&
 	      cb.keyport == 42425 && cb.local_addr == c.local_addr && cb.sess_addr == c.sess_addr &&
 	      !memcmp(cb.secret, c.secret, 32));
-	store16_be(g + SF_HEADER_LEN + 36, 0);
+	store16_be(g + SF_HEADER_LEN + 48, 0);
 	CHECK_MSG(statefile_client_rec_parse(g, sizeof g, 0, &cb) < 0, "client record with port 0 refused");
 	CHECK_MSG(statefile_client_count(g, sizeof g - 1) < 0, "client file: any other size refused");
 }

@@ -1,0 +1,28 @@
+/* Inner IPv6 packets: validation and re-addressing with the L4 checksum
+ * computed again over the IPv6 pseudo-header (RFC 8200 §8.1), the
+ * counterpart of ipv4_readdress for the inner IPv6 of issue 16 (not yet
+ * used by the daemons).  Pure. */
+#ifndef PQC_IPV6_H
+#define PQC_IPV6_H
+#include <stddef.h>
+#include <stdint.h>
+#include "proto/ipv4.h"   /* csum_partial, csum_fold, struct l4csum */
+
+#define IPV6_HDR_LEN 40
+
+/* Returns the total length (40 + payload length) of a well-formed IPv6
+ * packet held in len bytes (version 6, the payload length within len; a
+ * jumbogram's payload length 0 is refused), or -1. */
+int ipv6_check(const uint8_t *p, size_t len);
+
+/* Re-address an IPv6 packet: checks it once (ipv6_check; the next header
+ * must be TCP with a header length within the payload, UDP with a length
+ * equal to the payload, or ICMPv6 of at least 4 bytes: extension headers,
+ * fragments included, are refused), and only then writes source and
+ * destination and the L4 checksum.  With cs NULL the checksum is computed
+ * whole (UDP's 0 is sent as 0xffff: IPv6 has no "no checksum"); with cs,
+ * TCP and UDP get the pseudo-header sum and *cs says where the kernel
+ * completes it (ICMPv6 is always computed whole).  Returns the packet's
+ * total length, or -1 if it is malformed (left untouched). */
+int ipv6_readdress(uint8_t *p, size_t len, const uint8_t src[16], const uint8_t dst[16], struct l4csum *cs);
+#endif

@@ -1,0 +1,106 @@
+/* Inner IPv6 re-addressing (proto/ipv6.c): checksums against values
+ * computed independently (Python, RFC 8200 §8.1 pseudo-header), the
+ * partial-checksum form for a virtio-net TUN, and every refusal leaving the
+ * packet untouched. */
+#include "check.h"
+#include "common.h"
+#include "proto/ipv6.h"
+
+static const uint8_t SRC[16] = { 0xfd, 0x43, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };   /* fd43:1::2 */
+static const uint8_t DST[16] = { 0xfd, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };   /* fd42::1 */
+
+/* An IPv6 header with garbage addresses, next header nh, and l4 */
+static size_t pkt(uint8_t *p, uint8_t nh, const uint8_t *l4, size_t n)
+{
+	memset(p, 0, IPV6_HDR_LEN);
+	p[0] = 0x60;
+	store16_be(p + 4, (uint16_t)n);
+	p[6] = nh;
+	p[7] = 64;
+	memset(p + 8, 0xaa, 32);
+	memcpy(p + IPV6_HDR_LEN, l4, n);
+	return IPV6_HDR_LEN + n;
+}
+
+static int refused(uint8_t *p, size_t len)
+{
+	uint8_t before[256];
+	memcpy(before, p, len);
+	return ipv6_readdress(p, len, SRC, DST, NULL) == -1 && !memcmp(before, p, len);
+}
+
+int main(void)
+{
+	uint8_t p[256];
+	struct l4csum cs;
+	static const uint8_t udp[] = { 0x04, 0xd2, 0, 53, 0, 11, 0x12, 0x34, 'a', 'b', 'c' };
+	static const uint8_t tcp[] = { 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0x55, 0x55, 0, 0 };
+	static const uint8_t icmp[] = { 128, 0, 0x77, 0x77, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g' };
+
+	size_t n = pkt(p, 17, udp, sizeof udp);
+	CHECK(ipv6_check(p, n) == (int)n && ipv6_check(p, n + 5) == (int)n && ipv6_check(p, n - 1) == -1);
+	CHECK(ipv6_readdress(p, n, SRC, DST, NULL) == (int)n);
+	CHECK(!memcmp(p + 8, SRC, 16) && !memcmp(p + 24, DST, 16));
+	CHECK_MSG(load16_be(p + IPV6_HDR_LEN + 6) == 0x3be4, "UDP checksum as computed independently");
+	n = pkt(p, 6, tcp, sizeof tcp);
+	CHECK(ipv6_readdress(p, n, SRC, DST, NULL) == (int)n && load16_be(p + IPV6_HDR_LEN + 16) == 0x18c7);
+	n = pkt(p, 58, icmp, sizeof icmp);
+	CHECK(ipv6_readdress(p, n, SRC, DST, &cs) == (int)n && load16_be(p + IPV6_HDR_LEN + 2) == 0x9428);
+	CHECK_MSG(!cs.partial, "ICMPv6 is always computed whole");
+
+	/* partial: the field holds the pseudo-header sum; summing from start
+	 * over the segment and folding gives the full checksum */
+	n = pkt(p, 6, tcp, sizeof tcp);
+	CHECK(ipv6_readdress(p, n, SRC, DST, &cs) == (int)n);
+	CHECK(cs.partial && cs.start == 40 && cs.offset == 16);
+	CHECK(csum_fold(csum_partial(p + cs.start, n - cs.start, 0)) == 0x18c7);
+	n = pkt(p, 17, udp, sizeof udp);
+	CHECK(ipv6_readdress(p, n, SRC, DST, &cs) == (int)n && cs.partial && cs.offset == 6);
+	CHECK(csum_fold(csum_partial(p + cs.start, n - cs.start, 0)) == 0x3be4);
+
+	/* a UDP checksum that comes out 0 is sent as 0xffff: find a payload for it */
+	int found = 0;
+	for (unsigned v = 0; v < 65536 && !found; v++) {
+		uint8_t u[10] = { 0x04, 0xd2, 0, 53, 0, 10, 0, 0, (uint8_t)(v >> 8), (uint8_t)v };
+		n = pkt(p, 17, u, sizeof u);
+		memcpy(p + 8, SRC, 16);
+		memcpy(p + 24, DST, 16);
+		if (csum_fold(csum_partial(p + 40, 10, csum_partial(p + 8, 32, 17 + 10))) == 0) {
+			found = 1;
+			CHECK(ipv6_readdress(p, n, SRC, DST, NULL) == (int)n && load16_be(p + 46) == 0xffff);
+		}
+	}
+	CHECK_MSG(found, "a UDP datagram whose checksum is 0 exists");
+
+	/* refusals, untouched */
+	n = pkt(p, 17, udp, sizeof udp);
+	p[0] = 0x45;
+	CHECK(refused(p, n));
+	n = pkt(p, 17, udp, sizeof udp);
+	store16_be(p + 4, 0);                    /* jumbogram */
+	CHECK(refused(p, n));
+	n = pkt(p, 17, udp, sizeof udp);
+	CHECK(refused(p, n - 1));                /* payload length beyond the buffer */
+	n = pkt(p, 17, udp, sizeof udp);
+	store16_be(p + IPV6_HDR_LEN + 4, 12);    /* UDP length longer than the payload */
+	CHECK(refused(p, n));
+	store16_be(p + IPV6_HDR_LEN + 4, 7);
+	CHECK(refused(p, n));
+	n = pkt(p, 17, udp, 7);                  /* shorter than a UDP header */
+	CHECK(refused(p, n));
+	n = pkt(p, 6, tcp, 19);
+	CHECK(refused(p, n));
+	n = pkt(p, 6, tcp, sizeof tcp);
+	p[IPV6_HDR_LEN + 12] = 0x60;             /* data offset 24 > 20 */
+	CHECK(refused(p, n));
+	p[IPV6_HDR_LEN + 12] = 0x40;             /* data offset 16 < 20 */
+	CHECK(refused(p, n));
+	n = pkt(p, 58, icmp, 3);
+	CHECK(refused(p, n));
+	n = pkt(p, 44, udp, sizeof udp);         /* fragment header */
+	CHECK(refused(p, n));
+	n = pkt(p, 0, udp, sizeof udp);          /* hop-by-hop options */
+	CHECK(refused(p, n));
+	CHECK(refused(p, 39));
+	return check_done();
+}
