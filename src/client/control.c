@@ -33,7 +33,7 @@ static void show(struct ctlbuf *o, int json)
 			              "\"endpoint\":\"%s\",\"internal\":\"%s\",\"age_s\":%.1f,\"tx_epoch\":%u,"
 			              "\"rx_epoch\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
 			              "\"tx_bytes\":%llu,\"last_handshake_s\":%.1f,\"last_rx_s\":%.1f,\"old_tunnel\":%s,"
-			              "\"ping_state\":\"%s\",\"n_ping\":%llu,\"n_lost\":%llu}",
+			              "\"ping_state\":\"%s\",\"n_ping\":%llu,\"n_lost\":%llu,\"server_side\":\"%s\"}",
 			           first ? "" : ",", p->name[0] ? p->name : p->hashtxt, p->hashtxt,
 			           p->is_static ? "true" : "false", peer_state_name(p, now), sa_str(&p->ep), ip4_str(p->int_addr),
 			           up ? ago(now, t->created) : -1.0, up ? t->tx.epoch : 0, up ? tunnel_rx_epoch(t) : 0,
@@ -41,13 +41,16 @@ static void show(struct ctlbuf *o, int json)
 			           up ? (unsigned long long)t->tx_packets : 0ULL, up ? (unsigned long long)t->tx_bytes : 0ULL,
 			           ago(now, p->last_handshake), up ? ago(now, t->last_rx) : -1.0,
 			           p->has_old ? "true" : "false", p->ping.checking ? "check" : "idle",
-			           (unsigned long long)p->ping.n, (unsigned long long)p->ping.lost);
+			           (unsigned long long)p->ping.n, (unsigned long long)p->ping.lost,
+			           p->sess_have ? ip4_str(p->sess_addr) : "");
 			first = 0;
 			continue;
 		}
 		ctl_printf(o, "\npeer %s%s\n  hash: %s\n  state: %s\n  endpoint: %s\n  internal: %s\n",
 		           p->name[0] ? p->name : p->hashtxt, p->is_static ? " (static)" : "", p->hashtxt,
 		           peer_state_name(p, now), p->has_tunnel ? sa_str(&p->ep) : sa_host_str(&p->ext), ip4_str(p->int_addr));
+		if (p->sess_have)
+			ctl_printf(o, "  on the server: %s (resumable)\n", ip4_str(p->sess_addr));
 		if (!up)
 			continue;
 		ctl_printf(o, "  age: %.1f s\n  epoch: send %u, receive %u\n  received: %llu packets, %llu bytes\n"

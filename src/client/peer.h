@@ -11,6 +11,7 @@
  *   datapath.c   ep (roaming to the newest authenticated source),
  *                last_app_tx/rx, last_tx_epoch, the probe sequence
  *   ping.c       ping (TrIPE's statistics and schedule)
+ *   session.c    the resumption grant (our address on the server, its secret)
  *   main.c       the timers behind the lifecycle's hooks (lc_timer) */
 #ifndef PQC_CLIENT_PEER_H
 #define PQC_CLIENT_PEER_H
@@ -32,6 +33,10 @@ enum peer_state {
 	PS_UP,          /* a tunnel that answered */
 	PS_BACKOFF,     /* the last attempt failed: answers pass until retry_at */
 	PS_DOWN,        /* no tunnel (expired, or dropped); the next need reconnects */
+	PS_RESUMING,    /* a new tunnel exists and a resumption claim is out: the
+	                 * application's packets wait for the grant (at most
+	                 * RESUME_WAIT_MS), so none reaches the server from a
+	                 * fresh address */
 };
 
 /* Liveness pings of one peer (TrIPE connect's PING and its `info` keys). */
@@ -90,6 +95,9 @@ struct peer {
 	uint64_t verify_next;           /* VERIFYING: the next probe */
 	int verify_quiet;               /* VERIFYING a quiet tunnel (no reply: handshake again) */
 	int strict;                     /* reached by its high-security name: never fail open */
+	uint64_t resume_until;          /* RESUMING: the grant's deadline */
+	uint64_t resume_next;           /* RESUMING: the next claim */
+	uint64_t hint_at;               /* the last restart hint acted on */
 
 	/* connect.c */
 	struct conn *conn;              /* the attempt in progress, or NULL */
@@ -108,6 +116,11 @@ struct peer {
 	uint16_t probe_id, probe_seq;   /* one probe sequence space per peer */
 	struct waiting *waiting;        /* application packets waiting for the tunnel */
 	unsigned nwaiting;
+
+	/* session.c */
+	int sess_have;                  /* a grant: our address on the server and its secret */
+	uint32_t sess_addr;             /* 10.42.x.y as the server sees us (for show) */
+	uint8_t sess_secret[32];
 
 	/* ping.c */
 	struct pingstat ping;
