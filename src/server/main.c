@@ -388,13 +388,6 @@ int main(int argc, char **argv)
 	}
 	if (s->statedir && statedir_prepare(s->statedir, user) < 0)
 		return 1;
-	if (s->statedir) {
-		s->statedir_fd = open(s->statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (s->statedir_fd < 0) {
-			log_error("--state-dir %s: %s", s->statedir, strerror(errno));
-			return 1;
-		}
-	}
 	int dual_crypto, dual_key;
 	s->crypto_fd = udp_bind_dual(s->cryptoport, &dual_crypto);
 	if (s->crypto_fd < 0) {
@@ -463,6 +456,15 @@ int main(int argc, char **argv)
 	/* everything privileged is done: the rest runs unprivileged and confined */
 	if (privsep_drop_user(user, allow_root) < 0)
 		return 1;
+	/* the state directory, opened as the server's user: it is that user's
+	 * (under the unit, root has no capability to look into it) */
+	if (s->statedir) {
+		s->statedir_fd = open(s->statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->statedir_fd < 0) {
+			log_error("--state-dir %s: %s", s->statedir, strerror(errno));
+			return 1;
+		}
+	}
 	/* the state file, as the user that writes it, before any handshake can
 	 * take a restored address; then the clients of the last run are told */
 	resume_load(s, now_ms());
