@@ -14,6 +14,7 @@ static void remove_all_peers(struct server *s)
 	for (unsigned b = 0; b < s->tid_buckets; b++)
 		while (s->by_tid[b])
 			peer_remove(s, s->by_tid[b], "fuzz reset");
+	sessions_clear(s);
 }
 
 /* The ephemeral keys follow the wall clock (the dispatch reads it); a
@@ -87,6 +88,7 @@ void fzs_reset(uint64_t now, int vnet, uint32_t host, int wfail)
 	/* as main.c sets them up (one handshake thread's worth) */
 	ratelimit_init(&s->hs_rl, 10, 20, 5000, 5000);
 	ratelimit_init(&s->key_rl, 3000, 1000, 200000, 50000);
+	ratelimit_init(&s->hint_rl, 5, 10, 2000, 2000);
 	memset(&s->st, 0, sizeof s->st);
 	FUZZ_ASSERT(s->tio.gro->nseg == 0 && s->tx.n == 0 && s->ktx.n == 0 && s->hsp.queued == 0);
 	s->tio.vnet = vnet;

@@ -18,6 +18,7 @@
  *   control.c     the control socket's commands (pqconnect-ctl)
  *   monitor.c     the root part: netfilter queue, rules, hooks (privsep)
  *   peersfile.c   the static peers file parser (pure)
+ *   session.c     session resumption: claims, grants, the client's state file
  * Two processes (monitor as root, worker unprivileged), each with one epoll
  * loop, no threads; every wait has a deadline. */
 #ifndef PQC_CLIENT_H
@@ -78,6 +79,13 @@ struct counters {
 	uint64_t tun_inner6_refused; /* inner IPv6 packets to a server without inner IPv6: dropped */
 	uint64_t rx_inner6;          /* inner IPv6 packets delivered to the TUN */
 	uint64_t dns_aaaa_rewritten; /* AAAA answers given the internal IPv6 address */
+	uint64_t sess_claims;        /* resumption claims sent (each asks for a grant) */
+	uint64_t sess_grants;        /* grants received */
+	uint64_t sess_resumed;       /* re-handshakes that kept our address on the server */
+	uint64_t sess_no_grant;      /* claims never answered (went on with a fresh address) */
+	uint64_t sess_bad;           /* session messages that did not parse, or no claim was out */
+	uint64_t rx_hint;            /* restart hints acted on (an earlier liveness check) */
+	uint64_t rx_hint_ignored;    /* restart hints for no current tunnel of ours, or too soon */
 };
 #define CLIENT_COUNTERS(X) \
 	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_waited) X(tun_unreachable) X(tun_seal_fail) X(tun_write_fail) \
@@ -87,7 +95,8 @@ struct counters {
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad) \
 	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(textfile_ok) X(textfile_failed) \
 	X(connect_next_addr) X(dns_tcp_rewritten) X(dns_tcp_dropped) X(dns_tcp_unhandled) \
-	X(rx_feat) X(rx_feat_stray) X(tun_inner6) X(tun_inner6_refused) X(rx_inner6) X(dns_aaaa_rewritten)
+	X(rx_feat) X(rx_feat_stray) X(tun_inner6) X(tun_inner6_refused) X(rx_inner6) X(dns_aaaa_rewritten) \
+	X(sess_claims) X(sess_grants) X(sess_resumed) X(sess_no_grant) X(sess_bad) X(rx_hint) X(rx_hint_ignored)
 
 struct client {
 	struct loop loop;

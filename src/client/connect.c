@@ -36,6 +36,7 @@
 #include "client/connect.h"
 #include "client/serverfeat.h"
 #include "client/fetch.h"
+#include "client/session.h"
 #include "client/txt.h"
 #include "io/log.h"
 #include "proto/cookiemsg.h"
@@ -254,7 +255,9 @@ static void on_keys(void *arg, const uint8_t *data)
 	to_state(c, CS_EPH);
 }
 
-/* What the server's answers to our cookie requests tell: it answers them,
+/* What the server's answers to our cookie requests tell: it answers them
+ * (a grant it gave, restored from the state file, counts as an answer: see
+ * session_server_is_ours),
  * or (after a miss on the first try, or COOKIE_MAX_MISSES in a row) it is
  * taken not to until COOKIE_RETRY_MS have passed. */
 static void cookie_outcome(struct peer *p, int got, uint64_t now)
@@ -264,7 +267,7 @@ static void cookie_outcome(struct peer *p, int got, uint64_t now)
 		p->cookie_misses = 0;
 		return;
 	}
-	if (p->cookie_state == 0 || ++p->cookie_misses >= COOKIE_MAX_MISSES) {
+	if (!session_server_is_ours(p) || ++p->cookie_misses >= COOKIE_MAX_MISSES) {
 		if (p->cookie_state >= 0)
 			log_debug("%s does not answer cookie requests: plain initiations for now", sa_host_str(&p->ext));
 		p->cookie_state = -1;
@@ -366,7 +369,7 @@ static void on_eph(void *arg, const uint8_t *ntru_pk, const uint8_t *x_pk)
 		initiate(c);
 		return;
 	}
-	timer_in(&client.loop, &c->cookie_wait, c->p->cookie_state > 0 ? COOKIE_WAIT_KNOWN_MS : COOKIE_WAIT_FIRST_MS);
+	timer_in(&client.loop, &c->cookie_wait, session_server_is_ours(c->p) ? COOKIE_WAIT_KNOWN_MS : COOKIE_WAIT_FIRST_MS);
 }
 
 void connect_cookie_reply(const uint8_t *d, size_t len, const union sockaddr_any *from, uint64_t now)

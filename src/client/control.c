@@ -41,7 +41,7 @@ static void show(struct ctlbuf *o, int json)
 			              "\"endpoint\":\"%s\",\"internal\":\"%s\",\"internal6\":\"%s\",\"age_s\":%.1f,\"tx_epoch\":%u,"
 			              "\"rx_epoch\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
 			              "\"tx_bytes\":%llu,\"last_handshake_s\":%.1f,\"last_rx_s\":%.1f,\"old_tunnel\":%s,"
-			              "\"ping_state\":\"%s\",\"n_ping\":%llu,\"n_lost\":%llu}",
+			              "\"ping_state\":\"%s\",\"n_ping\":%llu,\"n_lost\":%llu,\"server_side\":\"%s\"}",
 			           first ? "" : ",", p->name[0] ? p->name : p->hashtxt, p->hashtxt,
 			           p->is_static ? "true" : "false", peer_state_name(p, now), sa_str(&p->ep), ip4_str(p->int_addr),
 			           in6, up ? ago(now, t->created) : -1.0, up ? t->tx.epoch : 0, up ? tunnel_rx_epoch(t) : 0,
@@ -49,7 +49,8 @@ static void show(struct ctlbuf *o, int json)
 			           up ? (unsigned long long)t->tx_packets : 0ULL, up ? (unsigned long long)t->tx_bytes : 0ULL,
 			           ago(now, p->last_handshake), up ? ago(now, t->last_rx) : -1.0,
 			           p->has_old ? "true" : "false", p->ping.checking ? "check" : "idle",
-			           (unsigned long long)p->ping.n, (unsigned long long)p->ping.lost);
+			           (unsigned long long)p->ping.n, (unsigned long long)p->ping.lost,
+			           p->sess_have ? ip4_str(p->sess_addr) : "");
 			first = 0;
 			continue;
 		}
@@ -58,6 +59,8 @@ static void show(struct ctlbuf *o, int json)
 		           peer_state_name(p, now), p->has_tunnel ? sa_str(&p->ep) : sa_host_str(&p->ext), ip4_str(p->int_addr));
 		if (in6[0])
 			ctl_printf(o, "  internal IPv6: %s\n", in6);
+		if (p->sess_have)
+			ctl_printf(o, "  on the server: %s (resumable)\n", ip4_str(p->sess_addr));
 		if (!up)
 			continue;
 		ctl_printf(o, "  age: %.1f s\n  epoch: send %u, receive %u\n  received: %llu packets, %llu bytes\n"

@@ -11,11 +11,13 @@
 #include "client/serverfeat.h"
 #include "client/lifecycle.h"
 #include "client/probe.h"
+#include "client/session.h"
 #include "io/log.h"
 #include "proto/cookiemsg.h"
 #include "proto/featmsg.h"
 #include "proto/ipv4.h"
 #include "proto/ipv6.h"
+#include "proto/sessionmsg.h"
 #include "proto/tunnelpkt.h"
 
 int datapath_init(void)
@@ -94,6 +96,14 @@ int datapath_send_probe(struct peer *p, uint64_t now)
 		return -1;
 	udp_tx_flush(client.tx);
 	return seq;
+}
+
+int datapath_send_plain(struct peer *p, const uint8_t *pt, size_t n, uint64_t now)
+{
+	if (!p->has_tunnel || send_sealed(p, pt, n, now) < 0)
+		return -1;
+	udp_tx_flush(client.tx);
+	return 0;
 }
 
 void datapath_send_keepalive(struct peer *p, uint64_t now)
@@ -204,9 +214,9 @@ static int tun_packet(void *arg, const uint8_t *buf, size_t n)
 		return 0;
 	}
 	p->last_app_tx = now;
-	if (!p->has_tunnel) {
-		/* the packet waits for the attempt, or is refused: it never
-		 * leaves unprotected */
+	if (!p->has_tunnel || p->state == PS_RESUMING) {
+		/* the packet waits for the attempt (or the resumption's grant),
+		 * or is refused: it never leaves unprotected */
 		if (peer_ev_app_packet(p, now))
 			wait_for_tunnel(p, buf, n);
 		else
@@ -263,6 +273,16 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		features_reply(d, len, from);
 		return;
 	}
+	if (len == SM_HINT_LEN && load16_be(d) == SM_HINT_TYPE) {
+		/* a restarted server of ours (unauthenticated: an earlier check, nothing more) */
+		const uint8_t *tid;
+		struct peer *hp = sessionmsg_hint_parse(d, len, &tid) == 0 ? peer_by_tid(tid) : NULL;
+		if (hp && sa_equal(&hp->ep, from))
+			peer_ev_restart_hint(hp, now);
+		else
+			client.cnt.rx_hint_ignored++;
+		return;
+	}
 	/* sizes first (GRO hands a datagram reassembled from fragments on whole) */
 	if (len > TP_MAX_LEN) {
 		client.cnt.rx_too_long++;
@@ -301,6 +321,10 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 	peer_ev_auth_rx(p, now);
 	if (n == 0) {
 		client.cnt.rx_keepalive++;
+		return;
+	}
+	if (sessionmsg_is_session(pt, (size_t)n)) {
+		session_rx(p, pt, (size_t)n, now);
 		return;
 	}
 	/* (the inner packet is checked once, where it is re-addressed) */

@@ -21,6 +21,8 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 /* A probe through p's tunnel (one sequence space per peer); its sequence
  * number, or -1 if nothing was sent. */
 int datapath_send_probe(struct peer *p, uint64_t now);
+/* One plaintext of our own (a session claim) through p's tunnel.  0 / -1. */
+int datapath_send_plain(struct peer *p, const uint8_t *pt, size_t n, uint64_t now);
 void datapath_send_keepalive(struct peer *p, uint64_t now);
 /* The lifecycle's route check: 0 if p's endpoint has a route, or the tunnel
  * was moved (same keys, a keepalive sent: the server follows an

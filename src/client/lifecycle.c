@@ -4,10 +4,16 @@
  *  state       event                                 next        action
  *  NEW, DOWN   DNS answer / app packet / static conf CONNECTING  start an attempt (answer held,
  *                                                                packets wait)
- *  CONNECTING  attempt made a tunnel                 VERIFYING   waiting packets sent (0-RTT);
- *                                                                probe every 50 ms
+ *  CONNECTING  attempt made a tunnel, our server,    RESUMING    resumption claim sent (again
+ *              a grant held                                      every 100 ms); packets wait
+ *  CONNECTING  attempt made a tunnel                 VERIFYING   (our server: a claim asking for
+ *                                                                a grant); waiting packets sent
+ *                                                                (0-RTT); probe every 50 ms
  *  CONNECTING  attempt unanswered, another address   CONNECTING  the next address of the name
  *              of the name not tried, within 10 s                (answer still held, packets wait)
+ *  RESUMING    grant (authenticated)                 UP          waiting packets sent; answers
+ *                                                                rewritten
+ *  RESUMING    1 s without a grant                   VERIFYING   waiting packets sent (0-RTT)
  *  CONNECTING  attempt failed                        BACKOFF     held answers released unchanged,
  *                                                                waiting packets: ICMP unreachable
  *  VERIFYING   probe reply                           UP          held answers rewritten; ifup
@@ -20,9 +26,13 @@
  *              or out of epochs, all pings lost      CONNECTING  handshake again (tunnel kept)
  *  UP          in use, nothing sent this epoch       UP          keepalive
  *  UP          idle and the tunnel expired           DOWN        tunnel dropped
+ *  UP          restart hint for the current tunnel   VERIFYING   quiet: 400 ms to answer a probe,
+ *              (at most once a second)                           else handshake again
  *  BACKOFF     DNS answer before retry_at            BACKOFF     answer passes unchanged
  *  BACKOFF     retry_at passed                       UP / DOWN   UP if the tunnel is still alive
  *  DOWN        static peer, `every` since last try   CONNECTING
+ *  NEW         restored from the state file, with    CONNECTING  (the client restarted: an
+ *              a grant                                           application may wait)
  *  any         kick (operator; backoff ignored)      CONNECTING
  *  any         forget, or unused for 10 min          (removed)   attempt aborted, answers
  *                                                                released, ifdown, keys erased
@@ -63,6 +73,7 @@ const char *peer_state_name(const struct peer *p, uint64_t now)
 	switch (p->state) {
 	case PS_NEW: return "new";
 	case PS_CONNECTING: return p->has_tunnel ? "rekeying" : "connecting";
+	case PS_RESUMING: return "resuming";
 	case PS_VERIFYING: return "verifying";
 	case PS_UP: return peer_tunnel_usable(p, now) ? "up" : "expiring";
 	case PS_BACKOFF: return "backoff";
@@ -82,6 +93,8 @@ static void rearm(struct peer *p)
 	uint64_t at = p->next_tick;
 	if (p->state == PS_VERIFYING && p->verify_next < at)
 		at = p->verify_next;
+	if (p->state == PS_RESUMING && p->resume_next < at)
+		at = p->resume_next;
 	hk.arm(p, at);
 }
 
@@ -211,6 +224,7 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 	}
 	switch (p->state) {
 	case PS_CONNECTING:
+	case PS_RESUMING:
 	case PS_VERIFYING:
 		return ANSWER_HOLD;
 	case PS_BACKOFF:
@@ -235,7 +249,7 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 int peer_ev_app_packet(struct peer *p, uint64_t now)
 {
 	/* a known server whose tunnel is gone: handshake again on demand */
-	if (p->state == PS_CONNECTING)
+	if (p->state == PS_CONNECTING || p->state == PS_RESUMING)
 		return 1;
 	if (!p->have_ports && !p->owner[0])
 		return 0;
@@ -301,9 +315,78 @@ void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64
 	}
 	client.cnt.connect_ok++;
 	p->last_auth_rx = now;     /* a fresh tunnel gets the benefit of the doubt */
+	/* our server, and an address there to take back: the claim goes
+	 * first, and the packets wait for its grant (from a fresh address,
+	 * the server's kernel would answer them with resets) */
+	if (hk.send_claim && hk.send_claim(p, now) == 1) {
+		set_state(p, PS_RESUMING, now);
+		p->resume_until = now + RESUME_WAIT_MS;
+		p->resume_next = now + RESUME_EVERY_MS;
+		rearm(p);
+		return;
+	}
 	/* the handshake is 0-RTT: waiting packets go now, before any later one */
 	hk.packets_release(p, 1);
 	verify(p, 0, now);
+}
+
+void peer_ev_session_grant(struct peer *p, int resumed, uint64_t now)
+{
+	if (p->state != PS_RESUMING)
+		return;
+	if (resumed)
+		client.cnt.sess_resumed++;
+	hk.packets_release(p, 1);
+	p->verify_quiet = 0;
+	up(p, resumed ? "session resumed: the same address on the server" : "the server kept no session: a fresh address",
+	   now);
+}
+
+static void resume_step(struct peer *p, uint64_t now)
+{
+	if (now < p->resume_until) {
+		if (hk.send_claim)
+			hk.send_claim(p, now);
+		p->resume_next = now + RESUME_EVERY_MS;
+		return;
+	}
+	log_warn("No answer from %s to the resumption claim: going on with a fresh address", sa_host_str(&p->ext));
+	client.cnt.sess_no_grant++;
+	hk.packets_release(p, 1);
+	verify(p, 0, now);
+}
+
+void peer_ev_restart_hint(struct peer *p, uint64_t now)
+{
+	if (p->state != PS_UP || (p->hint_at && now - p->hint_at < HINT_GAP_MS)) {
+		client.cnt.rx_hint_ignored++;
+		return;
+	}
+	p->hint_at = now;
+	client.cnt.rx_hint++;
+	log_info("%s says it restarted: checking the tunnel now", sa_host_str(&p->ext));
+	verify(p, 1, now);
+}
+
+struct peer *peer_ev_restored(const uint8_t hash[32], uint32_t want, const uint8_t server[16], uint16_t cryptoport,
+                              uint16_t keyport, uint64_t now)
+{
+	struct peer *p = peer_ev_new(hash, want, now);
+	if (!p)
+		return NULL;
+	sa_from_addr16(&p->ext, server, 0);
+	p->have_ports = 1;
+	p->cryptoport = cryptoport;
+	p->keyport = keyport;
+	return p;
+}
+
+void peer_ev_restored_start(struct peer *p, uint64_t now)
+{
+	if (p->state == PS_NEW) {
+		start(p, now);
+		rearm(p);
+	}
 }
 
 void peer_ev_ping_lost(struct peer *p, uint64_t now)
@@ -414,9 +497,10 @@ static int tick(struct peer *p, uint64_t now)
 	}
 	switch (p->state) {
 	case PS_CONNECTING:
+	case PS_RESUMING:
 	case PS_VERIFYING:
 	case PS_BACKOFF:
-		break;          /* the attempt, the probe, the backoff have their own deadlines */
+		break;          /* the attempt, the claim, the probe, the backoff have their own deadlines */
 	case PS_NEW:
 	case PS_DOWN:
 		if (p->is_static) {
@@ -464,6 +548,8 @@ static int tick(struct peer *p, uint64_t now)
 
 void lifecycle_timer(struct peer *p, uint64_t now)
 {
+	if (p->state == PS_RESUMING && now >= p->resume_next)
+		resume_step(p, now);
 	if (p->state == PS_VERIFYING && now >= p->verify_next)
 		verify_step(p, now);
 	if (now >= p->next_tick) {

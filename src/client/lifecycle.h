@@ -33,6 +33,9 @@
 #define VERIFY_QUIET_MS 400             /* a quiet tunnel has this long to answer a probe */
 #define VERIFY_NEW_MS 400               /* a new tunnel's probe; then trusted anyway (ICMP may be filtered) */
 #define VERIFY_EVERY_MS 50              /* probes while verifying */
+#define RESUME_WAIT_MS 1000             /* a resumption claim's grant: packets wait at most this long */
+#define RESUME_EVERY_MS 100             /* the claim again while no grant came */
+#define HINT_GAP_MS 1000                /* restart hints acted on at most this often */
 
 struct lifecycle_hooks {
 	/* start an attempt for p (connect.c); 0 if it runs, -1 if it could not start */
@@ -49,6 +52,11 @@ struct lifecycle_hooks {
 	void (*packets_release)(struct peer *p, int ok);
 	/* a static peer's ifup (up = 1) or ifdown script */
 	void (*iface)(struct peer *p, int up);
+	/* the session-resumption claim through p's new tunnel (only to a
+	 * server that proved to be ours): 1 if it claims an address (the
+	 * packets then wait for the grant), 0 if it only asks for a grant, -1
+	 * if nothing was sent (a reference server, or no hook) */
+	int (*send_claim)(struct peer *p, uint64_t now);
 	/* a probe reply, for the ping statistics */
 	void (*probe_reply)(struct peer *p, uint16_t seq, uint64_t now);
 	/* call lifecycle_timer(p, now) at time at (replaces an earlier request) */
@@ -109,6 +117,19 @@ int peer_ev_app_packet(struct peer *p, uint64_t now);
 void peer_ev_auth_rx(struct peer *p, uint64_t now);
 void peer_ev_probe_reply(struct peer *p, uint16_t seq, uint64_t now);
 void peer_ev_attempt_done(struct peer *p, const struct attempt_result *r, uint64_t now);
+/* The server's grant came through the tunnel (resumed: our old address
+ * on the server was given back). */
+void peer_ev_session_grant(struct peer *p, int resumed, uint64_t now);
+/* An unauthenticated restart hint naming p's current tunnel: an earlier
+ * liveness check, nothing else. */
+void peer_ev_restart_hint(struct peer *p, uint64_t now);
+/* A peer read back from the client's state file (a restart): its address
+ * (want) and where its server is; NULL if the address is taken. */
+struct peer *peer_ev_restored(const uint8_t hash[32], uint32_t want, const uint8_t server[16], uint16_t cryptoport,
+                              uint16_t keyport, uint64_t now);
+/* The restored peer p may start at once (it had a grant: an application
+ * may wait on it). */
+void peer_ev_restored_start(struct peer *p, uint64_t now);
 /* The ping schedule lost every retry. */
 void peer_ev_ping_lost(struct peer *p, uint64_t now);
 /* The operator asks for a new handshake: 0, or -1 and *why. */
@@ -124,6 +145,6 @@ void lifecycle_timer(struct peer *p, uint64_t now);
 void lifecycle_shutdown(void);
 
 int peer_in_use(const struct peer *p, uint64_t now);
-/* For the control socket: new, connecting, rekeying, verifying, up, expiring, backoff, down. */
+/* For the control socket: new, connecting, rekeying, resuming, verifying, up, expiring, backoff, down. */
 const char *peer_state_name(const struct peer *p, uint64_t now);
 #endif

@@ -36,6 +36,7 @@
 #include "client/serverfeat.h"
 #include "client/monitor.h"
 #include "client/ping.h"
+#include "client/session.h"
 #include "client/staticpeers.h"
 #include "client/worker.h"
 #include "io/ctlsock.h"
@@ -236,6 +237,17 @@ static void on_lc_timer(struct loop *l, struct timer *t)
 static int hook_attempt_start(struct peer *p) { return connect_start(p, peer_ev_attempt_done); }
 static void hook_send_probe(struct peer *p, uint64_t now) { datapath_send_probe(p, now); }
 static void hook_packets_release(struct peer *p, int ok) { datapath_release_waiting(p, ok, now_ms()); }
+static int hook_send_claim(struct peer *p, uint64_t now)
+{
+	uint8_t m[SM_CLAIM_LEN];
+	int r = session_claim(p, m);
+	if (r >= 0 && datapath_send_plain(p, m, sizeof m, now) < 0)
+		r = -1;
+	if (r >= 0)
+		client.cnt.sess_claims++;
+	wipe(m, sizeof m);
+	return r;
+}
 static void hook_arm(struct peer *p, uint64_t at) { timer_at(&client.loop, &p->lc_timer, at); }
 
 static void hook_added(struct peer *p, uint64_t now)
@@ -258,6 +270,7 @@ static const struct lifecycle_hooks hooks = {
 	.answers_release = held_resolve,
 	.packets_release = hook_packets_release,
 	.iface = worker_hook,
+	.send_claim = hook_send_claim,
 	.probe_reply = ping_reply,
 	.arm = hook_arm,
 	.added = hook_added,
@@ -330,9 +343,13 @@ static int worker_main(int monfd)
 	/* the file as read by root before the fork; later reloads come from the monitor */
 	static_peers_use(c->pf);
 	c->pf = NULL;
+	/* the peers of the last run, with their addresses (applications may
+	 * still hold sockets on them) */
+	session_load(now_ms());
 	log_info("worker ready (pid %ld)", (long)getpid());
 	loop_run(&c->loop);
 	rc = 0;
+	session_save();
 	held_release_all();
 	log_counters();
 out_proxy:

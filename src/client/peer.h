@@ -13,6 +13,7 @@
  *   serverfeat.c what the server offers beyond the reference (inner6), and
  *                the request that asks it
  *   ping.c       ping (TrIPE's statistics and schedule)
+ *   session.c    the resumption grant (our address on the server, its secret)
  *   main.c       the timers behind the lifecycle's hooks (lc_timer) */
 #ifndef PQC_CLIENT_PEER_H
 #define PQC_CLIENT_PEER_H
@@ -34,6 +35,10 @@ enum peer_state {
 	PS_UP,          /* a tunnel that answered */
 	PS_BACKOFF,     /* the last attempt failed: answers pass until retry_at */
 	PS_DOWN,        /* no tunnel (expired, or dropped); the next need reconnects */
+	PS_RESUMING,    /* a new tunnel exists and a resumption claim is out: the
+	                 * application's packets wait for the grant (at most
+	                 * RESUME_WAIT_MS), so none reaches the server from a
+	                 * fresh address */
 };
 
 /* Liveness pings of one peer (TrIPE connect's PING and its `info` keys). */
@@ -92,6 +97,9 @@ struct peer {
 	uint64_t verify_next;           /* VERIFYING: the next probe */
 	int verify_quiet;               /* VERIFYING a quiet tunnel (no reply: handshake again) */
 	int strict;                     /* reached by its high-security name: never fail open */
+	uint64_t resume_until;          /* RESUMING: the grant's deadline */
+	uint64_t resume_next;           /* RESUMING: the next claim */
+	uint64_t hint_at;               /* the last restart hint acted on */
 
 	/* connect.c */
 	struct conn *conn;              /* the attempt in progress, or NULL */
@@ -116,6 +124,11 @@ struct peer {
 	int feat_asked;                 /* a request is out: feat_nonce to feat_to */
 	uint8_t feat_nonce[8];
 	union sockaddr_any feat_to;     /* the key server asked (address and port) */
+
+	/* session.c */
+	int sess_have;                  /* a grant: our address on the server and its secret */
+	uint32_t sess_addr;             /* 10.42.x.y as the server sees us (for show) */
+	uint8_t sess_secret[32];
 
 	/* ping.c */
 	struct pingstat ping;

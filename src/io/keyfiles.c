@@ -42,6 +42,38 @@ int keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len)
 	return 0;
 }
 
+int keyfile_read_upto(const char *dir, const char *name, uint8_t *buf, size_t cap, size_t *len)
+{
+	char path[1024];
+	struct stat st;
+	size_t got = 0;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return -1;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size > cap) {
+		log_error("%s: expected a regular file of at most %zu bytes", path, cap);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* read up to the file's size as it was when checked, never past cap */
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	*len = got;
+	return 0;
+}
+
 int keyfile_write(const char *dir, const char *name, const void *buf, size_t len, unsigned mode)
 {
 	char path[1024], tmp[1100];
@@ -90,6 +122,51 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
+	return -1;
+}
+
+int keyfile_write_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode)
+{
+	char tmp[300];
+	const uint8_t *p = buf;
+	size_t done = 0;
+	int fd;
+
+	if ((size_t)snprintf(tmp, sizeof tmp, ".%s.tmp.%ld", name, (long)getpid()) >= sizeof tmp)
+		return -1;
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		log_error("%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, mode) < 0)
+		goto fail;
+	while (done < len) {
+		ssize_t w = write(fd, p + done, len - done);
+		if (w <= 0) {
+			if (w < 0 && errno == EINTR)
+				continue;
+			goto fail;
+		}
+		done += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		log_error("rename %s: %s", name, strerror(errno));
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	fsync(dirfd);         /* make the rename durable */
+	return 0;
+fail:
+	log_error("%s: %s", tmp, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
 	return -1;
 }
 

@@ -20,8 +20,15 @@ struct server_keys {
 
 /* Read exactly len bytes from dir/name.  0, or -1 (missing, wrong size, a link). */
 int keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len);
+/* Read dir/name, a regular file (not a link) of at most cap bytes, into
+ * buf: 0 and *len, or -1 (missing: errno ENOENT; too large; unreadable). */
+int keyfile_read_upto(const char *dir, const char *name, uint8_t *buf, size_t cap, size_t *len);
 /* Write dir/name atomically with the given mode.  0 / -1. */
 int keyfile_write(const char *dir, const char *name, const void *buf, size_t len, unsigned mode);
+/* The same in the directory open as dirfd (temporary file, fsync,
+ * renameat, fsync of the directory): for a process whose seccomp filter
+ * allows writing only relative to that descriptor.  0 / -1. */
+int keyfile_write_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode);
 /* Load all server keys (session_key optional).  Logs what is wrong.  0 / -1. */
 int keyfiles_load_server(struct server_keys *k, const char *dir);
 /* Load only the public keys (mce_sk stays NULL).  0 / -1. */

@@ -11,7 +11,10 @@
  *          initiation goes on as a plain one (a client behind a NAT that
  *          maps each destination port anew never gets a valid cookie).
  *   02 00  tunnel packet: TID lookup, authenticated decryption, roaming,
- *          re-addressing, delivery to the TUN.
+ *          re-addressing, delivery to the TUN; a plaintext "pqcsess..."
+ *          is a session-resumption claim (resume.c), never delivered.  An
+ *          unknown TID that a restored session names gets a restart hint
+ *          (resume.c; rate-limited, never to the reference).
  *   03 00, pqccookE, anything else: counted and ignored (unauthenticated
  *          messages never change or end a tunnel). */
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "io/log.h"
 #include "proto/cookiemsg.h"
 #include "proto/handshake.h"
+#include "proto/sessionmsg.h"
 #include "proto/tunnelpkt.h"
 #include "server/server.h"
 
@@ -272,7 +276,8 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 		return;
 	if (!p) {
 		s->st.tun_unknown_tid++;
-		log_ratelimited(L_DEBUG, "tun_tid", "Tunnel packet with unknown TID from %s", sa_str(from));
+		if (!resume_unknown_tid(s, m + TP_TID_OFF, from, now))
+			log_ratelimited(L_DEBUG, "tun_tid", "Tunnel packet with unknown TID from %s", sa_str(from));
 		return;
 	}
 	n = tunnel_open(&p->tun, pt, sizeof pt, m, len, now);
@@ -305,6 +310,10 @@ static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const 
 	}
 	if (n >= 8 && !memcmp(pt, cookie_prefix, 8)) {
 		s->st.tun_cookie++;
+		return;
+	}
+	if (sessionmsg_is_session(pt, (size_t)n)) {
+		resume_message(s, p, pt, (size_t)n, now);
 		return;
 	}
 	deliver_to_tun(s, p, pt, (size_t)n);

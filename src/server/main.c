@@ -13,7 +13,9 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <pwd.h>
 #include <unistd.h>
 #include "config.h"
 #include "common.h"
@@ -53,6 +55,8 @@ static void usage(FILE *f)
 	        "  -u, --user USER           unprivileged user to run as (default " PQC_SERVER_USER ")\n"
 	        "      --no-offload          no TUN/UDP segmentation offloads\n"
 	        "      --mtu N               TUN MTU, 576..1992 (default 1200)\n"
+	        "      --state-dir DIR       keep the clients' resumable addresses in DIR/sessions,\n"
+	        "                            so their connections survive a restart (made 0700)\n"
 	        "      --handshake-threads N threads for handshakes, 0..16 (default: one per CPU;\n"
 	        "                            0: in the event loop)\n"
 	        "      --no-seccomp          do not install the system-call filter\n"
@@ -92,10 +96,62 @@ static void dump_stats(const struct server *s)
 #undef X
 }
 
+/* The state directory belongs to the user the server runs as, mode 0700.
+ * Done as root before the drop, without reading anything in it (the file
+ * is read after the drop): a directory root made (or systemd's
+ * StateDirectory=, which hands the tree back to root at each start) is
+ * given to the user, with the state file in it if it is a regular file
+ * with one link (a hard link to a file elsewhere has two). */
+static int statedir_prepare(const char *dir, const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_error("--state-dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_error("--state-dir %s: not a directory", dir);
+		return -1;
+	}
+	if (!pw || st.st_uid == pw->pw_uid) {
+		if (st.st_mode & 077)
+			log_warn("--state-dir %s: open to others (mode %o): the state file in it is 0600 anyway", dir,
+			         (unsigned)(st.st_mode & 07777));
+		return 0;
+	}
+	/* in this order: once the directory is the user's, the unit's root (no
+	 * CAP_FOWNER, no CAP_DAC_OVERRIDE) could neither change its mode nor
+	 * look into it */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, 0700) < 0) {
+		log_error("--state-dir %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int f = openat(fd, SESSION_STATE_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (f >= 0) {
+		if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || fchown(f, pw->pw_uid, pw->pw_gid) < 0)
+			log_warn("%s/%s: not a regular file with one link, or cannot be handed over: left as it is", dir,
+			         SESSION_STATE_FILE);
+		close(f);
+	}
+	if (fchown(fd, pw->pw_uid, pw->pw_gid) < 0) {
+		log_error("--state-dir %s: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static void on_housekeeping(struct loop *l, struct timer *t)
 {
 	struct server *s = t->arg;
 	peers_housekeeping(s, now_ms());
+	resume_save(s, 0);
 	cookie_checker_expire(&s->cookies, now_ms());
 	aead_forget();     /* the last packet key in this thread's EVP context */
 	timer_in(l, t, 5000);
@@ -135,7 +191,9 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
  * the config and key files (open and stat: glibc's openat and newfstatat,
  * the latter in the base set) and may bind a key port (reload.c); only
  * UDP sockets of the Internet families. */
-static const int server_syscalls[] = { SYS_bind, SYS_setsockopt, 0 };
+static const int server_syscalls[] = { SYS_bind, SYS_setsockopt,
+	SYS_fsync,              /* --state-dir: the state file's atomic rewrite */
+	0 };
 #define NOT_WRITING (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)
 #define SOCK_FLAGS ((unsigned long long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
 static const struct privsep_argrule server_argrules[] = {
@@ -150,18 +208,27 @@ static const struct privsep_argrule server_argrules[] = {
  * descriptor, fchmod to 0644; allowed only when it is configured.  (The
  * descriptor check does not stop an absolute path, which seccomp cannot
  * see: the user's file permissions remain the bound there.) */
-static int server_seccomp(int textdirfd, int all_threads)
+static size_t dir_writer_rules(struct privsep_argrule *r, int dirfd, unsigned mode)
 {
-	const unsigned long long fd = (unsigned long long)textdirfd, mode = 0644;
-	struct privsep_argrule r[N_SERVER_ARGRULES + 4];
+	const unsigned long long fd = (unsigned long long)dirfd;
+	r[0] = (struct privsep_argrule){ SYS_openat, 1, { { 0, 0xffffffffull, fd } } };
+	r[1] = (struct privsep_argrule){ SYS_renameat, 2, { { 0, 0xffffffffull, fd }, { 2, 0xffffffffull, fd } } };
+	r[2] = (struct privsep_argrule){ SYS_unlinkat, 1, { { 0, 0xffffffffull, fd } } };
+	r[3] = (struct privsep_argrule){ SYS_fchmod, 1, { { 1, 0xfffull, mode } } };
+	return 4;
+}
+
+/* The same for the state directory (--state-dir): the session file is
+ * rewritten there through its descriptor (keyfile_write_at), mode 0600. */
+static int server_seccomp(int textdirfd, int statedirfd, int all_threads)
+{
+	struct privsep_argrule r[N_SERVER_ARGRULES + 8];
 	size_t n = N_SERVER_ARGRULES;
 	memcpy(r, server_argrules, sizeof server_argrules);
-	if (textdirfd >= 0) {
-		r[n++] = (struct privsep_argrule){ SYS_openat, 1, { { 0, 0xffffffffull, fd } } };
-		r[n++] = (struct privsep_argrule){ SYS_renameat, 2, { { 0, 0xffffffffull, fd }, { 2, 0xffffffffull, fd } } };
-		r[n++] = (struct privsep_argrule){ SYS_unlinkat, 1, { { 0, 0xffffffffull, fd } } };
-		r[n++] = (struct privsep_argrule){ SYS_fchmod, 1, { { 1, 0xfffull, mode } } };
-	}
+	if (textdirfd >= 0)
+		n += dir_writer_rules(r + n, textdirfd, 0644);
+	if (statedirfd >= 0)
+		n += dir_writer_rules(r + n, statedirfd, 0600);
 	return privsep_seccomp_args(server_syscalls, r, n, all_threads);
 }
 
@@ -171,7 +238,8 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { "inner6-prefix", 1, 0, '6' }, { "no-inner6", 0, 0, 'N' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' }, 
+		{ "state-dir", 1, 0, 'W' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { "inner6-prefix", 1, 0, '6' }, { "no-inner6", 0, 0, 'N' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
@@ -184,6 +252,7 @@ int main(int argc, char **argv)
 
 	s->keydir = getenv("KEYPATH") ? getenv("KEYPATH") : "/etc/pqconnect/keys";
 	s->confdir = "/etc/pqconnect/config";
+	s->statedir_fd = -1;
 	s->ifname = "pqcserv0";
 	s->cryptoport = 42424;
 	s->keyport = 42425;
@@ -216,6 +285,7 @@ int main(int argc, char **argv)
 		 * running -H "$(cat .../host)" without a host file gets -H "" */
 		case 'H': opt_host = *optarg ? optarg : NULL; break;
 		case 'u': user = optarg; break;
+		case 'W': s->statedir = *optarg ? optarg : NULL; break;
 		case 'C': ctlpath = optarg; break;
 		case 'S': use_seccomp = 0; break;
 		case 'R': allow_root = 1; break;
@@ -339,6 +409,8 @@ int main(int argc, char **argv)
 		log_warn("inner IPv6 not offered: no IPv6 address on %s", s->ifname);
 		s->inner6 = 0;
 	}
+	if (s->statedir && statedir_prepare(s->statedir, user) < 0)
+		return 1;
 	int dual_crypto, dual_key;
 	s->crypto_fd = udp_bind_dual(s->cryptoport, &dual_crypto);
 	if (s->crypto_fd < 0) {
@@ -407,6 +479,19 @@ int main(int argc, char **argv)
 	/* everything privileged is done: the rest runs unprivileged and confined */
 	if (privsep_drop_user(user, allow_root) < 0)
 		return 1;
+	/* the state directory, opened as the server's user: it is that user's
+	 * (under the unit, root has no capability to look into it) */
+	if (s->statedir) {
+		s->statedir_fd = open(s->statedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->statedir_fd < 0) {
+			log_error("--state-dir %s: %s", s->statedir, strerror(errno));
+			return 1;
+		}
+	}
+	/* the state file, as the user that writes it, before any handshake can
+	 * take a restored address; then the clients of the last run are told */
+	resume_load(s, now_ms());
+	resume_announce(s, now_ms());
 	/* the workers start unprivileged (capabilities are per thread and
 	 * copied at creation) and get the seccomp filter with the loop's thread */
 	if (hspool_start(&s->hsp, hs_threads, s->mce_sk, s->x_sk) < 0 ||
@@ -424,7 +509,7 @@ int main(int argc, char **argv)
 #if HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif
-	if (use_seccomp && server_seccomp(tf.dirfd, hs_threads > 0) < 0)
+	if (use_seccomp && server_seccomp(tf.dirfd, s->statedir_fd, hs_threads > 0) < 0)
 		return 1;
 	if (!use_seccomp)
 		log_warn("--no-seccomp: no system-call filter");
@@ -439,9 +524,11 @@ int main(int argc, char **argv)
 	loop_run(&s->loop);
 
 	hspool_stop(&s->hsp);
+	resume_save(s, 1);
 	textfile_close(&tf);
 	dump_stats(s);
 	peers_free(s);
+	resume_free();
 	ephkeys_wipe(&s->eph);
 	cookie_checker_wipe(&s->cookies);
 	server_keys_free(s);

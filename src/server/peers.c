@@ -6,7 +6,13 @@
  * oldest first.  When the address pool is full, a handshake takes the
  * address of the oldest of them: a flood of valid initiations (each makes a
  * peer that never speaks) would otherwise hold every address for the two
- * minutes a silent tunnel lives, and no new client could get in. */
+ * minutes a silent tunnel lives, and no new client could get in.
+ *
+ * Resumable addresses (struct session, handed out by resume.c) are kept
+ * here too, by host number: the pool bit of such an address stays set
+ * while the session exists, so no other client gets it while its owner
+ * re-handshakes; once no peer holds it, it is kept SESSION_HOLD_MS (or
+ * until the pool runs out, oldest first), then freed. */
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -18,10 +24,12 @@ int peers_init(struct server *s)
 	s->tid_buckets = 4096;
 	s->by_tid = calloc(s->tid_buckets, sizeof *s->by_tid);
 	s->by_host = calloc(ADDRPOOL_MAX, sizeof *s->by_host);
-	return s->by_tid && s->by_host ? 0 : -1;
+	s->sessions = calloc(ADDRPOOL_MAX, sizeof *s->sessions);
+	return s->by_tid && s->by_host && s->sessions ? 0 : -1;
 }
 
 static void peer_drop(struct server *s, struct peer *p);
+static int session_evict_oldest(struct server *s);
 
 static unsigned tid_bucket(const struct server *s, const uint8_t tid[32])
 {
@@ -63,6 +71,8 @@ struct peer *peer_add(struct server *s, const struct hs_keys *k, const union soc
 		peer_drop(s, old);
 		got = addrpool_alloc(&s->pool, &addr) == 0;
 	}
+	if (!got && session_evict_oldest(s) == 0)
+		got = addrpool_alloc(&s->pool, &addr) == 0;
 	if (!got) {
 		s->st.hs_no_address++;
 		return NULL;
@@ -121,7 +131,10 @@ static void peer_drop(struct server *s, struct peer *p)
 	long i = addrpool_index(&s->pool, p->addr);
 	if (i >= 0)
 		s->by_host[i] = NULL;
-	addrpool_free(&s->pool, p->addr);
+	if (i >= 0 && s->sessions[i])
+		s->sessions[i]->released = now_ms();    /* the address stays reserved for its owner */
+	else
+		addrpool_free(&s->pool, p->addr);
 	if (!p->alive)
 		new_unlink(s, p);
 	tunnel_wipe(&p->tun);
@@ -136,8 +149,113 @@ void peer_remove(struct server *s, struct peer *p, const char *why)
 	s->st.peers_removed++;
 }
 
+static void session_free(struct server *s, long i)
+{
+	struct session *sess = s->sessions[i];
+	if (!s->by_host[i])
+		addrpool_free(&s->pool, sess->addr);
+	wipe(sess, sizeof *sess);
+	free(sess);
+	s->sessions[i] = NULL;
+	s->nsessions--;
+	s->sessions_dirty = 1;
+}
+
+/* The pool is full: the address held longest for a client that has not
+ * come back is given up.  0, or -1 if every session has a peer. */
+static int session_evict_oldest(struct server *s)
+{
+	long best = -1;
+	for (long i = 0; s->nsessions && i < ADDRPOOL_MAX; i++)
+		if (s->sessions[i] && !s->by_host[i] && (best < 0 || s->sessions[i]->released < s->sessions[best]->released))
+			best = i;
+	if (best < 0)
+		return -1;
+	s->st.sess_evicted++;
+	log_ratelimited(L_WARNING, "sess_evict", "Address pool full: %s, kept for a client to resume, given up",
+	                ip4_str(s->sessions[best]->addr));
+	session_free(s, best);
+	return 0;
+}
+
+struct session *session_of(struct server *s, uint32_t addr)
+{
+	long i = addrpool_index(&s->pool, addr);
+	return i < 0 ? NULL : s->sessions[i];
+}
+
+struct session *session_add(struct server *s, struct peer *p)
+{
+	long i = addrpool_index(&s->pool, p->addr);
+	if (i < 0)
+		return NULL;
+	if (s->sessions[i])
+		return s->sessions[i];
+	struct session *sess = calloc(1, sizeof *sess);
+	if (!sess)
+		return NULL;
+	sess->addr = p->addr;
+	random_bytes(sess->secret, sizeof sess->secret);
+	memcpy(sess->tid, p->tun.tid, 32);
+	sess->ep = p->ep;
+	sess->seen = wall_s();
+	s->sessions[i] = sess;
+	s->nsessions++;
+	s->sessions_dirty = 1;
+	return sess;
+}
+
+void peer_move_to(struct server *s, struct peer *p, struct session *sess)
+{
+	long to = addrpool_index(&s->pool, sess->addr), from = addrpool_index(&s->pool, p->addr);
+	if (to < 0 || from < 0 || to == from)
+		return;
+	if (s->by_host[to])
+		peer_remove(s, s->by_host[to], "its client resumed the address in a new tunnel");
+	/* p's fresh address goes back (or stays held, if it had a session) */
+	s->by_host[from] = NULL;
+	if (s->sessions[from])
+		s->sessions[from]->released = now_ms();
+	else
+		addrpool_free(&s->pool, p->addr);
+	p->addr = sess->addr;
+	s->by_host[to] = p;
+	sess->released = 0;
+	sess->restored = 0;
+	memcpy(sess->tid, p->tun.tid, 32);
+	sess->ep = p->ep;
+	sess->seen = wall_s();
+	s->sessions_dirty = 1;
+}
+
+int session_restore(struct server *s, struct session *sess, uint64_t now)
+{
+	long i = addrpool_index(&s->pool, sess->addr);
+	if (i < 0 || s->sessions[i] || addrpool_take(&s->pool, sess->addr) < 0)
+		return -1;
+	sess->released = now ? now : 1;
+	sess->restored = 1;
+	s->sessions[i] = sess;
+	s->nsessions++;
+	return 0;
+}
+
 void peers_housekeeping(struct server *s, uint64_t now)
 {
+	for (long i = 0; s->nsessions && i < ADDRPOOL_MAX; i++) {
+		struct session *sess = s->sessions[i];
+		if (!sess)
+			continue;
+		if (s->by_host[i]) {
+			sess->seen = wall_s();
+			sess->ep = s->by_host[i]->ep;
+		} else if (now - sess->released > SESSION_HOLD_MS) {
+			s->st.sess_expired++;
+			log_info("Address %s no longer kept for its client (not back within %d min)", ip4_str(sess->addr),
+			         SESSION_HOLD_MS / 60000);
+			session_free(s, i);
+		}
+	}
 	for (unsigned b = 0; b < s->tid_buckets; b++) {
 		struct peer *p = s->by_tid[b], *next;
 		for (; p; p = next) {
@@ -149,11 +267,20 @@ void peers_housekeeping(struct server *s, uint64_t now)
 	}
 }
 
+void sessions_clear(struct server *s)
+{
+	for (long i = 0; s->nsessions && i < ADDRPOOL_MAX; i++)
+		if (s->sessions[i])
+			session_free(s, i);
+}
+
 void peers_free(struct server *s)
 {
 	for (unsigned b = 0; b < s->tid_buckets; b++)
 		while (s->by_tid[b])
 			peer_remove(s, s->by_tid[b], "shutting down");
+	sessions_clear(s);
 	free(s->by_tid);
 	free(s->by_host);
+	free(s->sessions);
 }

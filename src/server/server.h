@@ -35,6 +35,22 @@ struct peer {
 	struct peer *new_prev, *new_next;   /* while !alive: the list of new peers, oldest first */
 };
 
+/* A resumable internal address (resume.c hands them out, peers.c keeps
+ * them): while one exists, its address stays reserved in the pool, held by
+ * the peer on it or, once that one is gone, for SESSION_HOLD_MS. */
+#define SESSION_HOLD_MS (30 * 60 * 1000)
+#define SESSION_STATE_FILE "sessions"     /* in --state-dir */
+struct session {
+	uint32_t addr;
+	uint8_t secret[32];             /* the resumption secret (never a traffic key) */
+	uint8_t tid[32];                /* the newest tunnel on the address */
+	union sockaddr_any ep;          /* its endpoint (a restarted server's hint goes there) */
+	uint64_t released;              /* ms: when the last peer on it went (0: a peer holds it) */
+	uint64_t seen;                  /* wall-clock s: last known alive */
+	uint64_t hinted;                /* ms: last restart hint sent for it */
+	int restored;                   /* from the state file, no tunnel since */
+};
+
 /* Every kind of dropped or handled packet has a counter. */
 #define SERVER_COUNTERS(X) \
 	X(hs_ok) X(hs_bad_len) X(hs_replay) X(hs_decrypt_fail) X(hs_ratelimited) \
@@ -48,7 +64,10 @@ struct peer {
 	X(peers_removed) \
 	X(hs_cookie) X(hs_cookie_bad) X(hs_cookie_expired) X(hs_cookie_len) X(hs_evicted) X(hs_ok_cookie) \
 	X(key_cookie_ok) X(key_cookie_bad) X(peers_evicted) X(key_feat_ok) X(key_feat_bad) X(tun_inner6) X(out_inner6) \
-	X(hs_ok_next) X(key_next_static_ok) X(reload_ok) X(reload_failed) X(textfile_ok) X(textfile_failed)
+	X(hs_ok_next) X(key_next_static_ok) X(reload_ok) X(reload_failed) X(textfile_ok) X(textfile_failed) \
+	X(sess_granted) X(sess_resumed) X(sess_claim_bad) X(sess_claim_unknown) X(sess_bad_msg) X(sess_expired) \
+	X(sess_evicted) X(sess_hints) X(sess_hint_limited) X(sess_saved) X(sess_save_fail) X(sess_loaded) \
+	X(sess_load_bad)
 
 /* A tunnel packet kept while the initiation of its source is with the
  * handshake workers (cryptoserver.c). */
@@ -117,6 +136,12 @@ struct server {
 	struct peer **by_host;          /* internal host number -> peer */
 	unsigned npeers;
 	struct peer *new_head, *new_tail;   /* peers not yet alive, oldest first (peers.c) */
+	struct session **sessions;      /* internal host number -> resumable address (peers.c) */
+	unsigned nsessions;
+	int sessions_dirty;             /* the state file is behind (resume.c writes it) */
+	const char *statedir;           /* --state-dir: where the sessions survive a restart (NULL: nowhere) */
+	int statedir_fd;                /* that directory, open (-1: none): the file is written through it */
+	struct ratelimit hint_rl;       /* restart hints, per source */
 	struct timer housekeeping, eph_timer;
 	struct early early[EARLY_SLOTS];     /* early tunnel packets (cryptoserver.c) */
 	unsigned early_next;
@@ -133,6 +158,31 @@ void peer_remove(struct server *s, struct peer *p, const char *why);
 void peer_mark_alive(struct server *s, struct peer *p);
 void peers_housekeeping(struct server *s, uint64_t now);
 void peers_free(struct server *s);
+/* Resumable addresses: the one of addr (or NULL); a new one for p's address
+ * (NULL if out of memory); p moved onto the address of sess, whose current
+ * peer (another tunnel of the same client) is removed. */
+struct session *session_of(struct server *s, uint32_t addr);
+struct session *session_add(struct server *s, struct peer *p);
+void peer_move_to(struct server *s, struct peer *p, struct session *sess);
+/* A session read back from the state file: its address reserved, held as if
+ * its peer had just gone.  0, or -1 (address outside the pool or taken). */
+int session_restore(struct server *s, struct session *sess, uint64_t now);
+/* Every session freed, erased (their addresses go back unless a peer holds them). */
+void sessions_clear(struct server *s);
+
+/* resume.c: session resumption (proto/sessionmsg.h) */
+/* An authenticated in-tunnel session message from p; the grant is queued in s->tx. */
+void resume_message(struct server *s, struct peer *p, const uint8_t *pt, size_t len, uint64_t now);
+/* A tunnel packet with an unknown TID: a restart hint, if the TID is one of
+ * a restored session's (rate-limited); 1 if one was sent. */
+int resume_unknown_tid(struct server *s, const uint8_t tid[32], const union sockaddr_any *from, uint64_t now);
+/* Start-up: read the state file (as root, before the sockets exist) and, once
+ * they do, tell every restored client we are back. */
+void resume_load(struct server *s, uint64_t now);
+void resume_announce(struct server *s, uint64_t now);
+/* The state file rewritten if something changed (housekeeping; force at exit). */
+void resume_save(struct server *s, int force);
+void resume_free(void);
 
 /* reload.c.  server_read_config: the files of confdir (pqcport, keyport,
  * next-keyport (0 if absent), host) over the values passed in; 0, or -1

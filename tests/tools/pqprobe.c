@@ -51,6 +51,13 @@
  *       them (ephemeral key, plain initiation), each timed from the
  *       ephemeral-key request to the first echo reply through the tunnel
  *       (at most 3 s); "trial I: MS ms" or "trial I: none"
+ * Session resumption (tests/e2e/sessions):
+ *   pqprobe claim HOST CRYPTOPORT KEYPORT HASH52 ADDR
+ *       a real tunnel (from wherever pqprobe runs: in the victim client's
+ *       namespace, its source address), then resumption claims for ADDR
+ *       (another client's internal address on the server) with the proof
+ *       of a made-up secret, and with a proof made for another tunnel id:
+ *       each grant must keep this tunnel on an address other than ADDR
  * Prints "ok ..." / "FAIL ..." lines and exits 1 on any failure. */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -68,6 +75,7 @@
 #include "proto/keymsg.h"
 #include "proto/keytree.h"
 #include "proto/pq1name.h"
+#include "proto/sessionmsg.h"
 #include "proto/tunnelpkt.h"
 #include "proto/base32.h"
 
@@ -381,6 +389,71 @@ static int handshakes(const uint8_t root[32], int count)
 	return 0;
 }
 
+/* One claim through s's tunnel; the address of the grant (0: none came). */
+static uint32_t claim_once(struct session *s, uint32_t addr, const uint8_t secret[32], const uint8_t tid[32])
+{
+	uint8_t pt[SM_CLAIM_LEN], out[256], in[4096], back[4096];
+	sessionmsg_claim_build(pt, addr, secret, tid);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int len = tunnel_seal(&s->tun, out, sizeof out, pt, sizeof pt, (uint64_t)(now_s() * 1000));
+		sendto_addr(s->fd, out, (size_t)len, &srv_crypto);
+		double end = now_s() + 1.0;
+		while (now_s() < end) {
+			int r = recv_wait(s->fd, in, sizeof in, 200, NULL);
+			if (r <= 0)
+				continue;
+			int m = tunnel_open(&s->tun, back, sizeof back, in, (size_t)r, (uint64_t)(now_s() * 1000));
+			int resumed;
+			uint32_t got;
+			const uint8_t *sec;
+			if (m > 0 && sessionmsg_grant_parse(back, (size_t)m, &resumed, &got, &sec) == 0) {
+				OK(!resumed, "grant says %s", resumed ? "resumed" : "not resumed");
+				return got;
+			}
+		}
+	}
+	return 0;
+}
+
+static const char *addr_str(uint32_t a)
+{
+	static char buf[2][16];
+	static int n;
+	char *b = buf[n++ & 1];
+	snprintf(b, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	return a ? b : "(no grant)";
+}
+
+static int claim(const uint8_t root[32], const char *victim)
+{
+	struct session s;
+	struct in_addr va;
+	uint8_t secret[32], other_tid[32];
+
+	memset(&s, 0, sizeof s);
+	if (inet_pton(AF_INET, victim, &va) != 1) {
+		OK(0, "address %s", victim);
+		return 1;
+	}
+	uint32_t want = ntohl(va.s_addr);
+	if (fetch_tree(&s.tree, root) < 0 || open_session(&s) < 0) {
+		OK(0, "tunnel to the server");
+		return 1;
+	}
+	random_bytes(secret, sizeof secret);
+	uint32_t got = claim_once(&s, want, secret, s.tun.tid);
+	OK(got && got != want, "claim of %s with a made-up secret: the tunnel stays on %s", victim,
+	   addr_str(got));
+	memcpy(other_tid, s.tun.tid, 32);
+	other_tid[0] ^= 0x80;
+	got = claim_once(&s, want, secret, other_tid);
+	OK(got && got != want, "claim of %s with a proof for another tunnel: the tunnel stays on %s", victim,
+	   addr_str(got));
+	close(s.fd);
+	keytree_free(&s.tree);
+	return 0;
+}
+
 static int bench_main(int argc, char **argv, int *rc);
 static int over_main(int argc, char **argv, int *rc);
 static int flood_main(int argc, char **argv);
@@ -415,6 +488,8 @@ int main(int argc, char **argv)
 			attack(root);
 		else if (!strcmp(argv[1], "handshakes") && argc >= 7)
 			handshakes(root, atoi(argv[6]));
+		else if (!strcmp(argv[1], "claim") && argc >= 7)
+			claim(root, argv[6]);
 		else
 			return 2;
 	} else

@@ -17,6 +17,7 @@ static struct {
 	int starts, aborts, probes, keepalives, releases_ok, releases_fail, ifup, ifdown, replies, added, removing;
 	int packets_ok, packets_fail;
 	int start_result;
+	int claims, claim_result;
 } f;
 
 static int fk_start(struct peer *p) { (void)p; f.starts++; return f.start_result; }
@@ -29,6 +30,7 @@ static void fk_release(struct peer *p, int ok)
 	held_resolve(p, ok);
 }
 static void fk_packets(struct peer *p, int ok) { (void)p; ok ? f.packets_ok++ : f.packets_fail++; }
+static int fk_claim(struct peer *p, uint64_t now) { (void)p, (void)now; f.claims++; return f.claim_result; }
 static void fk_iface(struct peer *p, int up) { (void)p; up ? f.ifup++ : f.ifdown++; }
 static void fk_reply(struct peer *p, uint16_t seq, uint64_t now) { (void)p, (void)seq, (void)now; f.replies++; }
 static void fk_arm(struct peer *p, uint64_t at) { (void)p, (void)at; }
@@ -38,7 +40,7 @@ static void fk_removing(struct peer *p) { (void)p; f.removing++; }
 static const struct lifecycle_hooks fakes = {
 	.attempt_start = fk_start, .attempt_abort = fk_abort, .send_probe = fk_probe,
 	.send_keepalive = fk_keepalive, .answers_release = fk_release, .packets_release = fk_packets, .iface = fk_iface,
-	.probe_reply = fk_reply, .arm = fk_arm, .added = fk_added, .removing = fk_removing,
+	.send_claim = fk_claim, .probe_reply = fk_reply, .arm = fk_arm, .added = fk_added, .removing = fk_removing,
 };
 
 /* ------------------------------------------------- DNS answers and held -- */
@@ -337,6 +339,42 @@ int main(void)
 	peer_ev_unconfig(p);
 	CHECK_MSG(!p->is_static && f.ifdown == 1, "no longer static: ifdown");
 
+	/* session resumption: a claim of our old address goes first, the
+	 * packets wait for the grant; the grant makes the tunnel UP */
+	uint64_t tr = t6 + 3000000;
+	f.claim_result = 1;
+	int claims = f.claims, pok = f.packets_ok;
+	done(p, 1, tr);
+	CHECK_MSG(p->state == PS_RESUMING && f.claims == claims + 1 && f.packets_ok == pok,
+	          "resumption claim: RESUMING, packets wait");
+	CHECK_MSG(peer_ev_app_packet(p, tr + 1) == 1, "RESUMING: application packets wait");
+	CHECK_MSG(p->state == PS_RESUMING && peer_state_name(p, tr + 2) && !strcmp(peer_state_name(p, tr + 2), "resuming"),
+	          "shown as resuming");
+	lifecycle_timer(p, tr + RESUME_EVERY_MS);
+	CHECK_MSG(f.claims == claims + 2 && p->state == PS_RESUMING, "no grant yet: the claim again");
+	peer_ev_session_grant(p, 1, tr + RESUME_EVERY_MS + 5);
+	CHECK_MSG(p->state == PS_UP && f.packets_ok == pok + 1, "grant: UP, packets released");
+	/* a restart hint: an earlier check (a quiet verification), once a second */
+	int probes_r = f.probes;
+	peer_ev_restart_hint(p, tr + 500);
+	CHECK_MSG(p->state == PS_VERIFYING && p->verify_quiet && f.probes == probes_r + 1, "restart hint: probe at once");
+	peer_ev_probe_reply(p, 0, tr + 510);
+	CHECK(p->state == PS_UP);
+	peer_ev_restart_hint(p, tr + 600);
+	CHECK_MSG(p->state == PS_UP && f.probes == probes_r + 1, "a second hint within HINT_GAP_MS: ignored");
+	/* no grant within RESUME_WAIT_MS: on with a fresh address, verified */
+	CHECK(peer_ev_kick(p, tr + 2000, &why) == 0);
+	done(p, 1, tr + 2010);
+	CHECK(p->state == PS_RESUMING);
+	pok = f.packets_ok;
+	lifecycle_timer(p, tr + 2010 + RESUME_WAIT_MS);
+	CHECK_MSG(p->state == PS_VERIFYING && f.packets_ok == pok + 1, "no grant: packets released, VERIFYING");
+	/* a server that is not ours: no claim, nothing waits */
+	f.claim_result = -1;
+	CHECK(peer_ev_kick(p, tr + 5000, &why) == 0);
+	done(p, 1, tr + 5010);
+	CHECK_MSG(p->state == PS_VERIFYING, "not our server: straight to VERIFYING");
+	f.claim_result = 0;
 	/* a name with three addresses whose first does not answer: the next
 	 * ones are tried in the answer's order, in the same round; a failure
 	 * with an answer from the server, or the last address, ends it */
