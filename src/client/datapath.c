@@ -277,7 +277,9 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		/* a restarted server of ours (unauthenticated: an earlier check, nothing more) */
 		const uint8_t *tid;
 		struct peer *hp = sessionmsg_hint_parse(d, len, &tid) == 0 ? peer_by_tid(tid) : NULL;
-		if (hp && sa_equal(&hp->ep, from))
+		/* only for a server of ours that gave us a grant (the reference
+		 * never sends one: an injected hint cannot push its peers around) */
+		if (hp && hp->sess_have && session_server_is_ours(hp) && sa_equal(&hp->ep, from))
 			peer_ev_restart_hint(hp, now);
 		else
 			client.cnt.rx_hint_ignored++;
@@ -324,7 +326,13 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		return;
 	}
 	if (sessionmsg_is_session(pt, (size_t)n)) {
-		session_rx(p, pt, (size_t)n, now);
+		/* only through the current tunnel: a late grant on the old one
+		 * must not end the new tunnel's resumption */
+		if (t == &p->tun)
+			session_rx(p, pt, (size_t)n, now);
+		else
+			client.cnt.sess_bad++;
+		wipe(pt, (size_t)n);     /* a grant carries the resumption secret */
 		return;
 	}
 	/* (the inner packet is checked once, where it is re-addressed) */
