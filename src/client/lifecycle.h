@@ -36,7 +36,6 @@
 #define RESUME_WAIT_MS 1000             /* a resumption claim's grant: packets wait at most this long */
 #define RESUME_EVERY_MS 100             /* the claim again while no grant came */
 #define HINT_GAP_MS 1000                /* restart hints acted on at most this often */
-#define HINT_FRESH_MS 250               /* ...and not within this of an authenticated packet */
 
 struct lifecycle_hooks {
 	/* start an attempt for p (connect.c); 0 if it runs, -1 if it could not start */
