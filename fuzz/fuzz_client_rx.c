@@ -6,7 +6,8 @@
  * windows, epochs.
  *
  * Input: byte 0 = set-up (bit 0: TUN with offloads, bit 1: -H host,
- * bit 2: the peer has an old tunnel too, bit 3: TUN writes fail), then
+ * bit 2: the peer has an old tunnel too, bit 3: TUN writes fail, bit 4:
+ * inner IPv6 on, and the first peer's server carries it), then
  * operations; op & 15 is the
  * kind, op >> 4 the datagram source (fz_source):
  *   0  raw datagram: u16 length, bytes
@@ -38,6 +39,7 @@
 #include "common.h"
 #include "client/client.h"
 #include "client/datapath.h"
+#include "proto/ipv6.h"
 #include "client/lifecycle.h"
 #include "client/ping.h"
 #include "crypto/crypto.h"
@@ -79,7 +81,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_ASSERT(crypto_init() == 0);
 	client.tun_addr = 0x0a2b0001;
 	client.maskbits = 16;
-	client.mtu = 1200;
+	client.mtu = 1280;
+	FUZZ_ASSERT(ipv6_inner_prefix_parse("fd43:7071:63::", client.prefix6) == 0);
+	ipv6_inner_addr(client.tun_addr6, client.prefix6, 1);
 	client.tunfd = devnull = fz_devnull(0);
 	devnull_ro = fz_devnull(1);
 	client.udpfd = client.sigfd = client.monfd = client.ctlfd = -1;
@@ -179,6 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	client.tio.fd = cfg & 8 ? devnull_ro : devnull;
 	client.host_ip = cfg & 2 ? 0x0a2b0063 : 0;
 	struct peer *a = make_peer(hash_a, 0xc6336407), *b = make_peer(hash_b, 0xcb007109);
+	client.inner6 = a->inner6 = (cfg & 16) != 0;
 	if (cfg & 4)
 		install(a, 0, now);
 	install(a, 1, now);

@@ -1,6 +1,7 @@
 /* server_key: datagrams into the server's key-port dispatch
  * (keyserver_datagram): static key-tree requests and ephemeral-key
- * requests, with a key tree and ephemeral keys made once at start.
+ * requests, cookie and feature requests, with a key tree and ephemeral keys
+ * made once at start.
  *
  * Input: byte 0 unused (set-up, kept for the shape of the other harnesses),
  * then operations; op & 15 is the kind, op >> 4 the source (fz_source):
@@ -31,7 +32,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static uint64_t counted(const struct server_stats *st)
 {
 	return st->key_static_ok + st->key_static_bad + st->key_static_size + st->key_eph_ok + st->key_eph_bad +
-	       st->key_ratelimited + st->key_unknown_type + st->key_cookie_ok + st->key_cookie_bad;
+	       st->key_ratelimited + st->key_unknown_type + st->key_cookie_ok + st->key_cookie_bad + st->key_feat_ok +
+	       st->key_feat_bad;
 }
 
 static void dispatch(const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)

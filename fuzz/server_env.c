@@ -1,6 +1,7 @@
 /* See server_env.h. */
 #include <stdlib.h>
 #include <string.h>
+#include "proto/ipv6.h"
 #include "daemon.h"
 #include "server_env.h"
 #include "crypto/crypto.h"
@@ -41,6 +42,9 @@ void fzs_init(void)
 	FUZZ_ASSERT(crypto_init() == 0);
 	s->tun_addr = 0x0a2a0001;
 	s->maskbits = 16;
+	s->inner6 = 1;                  /* inner IPv6 offered: IPv6 plaintexts reach the TUN path */
+	FUZZ_ASSERT(ipv6_inner_prefix_parse("fd42:7071:63::", s->prefix6) == 0);
+	server_addr6(s, s->tun_addr, s->tun_addr6);
 	s->cryptoport = 42424;
 	s->keyport = 42425;
 	fzs.mce_pk = malloc(MCE_PK_LEN);

@@ -73,6 +73,12 @@ struct counters {
 	uint64_t dns_tcp_dropped;    /* high-security answers over TCP that could not be rewritten */
 	uint64_t dns_tcp_unhandled;  /* TCP segments from port 53 not one whole answer: passed */
 	uint64_t textfile_ok, textfile_failed;  /* --prometheus-textfile rewrites */
+	uint64_t rx_feat;            /* feature replies of servers we asked (proto/featmsg.h) */
+	uint64_t rx_feat_stray;      /* feature replies nobody asked for, or malformed */
+	uint64_t tun_inner6;         /* inner IPv6 packets sealed to capable servers */
+	uint64_t tun_inner6_refused; /* inner IPv6 packets to a server without inner IPv6: dropped */
+	uint64_t rx_inner6;          /* inner IPv6 packets delivered to the TUN */
+	uint64_t dns_aaaa_rewritten; /* AAAA answers given the internal IPv6 address */
 	uint64_t sess_claims;        /* resumption claims sent (each asks for a grant) */
 	uint64_t sess_grants;        /* grants received */
 	uint64_t sess_resumed;       /* re-handshakes that kept our address on the server */
@@ -89,6 +95,7 @@ struct counters {
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad) \
 	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(textfile_ok) X(textfile_failed) \
 	X(connect_next_addr) X(dns_tcp_rewritten) X(dns_tcp_dropped) X(dns_tcp_unhandled) \
+	X(rx_feat) X(rx_feat_stray) X(tun_inner6) X(tun_inner6_refused) X(rx_inner6) X(dns_aaaa_rewritten) \
 	X(sess_claims) X(sess_grants) X(sess_resumed) X(sess_no_grant) X(sess_bad) X(rx_hint) X(rx_hint_ignored)
 
 struct client {
@@ -100,6 +107,9 @@ struct client {
 	int mtu;                        /* TUN MTU (--mtu) */
 	char ifname[16];
 	uint32_t host_ip;               /* -H: destination of decrypted packets (0 = tun_addr) */
+	int inner6;                     /* inner IPv6 with capable servers (--no-inner6: off) */
+	uint8_t prefix6[8];             /* its ULA /64 (--inner6-prefix, default fd43::) */
+	uint8_t tun_addr6[16];          /* the TUN's IPv6 address: prefix::<host number of tun_addr> */
 	uint16_t queue_num;
 	int proxy_mode;
 	char proxy_spec[128];

@@ -26,12 +26,15 @@
  * the cookie at most COOKIE_WAIT_KNOWN_MS if the server has answered
  * before, COOKIE_WAIT_FIRST_MS if not (our server sends the cookie before
  * the key, so it normally comes first); then it goes out without one.
+ * A cookie reply proves a pqconnect-c server: only then are its features
+ * asked for (serverfeat.c), so the reference never sees that request.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "client/client.h"
 #include "client/connect.h"
+#include "client/serverfeat.h"
 #include "client/fetch.h"
 #include "client/session.h"
 #include "client/txt.h"
@@ -386,6 +389,8 @@ void connect_cookie_reply(const uint8_t *d, size_t len, const union sockaddr_any
 		c->have_cookie = 1;
 		c->heard = 1;
 		client.cnt.rx_cookie++;
+		/* a pqconnect-c server: what else does it offer? */
+		features_ask(p, &c->host, c->keyport);
 		if (c->have_eph)
 			initiate(c);
 		return;

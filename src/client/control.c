@@ -1,10 +1,12 @@
 /* The client's control socket commands (pqconnect-ctl); see ctlcmd.h.
  * Answers are built in the worker from its own state; the monitor's
  * counters arrive every 500 ms and are shown with the others. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include "client/client.h"
 #include "client/control.h"
+#include "client/serverfeat.h"
 #include "proto/ctlcmd.h"
 #include "client/lifecycle.h"
 #include "client/ping.h"
@@ -28,15 +30,21 @@ static void show(struct ctlbuf *o, int json)
 	for (const struct peer *p = peers_first(); p; p = p->next_all) {
 		const struct tunnel *t = &p->tun;
 		int up = p->has_tunnel;
+		char in6[INET6_ADDRSTRLEN] = "";
+		if (features_inner6(p)) {
+			uint8_t a6[16];
+			features_addr6(p->int_addr, a6);
+			inet_ntop(AF_INET6, a6, in6, sizeof in6);
+		}
 		if (json) {
 			ctl_printf(o, "%s{\"peer\":\"%s\",\"hash\":\"%s\",\"static\":%s,\"state\":\"%s\","
-			              "\"endpoint\":\"%s\",\"internal\":\"%s\",\"age_s\":%.1f,\"tx_epoch\":%u,"
+			              "\"endpoint\":\"%s\",\"internal\":\"%s\",\"internal6\":\"%s\",\"age_s\":%.1f,\"tx_epoch\":%u,"
 			              "\"rx_epoch\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"tx_packets\":%llu,"
 			              "\"tx_bytes\":%llu,\"last_handshake_s\":%.1f,\"last_rx_s\":%.1f,\"old_tunnel\":%s,"
 			              "\"ping_state\":\"%s\",\"n_ping\":%llu,\"n_lost\":%llu,\"server_side\":\"%s\"}",
 			           first ? "" : ",", p->name[0] ? p->name : p->hashtxt, p->hashtxt,
 			           p->is_static ? "true" : "false", peer_state_name(p, now), sa_str(&p->ep), ip4_str(p->int_addr),
-			           up ? ago(now, t->created) : -1.0, up ? t->tx.epoch : 0, up ? tunnel_rx_epoch(t) : 0,
+			           in6, up ? ago(now, t->created) : -1.0, up ? t->tx.epoch : 0, up ? tunnel_rx_epoch(t) : 0,
 			           up ? (unsigned long long)t->rx_packets : 0ULL, up ? (unsigned long long)t->rx_bytes : 0ULL,
 			           up ? (unsigned long long)t->tx_packets : 0ULL, up ? (unsigned long long)t->tx_bytes : 0ULL,
 			           ago(now, p->last_handshake), up ? ago(now, t->last_rx) : -1.0,
@@ -49,6 +57,8 @@ static void show(struct ctlbuf *o, int json)
 		ctl_printf(o, "\npeer %s%s\n  hash: %s\n  state: %s\n  endpoint: %s\n  internal: %s\n",
 		           p->name[0] ? p->name : p->hashtxt, p->is_static ? " (static)" : "", p->hashtxt,
 		           peer_state_name(p, now), p->has_tunnel ? sa_str(&p->ep) : sa_host_str(&p->ext), ip4_str(p->int_addr));
+		if (in6[0])
+			ctl_printf(o, "  internal IPv6: %s\n", in6);
 		if (p->sess_have)
 			ctl_printf(o, "  on the server: %s (resumable)\n", ip4_str(p->sess_addr));
 		if (!up)

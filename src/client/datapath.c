@@ -8,12 +8,15 @@
 #include "client/client.h"
 #include "client/connect.h"
 #include "client/datapath.h"
+#include "client/serverfeat.h"
 #include "client/lifecycle.h"
 #include "client/probe.h"
 #include "client/session.h"
 #include "io/log.h"
 #include "proto/cookiemsg.h"
+#include "proto/featmsg.h"
 #include "proto/ipv4.h"
+#include "proto/ipv6.h"
 #include "proto/sessionmsg.h"
 #include "proto/tunnelpkt.h"
 
@@ -124,6 +127,11 @@ struct waiting {
 static void refuse(struct peer *p, const uint8_t *pkt, size_t n)
 {
 	uint8_t icmp[20 + 8 + 60 + 8];
+	if ((pkt[0] >> 4) == 6) {
+		/* inner IPv6: dropped (no ICMPv6 is made here) */
+		client.cnt.tun_unreachable++;
+		return;
+	}
 	int len = icmp_host_unreachable(icmp, sizeof icmp, pkt, n, p->int_addr);
 	if (len < 0)
 		return;
@@ -173,11 +181,33 @@ void datapath_release_waiting(struct peer *p, int ok, uint64_t now)
 
 /* ------------------------------------------------------ TUN -> tunnel -- */
 
-/* One IPv4 packet from the TUN (or one segment of a super-packet). */
+/* The peer an IPv6 packet from the TUN is for (its destination is the
+ * peer's internal IPv6 address), if inner IPv6 may go to it. */
+static struct peer *peer_of_v6(const uint8_t *buf)
+{
+	uint32_t a4;
+	struct peer *p;
+	if (!client.inner6 || features_addr4_of(buf + 24, &a4) < 0 || !(p = peer_by_addr(a4))) {
+		client.cnt.tun_no_peer++;     /* also the kernel's own IPv6 (router solicitations, MLD) */
+		return NULL;
+	}
+	if (!features_inner6(p)) {
+		/* never to a server that did not say it carries IPv6 (the reference) */
+		client.cnt.tun_inner6_refused++;
+		return NULL;
+	}
+	return p;
+}
+
+/* One IPv4 packet from the TUN (or one segment of a super-packet), or one
+ * IPv6 packet. */
 static int tun_packet(void *arg, const uint8_t *buf, size_t n)
 {
 	uint64_t now = *(const uint64_t *)arg;
-	struct peer *p = peer_by_addr(ipv4_dst(buf));
+	int v6 = (buf[0] >> 4) == 6;
+	struct peer *p = v6 ? peer_of_v6(buf) : peer_by_addr(ipv4_dst(buf));
+	if (!p && v6)
+		return 0;
 	if (!p) {
 		client.cnt.tun_no_peer++;
 		log_ratelimited(L_DEBUG, "tun_no_peer", "dropping packet to %s: no peer", ip4_str(ipv4_dst(buf)));
@@ -197,7 +227,8 @@ static int tun_packet(void *arg, const uint8_t *buf, size_t n)
 		client.cnt.tun_seal_fail++;
 		return 0;
 	}
-	send_sealed(p, buf, n, now);
+	if (send_sealed(p, buf, n, now) == 0 && v6)
+		client.cnt.tun_inner6++;
 	return 0;
 }
 
@@ -237,11 +268,18 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		connect_cookie_reply(d, len, from, now);
 		return;
 	}
+	if (len == FM_LEN && load16_be(d) == FM_REPLY_TYPE) {
+		/* a key server's features (proto/featmsg.h) */
+		features_reply(d, len, from);
+		return;
+	}
 	if (len == SM_HINT_LEN && load16_be(d) == SM_HINT_TYPE) {
 		/* a restarted server of ours (unauthenticated: an earlier check, nothing more) */
 		const uint8_t *tid;
 		struct peer *hp = sessionmsg_hint_parse(d, len, &tid) == 0 ? peer_by_tid(tid) : NULL;
-		if (hp && sa_equal(&hp->ep, from))
+		/* only for a server of ours that gave us a grant (the reference
+		 * never sends one: an injected hint cannot push its peers around) */
+		if (hp && hp->sess_have && session_server_is_ours(hp) && sa_equal(&hp->ep, from))
 			peer_ev_restart_hint(hp, now);
 		else
 			client.cnt.rx_hint_ignored++;
@@ -288,7 +326,13 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		return;
 	}
 	if (sessionmsg_is_session(pt, (size_t)n)) {
-		session_rx(p, pt, (size_t)n, now);
+		/* only through the current tunnel: a late grant on the old one
+		 * must not end the new tunnel's resumption */
+		if (t == &p->tun)
+			session_rx(p, pt, (size_t)n, now);
+		else
+			client.cnt.sess_bad++;
+		wipe(pt, (size_t)n);     /* a grant carries the resumption secret */
 		return;
 	}
 	/* (the inner packet is checked once, where it is re-addressed) */
@@ -297,8 +341,19 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		peer_ev_probe_reply(p, seq, now);
 		return;
 	}
-	uint32_t dst = client.host_ip ? client.host_ip : client.tun_addr;
-	int w = tunio_deliver(&client.tio, pt, (size_t)n, p->int_addr, dst);
+	int w;
+	if ((pt[0] >> 4) == 6) {
+		/* inner IPv6: only from a server that offers it, from its
+		 * internal IPv6 address to the TUN's */
+		uint8_t src6[16];
+		features_addr6(p->int_addr, src6);
+		w = features_inner6(p) ? tunio_deliver6(&client.tio, pt, (size_t)n, src6, client.tun_addr6) : -1;
+		if (w == 0)
+			client.cnt.rx_inner6++;
+	} else {
+		uint32_t dst = client.host_ip ? client.host_ip : client.tun_addr;
+		w = tunio_deliver(&client.tio, pt, (size_t)n, p->int_addr, dst);
+	}
 	if (w == -1) {
 		client.cnt.rx_bad_inner++;
 		return;

@@ -4,12 +4,18 @@
  *   use-application-dns.net     -> NXDOMAIN
  *   our own AAAA lookup         -> pass unchanged (txt.c registered it)
  *   pq1, no A record (AAAA q.)  -> AAAA records removed (the first one is
- *                                  remembered: the server's IPv6 address)
+ *                                  remembered: the server's IPv6 address),
+ *                                  or, when the server carries inner IPv6
+ *                                  (serverfeat.c) and its tunnel is up,
+ *                                  rewritten to the peer's internal IPv6
+ *                                  address (TTL 0)
+ *   pq1, AAAA already ours      -> pass (seen twice through a stub resolver)
  *   pq1, no A record (A q.)     -> a server with IPv6 addresses only: as
  *                                  below, and the rewrite adds the A record
  *   pq1, A already ours         -> pass (seen twice through a stub resolver)
  *   pq1, otherwise              -> the lifecycle decides: rewrite now (A :=
- *                                  internal address, TTL 0, AAAA removed),
+ *                                  internal address, TTL 0, AAAA removed or
+ *                                  rewritten as above),
  *                                  hold, or pass unchanged (backoff)
  *   the name asked for is pq1   -> always rewritten (a high-security name is
  *                                  never failed open: lifecycle.c)
@@ -20,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "client/client.h"
+#include "client/serverfeat.h"
 #include "client/intercept.h"
 #include "client/lifecycle.h"
 #include "io/log.h"
@@ -40,9 +47,15 @@ struct held {
 static struct held *held_list;
 static unsigned nheld;
 
+/* A := p's internal address; AAAA := its internal IPv6 address if the
+ * server carries inner IPv6, else removed. */
 static int rewrite_for(const struct peer *p, const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
 {
-	return dns_rewrite_add_a(out, cap, msg, len, p->int_addr);
+	uint8_t a6[16];
+	if (!features_inner6(p))
+		return dns_rewrite_add_a(out, cap, msg, len, p->int_addr);
+	features_addr6(p->int_addr, a6);
+	return dns_rewrite_add_a6(out, cap, msg, len, p->int_addr, a6);
 }
 
 /* ---------------------------------------------- own AAAA lookups -- */
@@ -148,6 +161,8 @@ enum action {
 	ACT_PASS,
 	ACT_CANARY,     /* the DoH canary: NXDOMAIN */
 	ACT_AAAA_ONLY,  /* a pq1 answer without A records: its AAAA records go */
+	ACT_AAAA_INNER, /* the same for a server with inner IPv6 and its tunnel up:
+	                 * AAAA := p's internal IPv6 address (over UDP) */
 	ACT_REWRITE,    /* A := p's internal address */
 	ACT_REFUSE,     /* a high-security name with no internal address: never its real one */
 	ACT_HOLD,       /* until p's tunnel is up or failed */
@@ -182,8 +197,12 @@ static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, in
 		 * (the first usable unicast address: never ::, ::1, multicast,
 		 * link-local, v4-mapped, ...) */
 		unsigned i = 0;
-		while (i < info.naddrs6 && !endpoint_usable_outer(info.addrs6[i], 0, 0))
-			i++;
+		uint32_t a4;
+		if (info.naddrs6 > 0 && client.inner6 && features_addr4_of(info.addrs6[0], &a4) == 0)
+			return ACT_PASS;     /* already ours */
+		while (i < info.naddrs6 && (!endpoint_usable_outer(info.addrs6[i], 0, 0) ||
+		                            (client.inner6 && features_addr4_of(info.addrs6[i], &a4) == 0)))
+			i++;     /* (nor one of our internal IPv6 addresses) */
 		if (i > 0)
 			log_ratelimited(L_INFO, "aaaa_unusable", "%s: %u AAAA record(s) that cannot be a server's address skipped",
 			                info.pq1_owner, i);
@@ -194,6 +213,12 @@ static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, in
 				sa_from_addr16(&a6, info.addrs6[i], 0);
 				peer_ev_aaaa(p, &a6);
 			}
+		}
+		p = peer_by_hash(info.pq1.hash);
+		if (p && features_inner6(p) && p->state == PS_UP && peer_tunnel_usable(p, now)) {
+			/* a server that carries inner IPv6, through a tunnel that works */
+			*pp = p;
+			return ACT_AAAA_INNER;
 		}
 		return ACT_AAAA_ONLY;
 	}
@@ -273,6 +298,13 @@ enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t ca
 			return DEC_PASS;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
+	case ACT_AAAA_INNER:
+		n = rewrite_for(p, msg, len, out, cap);
+		if (n < 0)
+			return DEC_PASS;
+		client.cnt.dns_aaaa_rewritten++;
+		*outlen = (size_t)n;
+		return DEC_REPLACE;
 	case ACT_REFUSE:
 		return strict_refusal(msg, len, out, cap, outlen, "no free internal address, or too many records to rewrite");
 	case ACT_REWRITE:
@@ -312,6 +344,7 @@ enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uin
 	case ACT_CANARY:
 		return DEC_PASS;
 	case ACT_AAAA_ONLY:
+	case ACT_AAAA_INNER:     /* over TCP: AAAA made unroutable even then */
 		return dnstcp_rewrite_inplace(msg, len, NULL) > 0 ? DEC_REPLACE : DEC_PASS;
 	case ACT_REFUSE:
 		return strict_drop("no free internal address, or too many records to rewrite");

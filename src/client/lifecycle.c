@@ -358,6 +358,9 @@ static void resume_step(struct peer *p, uint64_t now)
 
 void peer_ev_restart_hint(struct peer *p, uint64_t now)
 {
+	/* (no test of how recently the old tunnel answered: a restart under
+	 * systemd takes a quarter of a second, and the hint right after it
+	 * must count) */
 	if (p->state != PS_UP || (p->hint_at && now - p->hint_at < HINT_GAP_MS)) {
 		client.cnt.rx_hint_ignored++;
 		return;

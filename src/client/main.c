@@ -33,6 +33,7 @@
 #include "client/dnsproxy.h"
 #include "client/intercept.h"
 #include "client/lifecycle.h"
+#include "client/serverfeat.h"
 #include "client/monitor.h"
 #include "client/ping.h"
 #include "client/session.h"
@@ -44,6 +45,7 @@
 #include "io/textfile.h"
 #include "common.h"
 #include "io/tun.h"
+#include "proto/ipv6.h"
 
 struct client client;
 
@@ -59,6 +61,9 @@ static void usage(FILE *f)
 	        "  -m, --mask BITS             TUN prefix length, 8..24 (default 16)\n"
 	        "  -i, --interface-name NAME   TUN name (default pqccli0)\n"
 	        "  -H, --host-ip ADDR          destination address of decrypted packets\n"
+	        "      --inner6-prefix P       ULA /64 for inner IPv6 (default fd43::): a server that\n"
+	        "                              carries it is P::<host number of its 10.43.x.y>\n"
+	        "      --no-inner6             no inner IPv6: AAAA records of announced names removed\n"
 	        "      --dns-proxy ADDR[:PORT] run a DNS proxy instead of the netfilter queue\n"
 	        "      --no-offload            no TUN/UDP segmentation offloads\n"
 	        "      --mtu N                 TUN MTU, 576..1992 (default 1200)\n"
@@ -363,7 +368,7 @@ out:
 
 /* ---------------------------------------------------------------- main -- */
 
-enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD, OPT_MTU, OPT_ALLOW_ROOT, OPT_TEXTFILE, OPT_TEXTINTERVAL };
+enum { OPT_DNS_PROXY = 1000, OPT_QUEUE_NUM, OPT_VERSION, OPT_PIDFILE, OPT_KEYCACHE, OPT_PEERS, OPT_CONTROL, OPT_USER, OPT_NO_OFFLOAD, OPT_MTU, OPT_ALLOW_ROOT, OPT_TEXTFILE, OPT_TEXTINTERVAL, OPT_INNER6_PREFIX, OPT_NO_INNER6 };
 
 int main(int argc, char **argv)
 {
@@ -386,6 +391,8 @@ int main(int argc, char **argv)
 		{ "prometheus-textfile", required_argument, NULL, OPT_TEXTFILE },
 		{ "prometheus-interval", required_argument, NULL, OPT_TEXTINTERVAL },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "inner6-prefix", required_argument, NULL, OPT_INNER6_PREFIX },
+		{ "no-inner6", no_argument, NULL, OPT_NO_INNER6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -407,6 +414,8 @@ int main(int argc, char **argv)
 	c->offload = 1;
 	c->mtu = TUN_MTU;
 	c->text_interval = TEXTFILE_INTERVAL_DEFAULT;
+	c->inner6 = 1;
+	ipv6_inner_prefix_parse("fd43:7071:63::", c->prefix6);
 
 	while ((opt = getopt_long(argc, argv, "p:a:m:i:H:vh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -477,6 +486,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TEXTFILE:
 			c->textdir = optarg;
+			break;
+		case OPT_INNER6_PREFIX:
+			if (ipv6_inner_prefix_parse(optarg, c->prefix6) < 0)
+				return bad_option("--inner6-prefix", optarg, "a unique local /64 prefix (fc00::/7), such as fd43::");
+			break;
+		case OPT_NO_INNER6:
+			c->inner6 = 0;
 			break;
 		case OPT_TEXTINTERVAL:
 			if (parse_num(optarg, 1, TEXTFILE_INTERVAL_MAX, &v) < 0)
@@ -556,6 +572,23 @@ int main(int argc, char **argv)
 		goto out_pid;
 	}
 	log_info("TUN device %s: %s/%d", c->ifname, ip4_str(c->tun_addr), c->maskbits);
+	/* inner IPv6 is an extension: without the TUN's IPv6 address it is
+	 * off (AAAA records of announced names removed), nothing else changes */
+	features_addr6(c->tun_addr, c->tun_addr6);
+	if (c->inner6 && c->mtu < TUN_MTU_IPV6) {
+		log_info("inner IPv6 off: the TUN MTU %d is below IPv6's minimum %d (--mtu %d or more turns it on)",
+		         c->mtu, TUN_MTU_IPV6, TUN_MTU_IPV6);
+		c->inner6 = 0;
+	}
+	if (c->inner6 && tun_add_addr6(c->ifname, c->tun_addr6) < 0) {
+		log_warn("inner IPv6 off: no IPv6 address on %s", c->ifname);
+		c->inner6 = 0;
+	}
+	if (c->inner6) {
+		char a6[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, c->tun_addr6, a6, sizeof a6);
+		log_info("TUN device %s: %s/64 (inner IPv6 with servers that carry it)", c->ifname, a6);
+	}
 	int dual;
 	c->udpfd = udp_bind_dual(c->port, &dual);
 	if (c->udpfd < 0) {

@@ -10,6 +10,8 @@
  *                encapsulation
  *   datapath.c   ep (roaming to the newest authenticated source),
  *                last_app_tx/rx, last_tx_epoch, the probe sequence
+ *   serverfeat.c what the server offers beyond the reference (inner6), and
+ *                the request that asks it
  *   ping.c       ping (TrIPE's statistics and schedule)
  *   session.c    the resumption grant (our address on the server, its secret)
  *   main.c       the timers behind the lifecycle's hooks (lc_timer) */
@@ -116,6 +118,12 @@ struct peer {
 	uint16_t probe_id, probe_seq;   /* one probe sequence space per peer */
 	struct waiting *waiting;        /* application packets waiting for the tunnel */
 	unsigned nwaiting;
+
+	/* serverfeat.c */
+	int inner6;                     /* the server said FEAT_INNER6 (its last answer) */
+	int feat_asked;                 /* a request is out: feat_nonce to feat_to */
+	uint8_t feat_nonce[8];
+	union sockaddr_any feat_to;     /* the key server asked (address and port) */
 
 	/* session.c */
 	int sess_have;                  /* a grant: our address on the server and its secret */

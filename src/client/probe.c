@@ -32,7 +32,7 @@ int probe_build(uint8_t *out, size_t cap, uint32_t src, uint32_t dst, uint16_t i
 
 int probe_match(const uint8_t *pkt, size_t len, uint16_t id, uint16_t *seq)
 {
-	if (len < 20)
+	if (len < 20 || (pkt[0] >> 4) != 4)
 		return 0;
 	size_t ihl = (size_t)(pkt[0] & 15) * 4;
 	if (pkt[9] != 1 || ihl < 20 || len < ihl + 16)

@@ -7,6 +7,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <netinet/in.h>
+#include <linux/ipv6.h>   /* struct in6_ifreq (after netinet/in.h) */
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -154,4 +155,36 @@ fail:
 		close(s);
 	close(fd);
 	return -1;
+}
+
+int tun_add_addr6(const char *ifname, const uint8_t addr[16])
+{
+	struct in6_ifreq r;
+	struct ifreq ifr;
+	char txt[INET6_ADDRSTRLEN];
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	inet_ntop(AF_INET6, addr, txt, sizeof txt);
+	if (s < 0) {
+		log_warn("tun: no IPv6 socket for %s/64 on %s: %s", txt, ifname, strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+		log_warn("tun: SIOCGIFINDEX %s: %s", ifname, strerror(errno));
+		close(s);
+		return -1;
+	}
+	memset(&r, 0, sizeof r);
+	memcpy(&r.ifr6_addr, addr, 16);
+	r.ifr6_prefixlen = 64;
+	r.ifr6_ifindex = ifr.ifr_ifindex;
+	if (ioctl(s, SIOCSIFADDR, &r) < 0 && errno != EEXIST) {
+		log_warn("tun: cannot add %s/64 to %s: %s", txt, ifname, strerror(errno));
+		close(s);
+		return -1;
+	}
+	close(s);
+	return 0;
 }

@@ -7,6 +7,9 @@
 
 #define TUN_MTU 1200         /* the reference's, and the default */
 #define TUN_MTU_MIN 576
+/* IPv6's minimum link MTU (RFC 8200 §5): below it the kernel gives the TUN
+ * no IPv6 at all, so inner IPv6 needs --mtu 1280 or more */
+#define TUN_MTU_IPV6 1280
 /* 1500-byte outer IPv4 packets: 20 IP + 8 UDP + 56 tunnel header and tag */
 #define TUN_MTU_ETH 1416
 /* the largest inner packet whose tunnel datagram fits the 2048-byte UDP buffers */
@@ -19,4 +22,9 @@ int tun_open(const char *ifname, uint32_t *addr, int maskbits, int mtu);
  * checksum and TCPv4 segmentation offloads, and set *vnet to 1 if the
  * kernel agreed (0: plain packets). */
 int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int *vnet);
+/* Inner IPv6: add addr/64 to the TUN ifname (the kernel adds the /64
+ * route with it; a TUN has no neighbour discovery, so no duplicate
+ * address detection delays it).  0, or -1 with a log line (IPv6 disabled
+ * on the host, for instance). */
+int tun_add_addr6(const char *ifname, const uint8_t addr[16]);
 #endif

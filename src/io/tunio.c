@@ -9,6 +9,7 @@
 #include "io/tun.h"
 #include "io/tunio.h"
 #include "proto/ipv4.h"
+#include "proto/ipv6.h"
 
 static int alloc_bufs(struct tunio *t)
 {
@@ -59,6 +60,8 @@ int tunio_read(struct tunio *t, int (*cb)(void *arg, const uint8_t *p, size_t n)
 	if (!t->vnet) {
 		int tot = ipv4_check(t->rbuf, (size_t)r);
 		if (tot < 0)
+			tot = ipv6_check(t->rbuf, (size_t)r);
+		if (tot < 0)
 			return 0;
 		t->segments_in++;
 		cb(arg, t->rbuf, (size_t)tot);
@@ -68,6 +71,15 @@ int tunio_read(struct tunio *t, int (*cb)(void *arg, const uint8_t *p, size_t n)
 		return 0;
 	struct vnet_hdr h;
 	vnet_hdr_parse(&h, t->rbuf);
+	if (r > VNET_HDR_LEN && (t->rbuf[VNET_HDR_LEN] >> 4) == 6) {
+		/* IPv6: never a super-packet (no TSO6 offered) */
+		int tot = ipv6_check(t->rbuf + VNET_HDR_LEN, (size_t)r - VNET_HDR_LEN);
+		if (tot < 0 || (h.gso_type & (uint8_t)~VNET_GSO_ECN) != VNET_GSO_NONE)
+			return 0;
+		t->segments_in++;
+		cb(arg, t->rbuf + VNET_HDR_LEN, (size_t)tot);
+		return 1;
+	}
 	int n = gso_split(&h, t->rbuf + VNET_HDR_LEN, (size_t)r - VNET_HDR_LEN, t->seg, GSO_MAX_PACKET, cb, arg);
 	if (n < 0) {
 		log_ratelimited(L_DEBUG, "tunio_split", "TUN packet (%zd bytes, gso type %u) not understood: dropped",
@@ -121,6 +133,28 @@ int tunio_deliver(struct tunio *t, uint8_t *p, size_t n, uint32_t src, uint32_t 
 		return -2;
 	if (r == 0 && gro_add(t->gro, p, (size_t)tot, &h) == 1)
 		return 0;
+	vnet_hdr_build(hb, &h);
+	return write_hdr_pkt(t, hb, p, (size_t)tot);
+}
+
+int tunio_deliver6(struct tunio *t, uint8_t *p, size_t n, const uint8_t src[16], const uint8_t dst[16])
+{
+	struct l4csum cs;
+	struct vnet_hdr h;
+	uint8_t hb[VNET_HDR_LEN];
+
+	int tot = ipv6_readdress(p, n, src, dst, t->vnet ? &cs : NULL);
+	if (tot < 0)
+		return -1;
+	t->packets_out++;
+	if (!t->vnet) {
+		t->writes++;
+		return write(t->fd, p, (size_t)tot) == tot ? 0 : -2;
+	}
+	/* in order after a pending IPv4 run */
+	if (tunio_flush(t) < 0)
+		return -2;
+	vnet_hdr_for(&h, &cs);
 	vnet_hdr_build(hb, &h);
 	return write_hdr_pkt(t, hb, p, (size_t)tot);
 }

@@ -23,7 +23,10 @@ int tunio_open(struct tunio *t, const char *ifname, uint32_t *addr, int maskbits
 /* Adopt an open TUN fd (vnet: whether it was opened with IFF_VNET_HDR). */
 int tunio_adopt(struct tunio *t, int fd, int vnet);
 void tunio_close(struct tunio *t);
-/* One read: each IPv4 packet is given to cb.  Returns the number of
+/* One read: each IPv4 packet is given to cb (and each well-formed IPv6
+ * packet: the kernel is offered no IPv6 segmentation offload, so they
+ * come one by one, segment-sized; a partial checksum is left as it is, the
+ * receiver computes it again).  Returns the number of
  * packets, 0 if nothing was waiting, -1 on an error other than EAGAIN. */
 int tunio_read(struct tunio *t, int (*cb)(void *arg, const uint8_t *p, size_t n), void *arg);
 /* Deliver a decrypted packet: re-address it (source src, destination dst,
@@ -31,6 +34,9 @@ int tunio_read(struct tunio *t, int (*cb)(void *arg, const uint8_t *p, size_t n)
  * out at tunio_flush or when a packet does not fit the run.  0, or -1 if
  * the packet is malformed (dropped), -2 if the write failed. */
 int tunio_deliver(struct tunio *t, uint8_t *p, size_t n, uint32_t src, uint32_t dst);
+/* The same for an IPv6 packet (proto/ipv6.h): never coalesced, written
+ * at once after what is pending (GRO handles IPv4 only).  0, -1, -2. */
+int tunio_deliver6(struct tunio *t, uint8_t *p, size_t n, const uint8_t src[16], const uint8_t dst[16]);
 /* Write what is pending (call after each batch).  0 / -2. */
 int tunio_flush(struct tunio *t);
 #endif

@@ -516,6 +516,7 @@ static int put_rdata(struct writer *w, const uint8_t *msg, size_t len, const str
 struct rewrite_state {
 	struct writer w;
 	const uint32_t *addr;
+	const uint8_t *addr6;           /* AAAA records get this (TTL 0), or are removed (NULL) */
 	unsigned removed;
 	/* dns_rewrite_add_a: one A record to append to the answer section */
 	int add_pending;
@@ -543,7 +544,7 @@ static int rewrite_visit(void *arg, const uint8_t *msg, size_t len, int section,
 
 	if (st->add_pending && section >= 2 && put_added_a(st) < 0)
 		return -1;
-	if (in_answer && rr->type == DNS_TYPE_AAAA) {
+	if (in_answer && rr->type == DNS_TYPE_AAAA && !st->addr6) {
 		st->removed++;
 		return 0;
 	}
@@ -562,13 +563,18 @@ static int rewrite_visit(void *arg, const uint8_t *msg, size_t len, int section,
 			return -1;
 		return 0;
 	}
+	if (in_answer && rr->type == DNS_TYPE_AAAA) {      /* st->addr6 is set */
+		if (put32(w, 0) < 0 || put16(w, 16) < 0 || put(w, st->addr6, 16) < 0)
+			return -1;
+		return 0;
+	}
 	if (put32(w, rr->ttl) < 0)
 		return -1;
 	return put_rdata(w, msg, len, rr);
 }
 
 static int rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const uint32_t *addr,
-                   const struct dns_name *add_owner)
+                   const uint8_t *addr6, const struct dns_name *add_owner)
 {
 	struct dns_header h;
 	struct rewrite_state st;
@@ -582,6 +588,7 @@ static int rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, con
 	st.w.len = DNS_HDR_LEN;
 	st.w.ncomp = 0;
 	st.addr = addr;
+	st.addr6 = addr6;
 	st.removed = 0;
 	st.added = 0;
 	st.add_owner = add_owner;
@@ -602,7 +609,7 @@ static int rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, con
 
 int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const uint32_t *addr)
 {
-	return rewrite(out, cap, msg, len, addr, NULL);
+	return rewrite(out, cap, msg, len, addr, NULL, NULL);
 }
 
 /* The answer's CNAME chain, for the owner of an added A record. */
@@ -651,6 +658,12 @@ static int names_equal(const struct dns_name *a, const struct dns_name *b)
 
 int dns_rewrite_add_a(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, uint32_t addr)
 {
+	return dns_rewrite_add_a6(out, cap, msg, len, addr, NULL);
+}
+
+int dns_rewrite_add_a6(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, uint32_t addr,
+                       const uint8_t addr6[16])
+{
 	static struct chain_state c;   /* 8 KB: off the stack (one thread uses DNS) */
 	struct dns_header h;
 	struct dns_name end;
@@ -661,7 +674,7 @@ int dns_rewrite_add_a(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, 
 		return -1;
 	if (r > 0 || !c.have_q || c.have_a || (h.flags & 0x000f) != 0)
 		/* no A question, a long chain, A records, or an error: as dns_rewrite */
-		return rewrite(out, cap, msg, len, &addr, NULL);
+		return rewrite(out, cap, msg, len, &addr, addr6, NULL);
 	/* follow the chain from the question's name; every step must be there */
 	end = c.qname;
 	for (unsigned step = 0; step < CHAIN_MAX; step++) {
@@ -672,7 +685,7 @@ int dns_rewrite_add_a(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, 
 			break;
 		end = c.to[i];
 	}
-	return rewrite(out, cap, msg, len, &addr, &end);
+	return rewrite(out, cap, msg, len, &addr, addr6, &end);
 }
 
 int dns_make_nxdomain(uint8_t *out, size_t cap, const uint8_t *msg, size_t len)

@@ -67,6 +67,13 @@ int dns_rewrite(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const 
  * Returns the length or -1. */
 int dns_rewrite_add_a(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, uint32_t addr);
 
+/* The same as dns_rewrite_add_a, except that with addr6 non-NULL every
+ * AAAA record of the answer section gets rdata addr6 and TTL 0 instead of
+ * being removed (inner IPv6 with a server that carries it); no AAAA
+ * record is added where there was none.  Returns the length or -1. */
+int dns_rewrite_add_a6(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, uint32_t addr,
+                       const uint8_t addr6[16]);
+
 /* NXDOMAIN answer for the query answered by msg (header and question kept,
  * all record sections emptied, RCODE 3).  Returns the length or -1. */
 int dns_make_nxdomain(uint8_t *out, size_t cap, const uint8_t *msg, size_t len);

@@ -4,6 +4,7 @@
  * refused rather than walked: without them the L4 header is at a fixed
  * place, and fragments (whose L4 checksum cannot be computed) never get
  * here. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "common.h"
@@ -89,4 +90,38 @@ int ipv6_readdress(uint8_t *p, size_t len, const uint8_t src[16], const uint8_t 
 		c = 0xffff;
 	store16_be(l4 + off, c);
 	return total;
+}
+
+void ipv6_inner_addr(uint8_t out[16], const uint8_t prefix[INNER6_PREFIX_BYTES], uint32_t host)
+{
+	memcpy(out, prefix, INNER6_PREFIX_BYTES);
+	memset(out + INNER6_PREFIX_BYTES, 0, 4);
+	store32_be(out + 12, host);
+}
+
+int ipv6_inner_host(const uint8_t addr[16], const uint8_t prefix[INNER6_PREFIX_BYTES], uint32_t *host)
+{
+	static const uint8_t zero[4];
+	if (memcmp(addr, prefix, INNER6_PREFIX_BYTES) || memcmp(addr + INNER6_PREFIX_BYTES, zero, 4))
+		return -1;
+	*host = load32_be(addr + 12);
+	return 0;
+}
+
+int ipv6_inner_prefix_parse(const char *text, uint8_t prefix[INNER6_PREFIX_BYTES])
+{
+	static const uint8_t zero[8];
+	char buf[INET6_ADDRSTRLEN + 4];
+	uint8_t a[16];
+	size_t n = strlen(text);
+
+	if (n >= sizeof buf)
+		return -1;
+	memcpy(buf, text, n + 1);
+	if (n > 3 && !strcmp(buf + n - 3, "/64"))
+		buf[n - 3] = 0;
+	if (inet_pton(AF_INET6, buf, a) != 1 || (a[0] & 0xfe) != 0xfc || memcmp(a + 8, zero, 8))
+		return -1;
+	memcpy(prefix, a, INNER6_PREFIX_BYTES);
+	return 0;
 }

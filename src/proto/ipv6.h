@@ -25,4 +25,18 @@ int ipv6_check(const uint8_t *p, size_t len);
  * completes it (ICMPv6 is always computed whole).  Returns the packet's
  * total length, or -1 if it is malformed (left untouched). */
 int ipv6_readdress(uint8_t *p, size_t len, const uint8_t src[16], const uint8_t dst[16], struct l4csum *cs);
+
+/* Internal IPv6 addresses (inner IPv6): a ULA /64 (its first 8 bytes) and
+ * the host number of the internal IPv4 address in the last 32 bits, so an
+ * internal IPv6 address is allocated with, and freed with, the IPv4 one
+ * (10.43.0.2 in 10.43/16 is fd43::2 in fd43::/64). */
+#define INNER6_PREFIX_BYTES 8
+void ipv6_inner_addr(uint8_t out[16], const uint8_t prefix[INNER6_PREFIX_BYTES], uint32_t host);
+/* The host number of addr if it lies in prefix::/64 with bits 64..95
+ * zero: 0 and *host, else -1. */
+int ipv6_inner_host(const uint8_t addr[16], const uint8_t prefix[INNER6_PREFIX_BYTES], uint32_t *host);
+/* Parse an option's text ("fd42::" or "fd42:0:0:1::/64"): a unique local
+ * address (fc00::/7) whose last 64 bits are zero; "/64" may follow.  0 and
+ * the prefix, or -1. */
+int ipv6_inner_prefix_parse(const char *text, uint8_t prefix[INNER6_PREFIX_BYTES]);
 #endif

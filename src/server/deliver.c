@@ -9,12 +9,43 @@
 #include "io/log.h"
 #include "io/tun.h"
 #include "proto/ipv4.h"
+#include "proto/ipv6.h"
 #include "proto/tunnelpkt.h"
 #include "server/server.h"
 
+static uint32_t mask_of(int bits) { return bits <= 0 ? 0 : ~((1u << (32 - bits)) - 1); }
+
+void server_addr6(const struct server *s, uint32_t addr, uint8_t out[16])
+{
+	ipv6_inner_addr(out, s->prefix6, addr & ~mask_of(s->maskbits));
+}
+
+/* The peer an IPv6 packet from the TUN is for: its destination is
+ * prefix6::<host number of the peer's IPv4 address>. */
+static struct peer *peer_by_addr6(struct server *s, const uint8_t *pkt)
+{
+	uint32_t host;
+	if (!s->inner6 || ipv6_inner_host(pkt + 24, s->prefix6, &host) < 0 || host & mask_of(s->maskbits))
+		return NULL;
+	return peer_by_addr(s, (s->tun_addr & mask_of(s->maskbits)) | host);
+}
+
 void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len)
 {
-	int r = tunio_deliver(&s->tio, pkt, len, p->addr, s->host ? s->host : s->tun_addr);
+	int r;
+	if (len >= 1 && (pkt[0] >> 4) == 6) {
+		/* inner IPv6 (only a client we told FEAT_INNER6 sends it) */
+		uint8_t src[16];
+		if (!s->inner6)
+			r = -1;
+		else {
+			server_addr6(s, p->addr, src);
+			r = tunio_deliver6(&s->tio, pkt, len, src, s->tun_addr6);
+		}
+		if (r == 0)
+			s->st.tun_inner6++;
+	} else
+		r = tunio_deliver(&s->tio, pkt, len, p->addr, s->host ? s->host : s->tun_addr);
 	if (r == -1) {
 		s->st.tun_bad_inner++;
 		log_ratelimited(L_DEBUG, "inner", "Malformed inner packet from %s dropped", sa_str(&p->ep));
@@ -30,12 +61,14 @@ void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len)
 
 struct seal_ctx { struct server *s; uint64_t now; };
 
-/* one IPv4 packet from the TUN (a segment of a super-packet, maybe) */
+/* one IPv4 packet from the TUN (a segment of a super-packet, maybe), or
+ * one IPv6 packet */
 static int seal_one(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct seal_ctx *c = arg;
 	struct server *s = c->s;
-	struct peer *p = peer_by_addr(s, ipv4_dst(pkt));
+	int v6 = (pkt[0] >> 4) == 6;
+	struct peer *p = v6 ? peer_by_addr6(s, pkt) : peer_by_addr(s, ipv4_dst(pkt));
 	if (!p) {
 		s->st.out_no_peer++;
 		return 0;
@@ -54,6 +87,8 @@ static int seal_one(void *arg, const uint8_t *pkt, size_t len)
 	}
 	udp_tx_commit_from(&s->tx, (size_t)n, &p->ep, &p->local);
 	s->st.out_ok++;
+	if (v6)
+		s->st.out_inner6++;
 	return 0;
 }
 

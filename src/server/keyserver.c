@@ -5,6 +5,7 @@
 #include "common.h"
 #include "io/log.h"
 #include "proto/cookiemsg.h"
+#include "proto/featmsg.h"
 #include "proto/keymsg.h"
 #include "server/server.h"
 
@@ -81,6 +82,24 @@ static void answer_cookie(struct server *s, struct udp_tx *tx, const uint8_t *ms
 	log_trace("Sending cookie to %s", sa_str(from));
 }
 
+/* What this server offers beyond the reference (proto/featmsg.h).  Only
+ * our clients ask, and only after a cookie reply; the reply is exactly as
+ * long as the request. */
+static void answer_features(struct server *s, struct udp_tx *tx, const uint8_t *msg, size_t len,
+                            const union sockaddr_any *from)
+{
+	const uint8_t *nonce;
+	if (featmsg_req_parse(msg, len, &nonce) < 0) {
+		s->st.key_feat_bad++;
+		log_ratelimited(L_DEBUG, "ks_feat", "Invalid feature request (%zu bytes) from %s", len, sa_str(from));
+		return;
+	}
+	featmsg_reply_build(udp_tx_slot(tx), nonce, s->inner6 ? FEAT_INNER6 : 0);
+	udp_tx_commit(tx, FM_LEN, from);
+	s->st.key_feat_ok++;
+	log_trace("Sending features to %s", sa_str(from));
+}
+
 /* Both key ports share the rate limit, the ephemeral keys and the cookie
  * secret; only the static tree differs. */
 static void key_datagram(struct server *s, const struct keytree *tree, struct udp_tx *tx, const uint8_t *m,
@@ -96,6 +115,8 @@ static void key_datagram(struct server *s, const struct keytree *tree, struct ud
 		answer_eph(s, tx, m, len, from);
 	else if (len >= 2 && load16_be(m) == CM_REQ_TYPE)
 		answer_cookie(s, tx, m, len, from, now);
+	else if (len >= 2 && load16_be(m) == FM_REQ_TYPE)
+		answer_features(s, tx, m, len, from);
 	else {
 		s->st.key_unknown_type++;
 		log_ratelimited(L_DEBUG, "ks_type", "Invalid request received from %s", sa_str(from));

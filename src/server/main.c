@@ -1,6 +1,7 @@
 /* pqconnect-server: options (the reference's flags), configuration files,
  * set-up, the event loop and housekeeping. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@
 #include "io/ctlsock.h"
 #include "io/textfile.h"
 #include "io/tun.h"
+#include "proto/ipv6.h"
 #include "proto/portfile.h"
 #include "server/server.h"
 #if HAVE_SYSTEMD
@@ -44,6 +46,9 @@ static void usage(FILE *f)
 	        "  -m, --mask BITS           TUN prefix length, 8..24 (default 16)\n"
 	        "  -i, --interface-name NAME TUN name (default pqcserv0)\n"
 	        "  -H, --host-ip ADDR        deliver decrypted packets to ADDR (server-in-a-bottle)\n"
+	        "      --inner6-prefix P     ULA /64 for inner IPv6 (default fd42::): clients appear as\n"
+	        "                            P::<host number of their 10.42.x.y>, the TUN is P::1\n"
+	        "      --no-inner6           no inner IPv6 (pqconnect-c clients are told so)\n"
 	        "      --control PATH        control socket (default " CTL_SERVER_PATH ")\n"
 	        "      --prometheus-textfile DIR  rewrite DIR/pqconnect-server.prom (pqconnect-ctl stats\n"
 	        "                            --prometheus) atomically; DIR writable by USER\n"
@@ -98,6 +103,40 @@ static void dump_stats(const struct server *s)
  * StateDirectory=, which hands the tree back to root at each start) is
  * given to the user, with the state file in it if it is a regular file
  * with one link (a hard link to a file elsewhere has two). */
+/* Only a directory that is the state directory and nothing else is handed
+ * to the server's user: the one lstat saw (not swapped since), owned by
+ * root, without the sticky bit (not /tmp), holding nothing but the state
+ * file and its temporary files (not /var/lib or any other system
+ * directory given by mistake).  1 if so; logs why not. */
+static int statedir_ours_to_give(int fd, const char *dir, const struct stat *seen)
+{
+	struct stat st;
+	struct dirent *e;
+	int ok = 1, dfd;
+	DIR *d;
+
+	if (fstat(fd, &st) < 0 || st.st_dev != seen->st_dev || st.st_ino != seen->st_ino || st.st_uid != 0 ||
+	    (st.st_mode & S_ISVTX)) {
+		log_error("--state-dir %s: not a root-owned directory without the sticky bit (or it changed): "
+		          "refusing to hand it to the server's user", dir);
+		return 0;
+	}
+	if ((dfd = dup(fd)) < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		log_error("--state-dir %s: %s", dir, strerror(errno));
+		return 0;
+	}
+	while (ok && (e = readdir(d)) != NULL)
+		ok = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, SESSION_STATE_FILE) ||
+		     !strncmp(e->d_name, "." SESSION_STATE_FILE ".tmp.", sizeof "." SESSION_STATE_FILE ".tmp." - 1);
+	closedir(d);
+	if (!ok)
+		log_error("--state-dir %s: holds other files: refusing to hand it to the server's user "
+		          "(give it a directory of its own)", dir);
+	return ok;
+}
+
 static int statedir_prepare(const char *dir, const char *user)
 {
 	struct passwd *pw = getpwnam(user);
@@ -121,6 +160,10 @@ static int statedir_prepare(const char *dir, const char *user)
 	 * CAP_FOWNER, no CAP_DAC_OVERRIDE) could neither change its mode nor
 	 * look into it */
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && !statedir_ours_to_give(fd, dir, &st)) {
+		close(fd);
+		return -1;
+	}
 	if (fd < 0 || fchmod(fd, 0700) < 0) {
 		log_error("--state-dir %s: %s", dir, strerror(errno));
 		if (fd >= 0)
@@ -234,8 +277,8 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' },
-		{ "state-dir", 1, 0, 'W' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' }, 
+		{ "state-dir", 1, 0, 'W' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { "inner6-prefix", 1, 0, '6' }, { "no-inner6", 0, 0, 'N' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
 	const char *opt_port = NULL, *opt_keyport = NULL, *opt_host = NULL;
@@ -254,6 +297,8 @@ int main(int argc, char **argv)
 	s->keyport = 42425;
 	s->tun_addr = 0x0a2a0001;
 	s->maskbits = 16;
+	s->inner6 = 1;
+	ipv6_inner_prefix_parse("fd42:7071:63::", s->prefix6);
 
 	while ((c = getopt_long(argc, argv, "d:c:p:k:a:m:i:H:u:vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -284,6 +329,11 @@ int main(int argc, char **argv)
 		case 'S': use_seccomp = 0; break;
 		case 'R': allow_root = 1; break;
 		case 'O': offload = 0; break;
+		case '6':
+			if (ipv6_inner_prefix_parse(optarg, s->prefix6) < 0)
+				return bad_option("--inner6-prefix", optarg, "a unique local /64 prefix (fc00::/7), such as fd42::");
+			break;
+		case 'N': s->inner6 = 0; break;
 		case 'M':
 			if (parse_num(optarg, TUN_MTU_MIN, TUN_MTU_MAX, &v) < 0)
 				return bad_option("--mtu", optarg, "%d..%d", TUN_MTU_MIN, TUN_MTU_MAX);
@@ -385,6 +435,18 @@ int main(int argc, char **argv)
 	if (addrpool_init(&s->pool, s->tun_addr, s->maskbits) < 0) {
 		log_error("bad TUN network");
 		return 1;
+	}
+	/* inner IPv6 is an extension: without an IPv6 address on the TUN it is
+	 * not offered (clients keep removing AAAA records), nothing else changes */
+	server_addr6(s, s->tun_addr, s->tun_addr6);
+	if (s->inner6 && mtu < TUN_MTU_IPV6) {
+		log_info("inner IPv6 not offered: the TUN MTU %d is below IPv6's minimum %d (--mtu %d or more)", mtu,
+		         TUN_MTU_IPV6, TUN_MTU_IPV6);
+		s->inner6 = 0;
+	}
+	if (s->inner6 && tun_add_addr6(s->ifname, s->tun_addr6) < 0) {
+		log_warn("inner IPv6 not offered: no IPv6 address on %s", s->ifname);
+		s->inner6 = 0;
 	}
 	if (s->statedir && statedir_prepare(s->statedir, user) < 0)
 		return 1;
@@ -491,8 +553,12 @@ int main(int argc, char **argv)
 	if (!use_seccomp)
 		log_warn("--no-seccomp: no system-call filter");
 
-	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s, %d handshake thread%s", s->cryptoport,
-	         s->keyport, s->ifname, ip4_str(s->tun_addr), s->maskbits, s->host ? ", delivering to " : "",
+	char a6[INET6_ADDRSTRLEN] = "";
+	if (s->inner6)
+		inet_ntop(AF_INET6, s->tun_addr6, a6, sizeof a6);
+	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s%s%s%s, %d handshake thread%s", s->cryptoport,
+	         s->keyport, s->ifname, ip4_str(s->tun_addr), s->maskbits, s->inner6 ? " and " : "", a6,
+	         s->inner6 ? "/64" : "", s->host ? ", delivering to " : "",
 	         s->host ? ip4_str(s->host) : "", hs_threads, hs_threads == 1 ? "" : "s");
 	loop_run(&s->loop);
 

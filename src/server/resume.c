@@ -48,7 +48,7 @@ static void send_grant(struct server *s, struct peer *p, int resumed, const stru
 		s->st.out_seal_fail++;
 		return;
 	}
-	udp_tx_commit(&s->tx, (size_t)n, &p->ep);
+	udp_tx_commit_from(&s->tx, (size_t)n, &p->ep, &p->local);     /* from the address the client uses */
 }
 
 void resume_message(struct server *s, struct peer *p, const uint8_t *pt, size_t len, uint64_t now)
@@ -96,13 +96,20 @@ static int hint_cmp(const void *a, const void *b)
 	return memcmp(((const struct hint_entry *)a)->tid, ((const struct hint_entry *)b)->tid, 32);
 }
 
-static void send_hint(struct server *s, struct session *sess, const union sockaddr_any *to, uint64_t now)
+/* from: the local address the client's packet came to (a multi-homed
+ * server answers from it: the client takes a hint only from its server's
+ * address), or NULL at start-up (the kernel picks) */
+static void send_hint(struct server *s, struct session *sess, const union sockaddr_any *to,
+                      const struct udp_src *from, uint64_t now)
 {
 	uint8_t m[SM_HINT_LEN];
 	sessionmsg_hint_build(m, sess->tid);
 	uint8_t *out = udp_tx_slot(&s->tx);
 	memcpy(out, m, sizeof m);
-	udp_tx_commit(&s->tx, sizeof m, to);
+	if (from)
+		udp_tx_commit_from(&s->tx, sizeof m, to, from);
+	else
+		udp_tx_commit(&s->tx, sizeof m, to);
 	sess->hinted = now;
 	s->st.sess_hints++;
 }
@@ -123,7 +130,7 @@ int resume_unknown_tid(struct server *s, const uint8_t tid[32], const union sock
 		s->st.sess_hint_limited++;
 		return 0;
 	}
-	send_hint(s, sess, from, now);
+	send_hint(s, sess, from, &s->rx_local, now);
 	log_ratelimited(L_INFO, "sess_hint", "Packet of an old tunnel from %s (internal %s): told it we restarted",
 	                sa_str(from), ip4_str(sess->addr));
 	return 1;
@@ -137,7 +144,7 @@ void resume_announce(struct server *s, uint64_t now)
 		struct session *sess = session_of(s, hints[i].addr);
 		if (!sess || !sess->restored || sess->seen + ANNOUNCE_MAX_AGE_S < wall)
 			continue;
-		send_hint(s, sess, &sess->ep, now);
+		send_hint(s, sess, &sess->ep, NULL, now);
 		if (++n % 32 == 0)
 			udp_tx_flush(&s->tx);
 	}
@@ -195,7 +202,8 @@ void resume_load(struct server *s, uint64_t now)
 			bad++;
 			continue;
 		}
-		if (r.seen > wall + 60 || wall - r.seen > SESSION_HOLD_MS / 1000) {
+		/* up to a minute ahead (a clock stepped back) counts as now */
+		if (r.seen > wall + 60 || (r.seen <= wall ? wall - r.seen : 0) > SESSION_HOLD_MS / 1000) {
 			old++;
 		} else if (!(sess = calloc(1, sizeof *sess))) {
 			bad++;

@@ -63,7 +63,7 @@ struct session {
 	X(key_ratelimited) X(key_unknown_type) \
 	X(peers_removed) \
 	X(hs_cookie) X(hs_cookie_bad) X(hs_cookie_expired) X(hs_cookie_len) X(hs_evicted) X(hs_ok_cookie) \
-	X(key_cookie_ok) X(key_cookie_bad) X(peers_evicted) \
+	X(key_cookie_ok) X(key_cookie_bad) X(peers_evicted) X(key_feat_ok) X(key_feat_bad) X(tun_inner6) X(out_inner6) \
 	X(hs_ok_next) X(key_next_static_ok) X(reload_ok) X(reload_failed) X(textfile_ok) X(textfile_failed) \
 	X(sess_granted) X(sess_resumed) X(sess_claim_bad) X(sess_claim_unknown) X(sess_bad_msg) X(sess_expired) \
 	X(sess_evicted) X(sess_hints) X(sess_hint_limited) X(sess_saved) X(sess_save_fail) X(sess_loaded) \
@@ -93,6 +93,9 @@ struct server {
 	uint32_t tun_addr;              /* host order */
 	int maskbits;
 	uint32_t host;                  /* -H: deliver to this address (0 = tun_addr) */
+	int inner6;                     /* inner IPv6 offered (--no-inner6 turns it off) */
+	uint8_t prefix6[8];             /* its ULA /64 (--inner6-prefix, fd42::/64) */
+	uint8_t tun_addr6[16];          /* the TUN's IPv6 address: prefix::<host number of tun_addr> */
 
 	uint32_t host_start;            /* -H, or 0: the host without a host file (reload.c) */
 	uint16_t cryptoport_start, keyport_start;   /* -p/-k or the defaults: the ports without files */
@@ -222,5 +225,7 @@ void cryptoserver_datagram(struct server *s, const uint8_t *m, size_t len, const
 void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg);    /* hspool eventfd */
 /* deliver.c */
 void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len);
+/* The internal IPv6 address of the peer with internal IPv4 address addr. */
+void server_addr6(const struct server *s, uint32_t addr, uint8_t out[16]);
 void tun_readable(struct loop *l, int fd, uint32_t events, void *arg);
 #endif

@@ -484,6 +484,49 @@ static void test_add_a(void)
 	CHECK(out[7] == 2);
 }
 
+/* Inner IPv6: with a server that carries it, the AAAA records of the
+ * answer section get the internal IPv6 address and TTL 0 instead of being
+ * removed (the RRSIG over them still goes); nothing is added where there
+ * was no AAAA record; without addr6 the AAAA records are removed as
+ * always. */
+static void test_rewrite6(void)
+{
+	struct mb m;
+	struct dns_info info;
+	uint8_t out[4096], out2[4096];
+	uint32_t tun = 0x0a2b0002;
+	static const uint8_t a6[16] = { 0xfd, 0x43, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+
+	/* AAAA answer: CNAME to the pq1 name, two AAAA, an RRSIG over AAAA */
+	hdr(&m, 21, 0x81a0, 1, 4, 0, 0);
+	size_t q = m.n; name(&m, "www.pqconnect.net"); u16(&m, 28); u16(&m, 1);
+	ptr(&m, q); rrhead(&m, 5, 1);
+	size_t rd = rdstart(&m); size_t t = m.n; labels(&m, PQC_LABEL); ptr(&m, q + 4); rdend(&m, rd);
+	ptr(&m, t); rrhead(&m, 28, 300); aaaa_rdata(&m, 7);
+	ptr(&m, t); rrhead(&m, 28, 300); aaaa_rdata(&m, 8);
+	ptr(&m, t); rrhead(&m, 46, 300); rrsig_rdata(&m, 28);
+	CHECK(dns_inspect(m.b, m.n, &info) == 0 && info.naaaa == 2);
+	int n = dns_rewrite_add_a6(out, sizeof out, m.b, m.n, tun, a6);
+	CHECK(n > 0 && dns_inspect(out, (size_t)n, &info) == 0);
+	CHECK_MSG(info.verdict == DNS_PQ1 && info.naaaa == 2 && info.naddrs == 0, "AAAA kept, no A added");
+	CHECK_MSG(!memcmp(info.addrs6[0], a6, 16) && !memcmp(info.addrs6[1], a6, 16), "both AAAA := fd43::2");
+	CHECK_MSG(info.min_ttl == 0, "TTL 0");
+	CHECK_MSG(out[7] == 3 && !(out[3] & 0x20), "the RRSIG over AAAA removed, AD cleared");
+	/* the output fits cap or fails */
+	CHECK(dns_rewrite_add_a6(out2, (size_t)n, m.b, m.n, tun, a6) == n);
+	CHECK(dns_rewrite_add_a6(out2, (size_t)n - 1, m.b, m.n, tun, a6) == -1);
+	/* without addr6: removed, as dns_rewrite_add_a */
+	n = dns_rewrite_add_a6(out, sizeof out, m.b, m.n, tun, NULL);
+	CHECK(n > 0 && n == dns_rewrite_add_a(out2, sizeof out2, m.b, m.n, tun) && !memcmp(out, out2, (size_t)n));
+	CHECK(dns_inspect(out, (size_t)n, &info) == 0 && info.naaaa == 0 && out[7] == 1);
+
+	/* an A answer with A records: A rewritten, no AAAA made up */
+	msg_pqconnect(&m, "www", PQC_LABEL, "pqconnect.net");
+	n = dns_rewrite_add_a6(out, sizeof out, m.b, m.n, tun, a6);
+	CHECK(n > 0 && dns_inspect(out, (size_t)n, &info) == 0 && info.naddrs == 1 && info.addrs[0] == tun &&
+	      info.naaaa == 0);
+}
+
 static void test_pass(void)
 {
 	struct mb m;
@@ -801,6 +844,7 @@ int main(void)
 	test_chain();
 	test_aaaa();
 	test_add_a();
+	test_rewrite6();
 	test_dnssec();
 	test_pass();
 	test_canary();

@@ -102,5 +102,23 @@ int main(void)
 	n = pkt(p, 0, udp, sizeof udp);          /* hop-by-hop options */
 	CHECK(refused(p, n));
 	CHECK(refused(p, 39));
+
+	/* internal addresses: prefix::<host number>, and back */
+	uint8_t pre[INNER6_PREFIX_BYTES], a6[16];
+	uint32_t host;
+	CHECK(ipv6_inner_prefix_parse("fd43::", pre) == 0 && pre[0] == 0xfd && pre[1] == 0x43 && all_zero(pre + 2, 6));
+	CHECK(ipv6_inner_prefix_parse("fd42:0:0:7::/64", pre) == 0 && pre[7] == 7);
+	CHECK_MSG(ipv6_inner_prefix_parse("2001:db8::", pre) == -1, "not a ULA");
+	CHECK_MSG(ipv6_inner_prefix_parse("fd42::1", pre) == -1, "interface id not zero");
+	CHECK(ipv6_inner_prefix_parse("fd42::/48", pre) == -1 && ipv6_inner_prefix_parse("", pre) == -1);
+	CHECK(ipv6_inner_prefix_parse("fc00::/64", pre) == 0);
+	CHECK(ipv6_inner_prefix_parse("fd43::", pre) == 0);
+	ipv6_inner_addr(a6, pre, 0x0102);
+	CHECK(!memcmp(a6, pre, 8) && all_zero(a6 + 8, 6) && a6[14] == 1 && a6[15] == 2);
+	CHECK(ipv6_inner_host(a6, pre, &host) == 0 && host == 0x0102);
+	a6[9] = 1;
+	CHECK_MSG(ipv6_inner_host(a6, pre, &host) == -1, "bits 64..95 must be zero");
+	a6[9] = 0, a6[1] = 0x42;
+	CHECK_MSG(ipv6_inner_host(a6, pre, &host) == -1, "another prefix");
 	return check_done();
 }

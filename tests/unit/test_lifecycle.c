@@ -6,6 +6,8 @@
 #include "common.h"
 #include "client/client.h"
 #include "client/intercept.h"
+#include "client/serverfeat.h"
+#include "proto/ipv6.h"
 #include "client/lifecycle.h"
 #include "proto/pq1name.h"
 
@@ -172,8 +174,8 @@ static void done(struct peer *p, int ok, uint64_t now)
 
 int main(void)
 {
-	uint8_t hash[32], msg[512], out[1024];
-	size_t len, outlen;
+	uint8_t hash[32], msg[512], out[1024], out2[1024];
+	size_t len, outlen, outlen2;
 	struct peer *p = NULL;
 	uint64_t t = 1000000;
 
@@ -478,6 +480,35 @@ int main(void)
 		/* an AAAA question without AAAA records: passed unchanged */
 		l6 = pq1_answer6(m6, h6, 0x6668, 28, 0);
 		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 30) == DEC_PASS);
+
+		/* inner IPv6 (serverfeat.c): the AAAA records become the peer's
+		 * internal IPv6 address only when the client has it on, the server
+		 * said FEAT_INNER6, and the tunnel is up */
+		uint8_t want6[16];
+		CHECK(ipv6_inner_prefix_parse("fd43::", client.prefix6) == 0);
+		client.maskbits = 16;
+		features_addr6(q->int_addr, want6);
+		CHECK(want6[0] == 0xfd && want6[1] == 0x43 && load32_be(want6 + 12) == (q->int_addr & 0xffff));
+		q->inner6 = 1;
+		l6 = pq1_answer6(m6, h6, 0x666b, 28, 1);
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 31) == DEC_REPLACE);
+		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0, "client without inner IPv6: AAAA removed");
+		client.inner6 = 1;
+		q->inner6 = 0;
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 32) == DEC_REPLACE);
+		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0, "server without FEAT_INNER6: AAAA removed");
+		q->inner6 = 1;
+		CHECK(q->state == PS_UP && dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 33) == DEC_REPLACE);
+		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 1 && !memcmp(info.addrs6[0], want6, 16) &&
+		          info.min_ttl == 0, "both sides with inner IPv6, tunnel up: AAAA := the internal IPv6 address");
+		CHECK_MSG(dns_decide(out, outlen, out2, sizeof out2, &outlen2, &q, t7 + 34) == DEC_PASS,
+		          "an answer already ours passes (seen twice through a stub resolver)");
+		uint32_t back;
+		CHECK(features_addr4_of(want6, &back) == 0 && back == q->int_addr && peer_by_addr(back) == q);
+		q->state = PS_BACKOFF;
+		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 35) == DEC_REPLACE);
+		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0, "tunnel not up: AAAA removed");
+		client.inner6 = 0;
 		lifecycle_shutdown();
 	}
 
