@@ -76,53 +76,14 @@ int keyfile_read_upto(const char *dir, const char *name, uint8_t *buf, size_t ca
 
 int keyfile_write(const char *dir, const char *name, const void *buf, size_t len, unsigned mode)
 {
-	char path[1024], tmp[1100];
-	const uint8_t *p = buf;
-	size_t done = 0;
-	int fd;
-
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-		return -1;
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0) {
-		log_error("%s: %s", tmp, strerror(errno));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		log_error("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, mode) < 0)
-		goto fail;
-	while (done < len) {
-		ssize_t w = write(fd, p + done, len - done);
-		if (w <= 0) {
-			if (w < 0 && errno == EINTR)
-				continue;
-			goto fail;
-		}
-		done += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		log_error("rename %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	/* make the rename durable */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	return 0;
-fail:
-	log_error("%s: %s", tmp, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
+	int r = keyfile_write_at(dfd, name, buf, len, mode);
+	close(dfd);
+	return r;
 }
 
 int keyfile_write_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode)
