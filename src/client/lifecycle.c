@@ -200,8 +200,9 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 		}
 		if (!keep && loc->addr.sa.sa_family)
 			p->ext = loc->addr;
-		else if (!keep)
+		else if (!keep && !(p->has_tunnel && p->ext.sa.sa_family))
 			memset(&p->ext, 0, sizeof p->ext);   /* no A record: the attempt looks up AAAA */
+		/* (a NODATA answer leaves a working tunnel's address alone) */
 		if (loc->addr6.sa.sa_family)
 			p->ext6_hint = loc->addr6;
 		snprintf(p->owner, sizeof p->owner, "%s", loc->owner);

@@ -161,12 +161,14 @@ static int nft_install(uint16_t num)
 {
 	char ruleset[512];
 	const char *argv[] = { "nft", "-f", "-", NULL };
+	/* only answers to queries this host sent (ct state established): an
+	 * unsolicited packet from port 53 is not a DNS answer to act on */
 	snprintf(ruleset, sizeof ruleset,
 	         "table inet " RULES_NFT_TABLE " {\n"
 	         "  chain input {\n"
 	         "    type filter hook input priority -10;\n"
-	         "    udp sport 53 queue num %u bypass\n"
-	         "    tcp sport 53 queue num %u bypass\n"
+	         "    udp sport 53 ct state established queue num %u bypass\n"
+	         "    tcp sport 53 ct state established queue num %u bypass\n"
 	         "  }\n"
 	         "}\n", num, num);
 	if (run(argv, ruleset, NULL, 0) == 0)
@@ -175,22 +177,44 @@ static int nft_install(uint16_t num)
 	return -1;
 }
 
-static int xt_rule_proto(const char *tool, const char *op, const char *proto, uint16_t num)
+/* Whether the xtables rules match only conntrack ESTABLISHED packets
+ * (answers to queries this host sent).  Decided by the IPv4 rule. */
+static int xt_conntrack = 1;
+
+static int xt_rule_proto(const char *tool, const char *op, const char *proto, uint16_t num,
+                         int conntrack)
 {
 	char qnum[8];
 	snprintf(qnum, sizeof qnum, "%u", num);
-	const char *argv[] = { tool, "-w", op, "INPUT", "-p", proto, "--sport", "53",
-	                       "-m", "comment", "--comment", RULES_XT_COMMENT,
-	                       "-j", "NFQUEUE", "--queue-num", qnum, "--queue-bypass", NULL };
+	const char *argv[24];
+	int n = 0;
+	argv[n++] = tool;
+	argv[n++] = "-w";
+	argv[n++] = op;
+	argv[n++] = "INPUT";
+	argv[n++] = "-p";
+	argv[n++] = proto;
+	argv[n++] = "--sport";
+	argv[n++] = "53";
+	if (conntrack) {
+		argv[n++] = "-m";
+		argv[n++] = "conntrack";
+		argv[n++] = "--ctstate";
+		argv[n++] = "ESTABLISHED";
+	}
+	const char *const tail[] = { "-m", "comment", "--comment", RULES_XT_COMMENT,
+	                             "-j", "NFQUEUE", "--queue-num", qnum, "--queue-bypass", NULL };
+	for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+		argv[n++] = tail[i];
 	return run(argv, NULL, NULL, 0);
 }
 
 /* DNS answers over UDP, and over TCP (proto/dnstcp.h).  0 / -1 (UDP). */
 static int xt_rule(const char *tool, const char *op, uint16_t num)
 {
-	if (xt_rule_proto(tool, op, "udp", num) != 0)
+	if (xt_rule_proto(tool, op, "udp", num, xt_conntrack) != 0)
 		return -1;
-	if (xt_rule_proto(tool, op, "tcp", num) != 0 && op[1] == 'I')
+	if (xt_rule_proto(tool, op, "tcp", num, xt_conntrack) != 0 && op[1] == 'I')
 		log_warn("%s: no rule for DNS over TCP: its answers are not inspected", tool);
 	return 0;
 }
@@ -203,16 +227,25 @@ enum rules_backend rules_install(uint16_t num)
 		log_info("DNS interception: nftables table inet " RULES_NFT_TABLE ", queue %u (bypass)", num);
 		return RULES_NFT;
 	}
+	xt_conntrack = 1;
 	if (xt_rule("iptables", "-I", num) != 0) {
-		log_error("cannot install the DNS interception rule (nft and iptables failed)");
-		return RULES_NONE;
+		/* no conntrack match on this host: today's rule, which also
+		 * queues unsolicited packets from port 53 */
+		xt_conntrack = 0;
+		if (xt_rule("iptables", "-I", num) != 0) {
+			log_error("cannot install the DNS interception rule (nft and iptables failed)");
+			return RULES_NONE;
+		}
+		log_warn("iptables conntrack match unavailable: DNS interception also sees "
+		         "unsolicited packets from port 53 (spoofed answers can move a peer's address)");
 	}
 	/* IPv6 is best effort: a host without ip6tables still gets IPv4 DNS */
 	if (xt_rule("ip6tables", "-I", num) != 0)
 		log_warn("ip6tables rule not installed: DNS answers over IPv6 are not inspected");
 	installed = RULES_XT;
 	installed_num = num;
-	log_info("DNS interception: iptables NFQUEUE %u (bypass)", num);
+	log_info("DNS interception: iptables NFQUEUE %u (bypass)%s", num,
+	         xt_conntrack ? ", answers to our queries only (conntrack ESTABLISHED)" : "");
 	return RULES_XT;
 }
 

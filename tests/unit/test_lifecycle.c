@@ -423,6 +423,12 @@ int main(void)
 		CHECK(q->state == PS_UP);
 		peer_ev_dns_answer(q, &loc, t7 + 20800);
 		CHECK_MSG(sa_ip4(&q->ext) == addrs[1], "the working address is kept while listed");
+		{
+			struct peer_location nodata = { .owner = "pq1x.example" };
+			peer_ev_dns_answer(q, &nodata, t7 + 20900);
+			CHECK_MSG(sa_ip4(&q->ext) == addrs[1] && q->ext.sa.sa_family == AF_INET,
+			          "a NODATA answer does not clear the address of a working tunnel");
+		}
 		/* a round that is too old moves on no further */
 		peer_drop_tunnel(q);
 		q->state = PS_DOWN;
