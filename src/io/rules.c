@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "io/rules.h"
 #include "io/log.h"
+#include "proto/resolvconf.h"
 
 static enum rules_backend installed;
 static uint16_t installed_num;
@@ -219,8 +220,42 @@ static int xt_rule(const char *tool, const char *op, uint16_t num)
 	return 0;
 }
 
+/* Whether DNS may be asked over IPv6: /etc/resolv.conf (as the resolver
+ * sees it, read here, before any privilege is dropped) lists an IPv6
+ * nameserver.  A file we cannot take apart counts as yes (fail closed);
+ * no file at all: glibc asks 127.0.0.1. */
+static int dns_over_ipv6(void)
+{
+	static char text[65536];
+	size_t len = 0;
+	int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("/etc/resolv.conf: %s: assuming an IPv6 nameserver", strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		ssize_t r = read(fd, text + len, sizeof text - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == sizeof text)
+			break;
+	}
+	close(fd);
+	int n = len == sizeof text ? -1 : resolvconf_ipv6_nameservers(text, len);
+	if (n < 0)
+		log_warn("/etc/resolv.conf: too long or malformed: assuming an IPv6 nameserver");
+	return n != 0;
+}
+
 enum rules_backend rules_install(uint16_t num)
 {
+	int need6 = dns_over_ipv6();
+
 	if (nft_install(num) == 0) {
 		installed = RULES_NFT;
 		installed_num = num;
@@ -239,9 +274,30 @@ enum rules_backend rules_install(uint16_t num)
 		log_warn("iptables conntrack match unavailable: DNS interception also sees "
 		         "unsolicited packets from port 53 (spoofed answers can move a peer's address)");
 	}
-	/* IPv6 is best effort: a host without ip6tables still gets IPv4 DNS */
-	if (xt_rule("ip6tables", "-I", num) != 0)
-		log_warn("ip6tables rule not installed: DNS answers over IPv6 are not inspected");
+	/* IPv6 is best effort on a host that asks DNS over IPv4 only; with an
+	 * IPv6 nameserver, answers we could not inspect would give
+	 * high-security names their real addresses */
+	int r6 = xt_rule("ip6tables", "-I", num);
+	if (r6 != 0 && xt_conntrack) {
+		xt_conntrack = 0;
+		r6 = xt_rule("ip6tables", "-I", num);
+		xt_conntrack = 1;
+		if (r6 == 0)
+			log_warn("ip6tables conntrack match unavailable: DNS interception over IPv6 also sees "
+			         "unsolicited packets from port 53");
+	}
+	if (r6 != 0) {
+		if (need6) {
+			log_error("ip6tables rule not installed, and /etc/resolv.conf lists an IPv6 "
+			          "nameserver: its answers would not be inspected; not starting");
+			xt_rule("iptables", "-D", num);
+			xt_delete_ours("iptables");
+			xt_delete_ours("ip6tables");
+			return RULES_NONE;
+		}
+		log_warn("ip6tables rule not installed: DNS answers over IPv6 are not inspected "
+		         "(no IPv6 nameserver in /etc/resolv.conf)");
+	}
 	installed = RULES_XT;
 	installed_num = num;
 	log_info("DNS interception: iptables NFQUEUE %u (bypass)%s", num,
