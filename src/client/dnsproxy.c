@@ -291,7 +291,9 @@ static void on_answer(struct loop *l, int fd, uint32_t events, void *arg)
 		struct peer *p = NULL;
 		size_t outlen = 0;
 		uint64_t now = now_ms();
-		switch (dns_decide(buf, (size_t)n, out, sizeof out, &outlen, &p, now)) {
+		/* the answer goes to the asker's socket: our own lookups' answers
+		 * (txt.c, through this proxy) pass */
+		switch (dns_decide(buf, (size_t)n, &asker, out, sizeof out, &outlen, &p, now)) {
 		case DEC_PASS:
 			send_answer(&asker, buf, (size_t)n);
 			break;

@@ -61,14 +61,18 @@ static int rewrite_for(const struct peer *p, const uint8_t *msg, size_t len, uin
 /* ---------------------------------------------- own AAAA lookups -- */
 
 static struct dns_question own[OWN_QUERIES_MAX];
+static union sockaddr_any own_local[OWN_QUERIES_MAX];   /* the lookup socket's own address */
 static int own_used[OWN_QUERIES_MAX];
 
-int own_query_add(const uint8_t *query, size_t len)
+int own_query_add(const uint8_t *query, size_t len, const union sockaddr_any *local)
 {
+	if (!local || sa_port(local) == 0)
+		return -1;
 	for (int i = 0; i < OWN_QUERIES_MAX; i++)
 		if (!own_used[i]) {
 			if (dns_question_get(query, len, &own[i]) < 0)
 				return -1;
+			own_local[i] = *local;
 			own_used[i] = 1;
 			return 0;
 		}
@@ -87,16 +91,21 @@ void own_query_del(const uint8_t *query, size_t len)
 		}
 }
 
-static int own_answer(const uint8_t *msg, size_t len)
+/* An answer to one of our own lookups: the same id and question, and
+ * going to that lookup's socket (to: address and port; NULL: not known,
+ * never ours). */
+static int own_answer(const uint8_t *msg, size_t len, const union sockaddr_any *to)
 {
 	struct dns_question q;
 	int any = 0;
+	if (!to)
+		return 0;
 	for (int i = 0; i < OWN_QUERIES_MAX; i++)
-		any |= own_used[i];
+		any |= own_used[i] && sa_equal(&own_local[i], to);
 	if (!any || dns_question_get(msg, len, &q) < 0)
 		return 0;
 	for (int i = 0; i < OWN_QUERIES_MAX; i++)
-		if (own_used[i] && dns_question_same(&own[i], &q))
+		if (own_used[i] && sa_equal(&own_local[i], to) && dns_question_same(&own[i], &q))
 			return 1;
 	return 0;
 }
@@ -168,7 +177,8 @@ enum action {
 	ACT_HOLD,       /* until p's tunnel is up or failed */
 };
 
-static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, int *strict, uint64_t now)
+static enum action classify(const uint8_t *msg, size_t len, const union sockaddr_any *to, struct peer **pp,
+                           int *strict, uint64_t now)
 {
 	struct dns_info info;
 	struct peer *p;
@@ -178,7 +188,7 @@ static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, in
 		client.cnt.dns_unparsable++;
 		return ACT_PASS;
 	}
-	if (own_answer(msg, len))
+	if (own_answer(msg, len, to))
 		return ACT_PASS;
 	switch (info.verdict) {
 	case DNS_PASS:
@@ -276,13 +286,13 @@ static enum action classify(const uint8_t *msg, size_t len, struct peer **pp, in
 	return ACT_HOLD;
 }
 
-enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
-                         struct peer **pp, uint64_t now)
+enum decision dns_decide(const uint8_t *msg, size_t len, const union sockaddr_any *to, uint8_t *out,
+                         size_t cap, size_t *outlen, struct peer **pp, uint64_t now)
 {
 	struct peer *p = NULL;
 	int strict, n;
 
-	switch (classify(msg, len, &p, &strict, now)) {
+	switch (classify(msg, len, to, &p, &strict, now)) {
 	case ACT_PASS:
 		return DEC_PASS;
 	case ACT_CANARY:
@@ -339,7 +349,8 @@ enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uin
 	int strict;
 	uint32_t a;
 
-	switch (classify(msg, len, &p, &strict, now)) {
+	/* our own lookups are over UDP only: none of them is answered here */
+	switch (classify(msg, len, NULL, &p, &strict, now)) {
 	case ACT_PASS:
 	case ACT_CANARY:
 		return DEC_PASS;

@@ -14,10 +14,11 @@
 #endif
 
 enum decision { DEC_PASS = 0, DEC_REPLACE, DEC_HOLD, DEC_DROP };
-/* Decide on a DNS answer payload.  DEC_REPLACE: out/outlen hold the new
- * payload.  DEC_HOLD: hand it to held_add for *pp. */
-enum decision dns_decide(const uint8_t *msg, size_t len, uint8_t *out, size_t cap, size_t *outlen,
-                         struct peer **pp, uint64_t now);
+/* Decide on a DNS answer payload going to the local UDP socket address to
+ * (NULL if unknown).  DEC_REPLACE: out/outlen hold the new payload.
+ * DEC_HOLD: hand it to held_add for *pp. */
+enum decision dns_decide(const uint8_t *msg, size_t len, const union sockaddr_any *to, uint8_t *out,
+                         size_t cap, size_t *outlen, struct peer **pp, uint64_t now);
 /* The same decision for an answer that must keep its length (DNS over
  * TCP, proto/dnstcp.h): DEC_REPLACE rewrites msg in place (A := internal
  * address, AAAA := 100::, TTL 0); DEC_DROP: a high-security name that
@@ -39,8 +40,10 @@ void held_release_all(void);
 unsigned held_count(void);
 
 /* The client's own AAAA lookups (txt.c) pass unchanged: the query (its id
- * and question) is registered while the lookup runs.  0 / -1 (full). */
+ * and question) and the local address and port of its socket are
+ * registered while the lookup runs; only an answer to that socket is ours.
+ * 0 / -1 (full, no port). */
 #define OWN_QUERIES_MAX 16
-int own_query_add(const uint8_t *query, size_t len);
+int own_query_add(const uint8_t *query, size_t len, const union sockaddr_any *local);
 void own_query_del(const uint8_t *query, size_t len);
 #endif

@@ -193,6 +193,8 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 		 * (a static peer's address and ports come from the peers file);
 		 * an address that made the tunnel stays while the name lists it */
 		int keep = 0;
+		int working = p->ext.sa.sa_family && peer_tunnel_usable(p, now) &&
+		              now - p->last_auth_rx < CLIENT_SILENT_MS;
 		p->naddrs = 0;
 		for (unsigned i = 0; loc->addrs && i < loc->naddrs && p->naddrs < PEER_MAX_ADDRS; i++) {
 			p->addrs[p->naddrs++] = loc->addrs[i];
@@ -200,8 +202,10 @@ enum answer_use peer_ev_dns_answer(struct peer *p, const struct peer_location *l
 		}
 		if (!keep && loc->addr.sa.sa_family)
 			p->ext = loc->addr;
-		else if (!keep)
+		else if (!keep && !working)
 			memset(&p->ext, 0, sizeof p->ext);   /* no A record: the attempt looks up AAAA */
+		/* (a NODATA answer leaves the address of a tunnel that works alone:
+		 * a forged one must not make the next attempt fail) */
 		if (loc->addr6.sa.sa_family)
 			p->ext6_hint = loc->addr6;
 		snprintf(p->owner, sizeof p->owner, "%s", loc->owner);

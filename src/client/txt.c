@@ -205,7 +205,11 @@ struct txtq *aaaa_lookup(const char *name, void (*cb)(void *arg, const uint8_t (
 	struct txtq *q = lookup(name, DNS_TYPE_AAAA);
 	if (!q)
 		return NULL;
-	if (own_query_add(q->query, q->qlen) < 0) {
+	/* the socket's own address: only answers to it are our lookup's */
+	union sockaddr_any local;
+	socklen_t ll = sizeof local;
+	memset(&local, 0, sizeof local);
+	if (getsockname(q->fd, &local.sa, &ll) < 0 || own_query_add(q->query, q->qlen, &local) < 0) {
 		q->qtype = DNS_TYPE_TXT;   /* nothing registered to take back */
 		txtq_free(q);
 		return NULL;

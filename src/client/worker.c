@@ -179,7 +179,15 @@ static void queued_packet(uint32_t id, const uint8_t *pkt, size_t len)
 		verdict(id, NULL, 0);
 		return;
 	}
-	switch (dns_decide(u.payload, u.payload_len, dns_out, sizeof dns_out, &outlen, &p, now)) {
+	/* the socket the answer goes to: our own lookups' answers pass */
+	union sockaddr_any to;
+	uint8_t dst[16] = { [10] = 0xff, [11] = 0xff };
+	if (u.family == 4)
+		memcpy(dst + 12, pkt + 16, 4);
+	else
+		memcpy(dst, pkt + 24, 16);
+	sa_from_addr16(&to, dst, u.dport);
+	switch (dns_decide(u.payload, u.payload_len, &to, dns_out, sizeof dns_out, &outlen, &p, now)) {
 	case DEC_PASS:
 		verdict(id, NULL, 0);
 		return;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "io/rules.h"
 #include "io/log.h"
+#include "proto/resolvconf.h"
 
 static enum rules_backend installed;
 static uint16_t installed_num;
@@ -161,12 +162,14 @@ static int nft_install(uint16_t num)
 {
 	char ruleset[512];
 	const char *argv[] = { "nft", "-f", "-", NULL };
+	/* only answers to queries this host sent (ct state established): an
+	 * unsolicited packet from port 53 is not a DNS answer to act on */
 	snprintf(ruleset, sizeof ruleset,
 	         "table inet " RULES_NFT_TABLE " {\n"
 	         "  chain input {\n"
 	         "    type filter hook input priority -10;\n"
-	         "    udp sport 53 queue num %u bypass\n"
-	         "    tcp sport 53 queue num %u bypass\n"
+	         "    udp sport 53 ct state established queue num %u bypass\n"
+	         "    tcp sport 53 ct state established queue num %u bypass\n"
 	         "  }\n"
 	         "}\n", num, num);
 	if (run(argv, ruleset, NULL, 0) == 0)
@@ -175,44 +178,130 @@ static int nft_install(uint16_t num)
 	return -1;
 }
 
-static int xt_rule_proto(const char *tool, const char *op, const char *proto, uint16_t num)
+/* Whether the xtables rules match only conntrack ESTABLISHED packets
+ * (answers to queries this host sent).  Decided by the IPv4 rule. */
+static int xt_conntrack = 1;
+
+static int xt_rule_proto(const char *tool, const char *op, const char *proto, uint16_t num,
+                         int conntrack)
 {
 	char qnum[8];
 	snprintf(qnum, sizeof qnum, "%u", num);
-	const char *argv[] = { tool, "-w", op, "INPUT", "-p", proto, "--sport", "53",
-	                       "-m", "comment", "--comment", RULES_XT_COMMENT,
-	                       "-j", "NFQUEUE", "--queue-num", qnum, "--queue-bypass", NULL };
+	const char *argv[24];
+	int n = 0;
+	argv[n++] = tool;
+	argv[n++] = "-w";
+	argv[n++] = op;
+	argv[n++] = "INPUT";
+	argv[n++] = "-p";
+	argv[n++] = proto;
+	argv[n++] = "--sport";
+	argv[n++] = "53";
+	if (conntrack) {
+		argv[n++] = "-m";
+		argv[n++] = "conntrack";
+		argv[n++] = "--ctstate";
+		argv[n++] = "ESTABLISHED";
+	}
+	const char *const tail[] = { "-m", "comment", "--comment", RULES_XT_COMMENT,
+	                             "-j", "NFQUEUE", "--queue-num", qnum, "--queue-bypass", NULL };
+	for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+		argv[n++] = tail[i];
 	return run(argv, NULL, NULL, 0);
 }
 
 /* DNS answers over UDP, and over TCP (proto/dnstcp.h).  0 / -1 (UDP). */
 static int xt_rule(const char *tool, const char *op, uint16_t num)
 {
-	if (xt_rule_proto(tool, op, "udp", num) != 0)
+	if (xt_rule_proto(tool, op, "udp", num, xt_conntrack) != 0)
 		return -1;
-	if (xt_rule_proto(tool, op, "tcp", num) != 0 && op[1] == 'I')
+	if (xt_rule_proto(tool, op, "tcp", num, xt_conntrack) != 0 && op[1] == 'I')
 		log_warn("%s: no rule for DNS over TCP: its answers are not inspected", tool);
 	return 0;
 }
 
+/* Whether DNS may be asked over IPv6: /etc/resolv.conf (as the resolver
+ * sees it, read here, before any privilege is dropped) lists an IPv6
+ * nameserver.  A file we cannot take apart counts as yes (fail closed);
+ * no file at all: glibc asks 127.0.0.1. */
+static int dns_over_ipv6(void)
+{
+	static char text[65536];
+	size_t len = 0;
+	int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("/etc/resolv.conf: %s: assuming an IPv6 nameserver", strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		ssize_t r = read(fd, text + len, sizeof text - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == sizeof text)
+			break;
+	}
+	close(fd);
+	int n = len == sizeof text ? -1 : resolvconf_ipv6_nameservers(text, len);
+	if (n < 0)
+		log_warn("/etc/resolv.conf: too long or malformed: assuming an IPv6 nameserver");
+	return n != 0;
+}
+
 enum rules_backend rules_install(uint16_t num)
 {
+	int need6 = dns_over_ipv6();
+
 	if (nft_install(num) == 0) {
 		installed = RULES_NFT;
 		installed_num = num;
 		log_info("DNS interception: nftables table inet " RULES_NFT_TABLE ", queue %u (bypass)", num);
 		return RULES_NFT;
 	}
+	xt_conntrack = 1;
 	if (xt_rule("iptables", "-I", num) != 0) {
-		log_error("cannot install the DNS interception rule (nft and iptables failed)");
-		return RULES_NONE;
+		/* no conntrack match on this host: today's rule, which also
+		 * queues unsolicited packets from port 53 */
+		xt_conntrack = 0;
+		if (xt_rule("iptables", "-I", num) != 0) {
+			log_error("cannot install the DNS interception rule (nft and iptables failed)");
+			return RULES_NONE;
+		}
+		log_warn("iptables conntrack match unavailable: DNS interception also sees "
+		         "unsolicited packets from port 53 (spoofed answers can move a peer's address)");
 	}
-	/* IPv6 is best effort: a host without ip6tables still gets IPv4 DNS */
-	if (xt_rule("ip6tables", "-I", num) != 0)
-		log_warn("ip6tables rule not installed: DNS answers over IPv6 are not inspected");
+	/* IPv6 is best effort on a host that asks DNS over IPv4 only; with an
+	 * IPv6 nameserver, answers we could not inspect would give
+	 * high-security names their real addresses */
+	int r6 = xt_rule("ip6tables", "-I", num);
+	if (r6 != 0 && xt_conntrack) {
+		xt_conntrack = 0;
+		r6 = xt_rule("ip6tables", "-I", num);
+		xt_conntrack = 1;
+		if (r6 == 0)
+			log_warn("ip6tables conntrack match unavailable: DNS interception over IPv6 also sees "
+			         "unsolicited packets from port 53");
+	}
+	if (r6 != 0) {
+		if (need6) {
+			log_error("ip6tables rule not installed, and /etc/resolv.conf lists an IPv6 "
+			          "nameserver: its answers would not be inspected; not starting");
+			xt_rule("iptables", "-D", num);
+			xt_delete_ours("iptables");
+			xt_delete_ours("ip6tables");
+			return RULES_NONE;
+		}
+		log_warn("ip6tables rule not installed: DNS answers over IPv6 are not inspected "
+		         "(no IPv6 nameserver in /etc/resolv.conf)");
+	}
 	installed = RULES_XT;
 	installed_num = num;
-	log_info("DNS interception: iptables NFQUEUE %u (bypass)", num);
+	log_info("DNS interception: iptables NFQUEUE %u (bypass)%s", num,
+	         xt_conntrack ? ", answers to our queries only (conntrack ESTABLISHED)" : "");
 	return RULES_XT;
 }
 

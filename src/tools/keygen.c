@@ -7,6 +7,7 @@
  * does not exist, 2 = invalid port, 3 = key generation or saving failed
  * (including "keys exist, no -f"). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -141,6 +142,21 @@ static int key_files_exist(const char *dir)
 	return 0;
 }
 
+/* Remove dir holding at most our key files and the instructions (a
+ * --next left half-made).  0, or -1 if something else is in it. */
+static int remove_key_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	for (size_t i = 0; i <= sizeof key_names / sizeof key_names[0]; i++) {
+		const char *name = i < sizeof key_names / sizeof key_names[0] ? key_names[i] : HOWTO_NAME;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+			return -1;
+		if (unlink(path) != 0 && errno != ENOENT)
+			return -1;
+	}
+	return rmdir(dir) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 /* Generate and save the five key files; on success root holds the tree root. */
 static int generate(const char *dir, uint8_t root[32])
 {
@@ -200,7 +216,8 @@ int main(int argc, char **argv)
 	};
 	const char *confdir = DEFAULT_CONFIG_DIR, *keydir = getenv("KEYPATH");
 	int confdir_given = 0, dns_only = 0, force = 0, next = 0, name_only = 0, c;
-	char nextdir[PATH_MAX];
+	char nextdir[PATH_MAX], tmpdir[PATH_MAX];
+	const char *parentdir = NULL, *gendir;
 	uint16_t cport, kport;
 	uint8_t root[32];
 	struct stat st;
@@ -259,8 +276,10 @@ int main(int argc, char **argv)
 			return EXIT_BAD_PORT;
 		}
 		kport = nport;
-		if ((size_t)snprintf(nextdir, sizeof nextdir, "%s/next", keydir) >= sizeof nextdir)
+		if ((size_t)snprintf(nextdir, sizeof nextdir, "%s/next", keydir) >= sizeof nextdir ||
+		    (size_t)snprintf(tmpdir, sizeof tmpdir, "%s/.next.tmp", keydir) >= sizeof tmpdir)
 			return EXIT_KEYS;
+		parentdir = keydir;
 		keydir = nextdir;
 	}
 	if (name_only && !dns_only) {
@@ -276,6 +295,26 @@ int main(int argc, char **argv)
 		}
 		keytree_root(root, k.mce_pk, k.x_pk);
 		keyfiles_wipe(&k);
+	} else if (next) {
+		/* made whole in keys/.next.tmp, then renamed to keys/next in one
+		 * step: the server (reload) never sees half a next key */
+		if (lstat(nextdir, &st) == 0) {
+			fprintf(stderr, "pqconnect-keygen: %s exists: a rotation is under way; refusing to "
+			                "replace it (retire it, or remove it)\n", nextdir);
+			return EXIT_KEYS;
+		}
+		if (remove_key_dir(tmpdir) != 0) {
+			fprintf(stderr, "pqconnect-keygen: cannot remove the half-made %s: %s\n", tmpdir, strerror(errno));
+			return EXIT_KEYS;
+		}
+		if (mkdir(tmpdir, 0700) != 0) {
+			fprintf(stderr, "pqconnect-keygen: cannot create %s: %s\n", tmpdir, strerror(errno));
+			return EXIT_KEYS;
+		}
+		if (generate(tmpdir, root) != 0) {
+			remove_key_dir(tmpdir);
+			return EXIT_KEYS;
+		}
 	} else {
 		if (stat(keydir, &st) != 0) {
 			if (mkdir(keydir, 0700) != 0) {
@@ -307,10 +346,31 @@ int main(int argc, char **argv)
 	if (t.overflow)
 		return EXIT_KEYS;
 	fwrite(t.buf, 1, t.len, stdout);
+	gendir = next ? tmpdir : keydir;
 	if (!dns_only) {
-		if (keyfile_write(keydir, HOWTO_NAME, t.buf, t.len, 0600) != 0) {
-			fprintf(stderr, "pqconnect-keygen: could not write %s/%s\n", keydir, HOWTO_NAME);
+		if (keyfile_write(gendir, HOWTO_NAME, t.buf, t.len, 0600) != 0) {
+			fprintf(stderr, "pqconnect-keygen: could not write %s/%s\n", gendir, HOWTO_NAME);
+			if (next)
+				remove_key_dir(tmpdir);
 			return EXIT_KEYS;
+		}
+		if (next) {
+			int pfd;
+			if (renameat2(AT_FDCWD, tmpdir, AT_FDCWD, nextdir, RENAME_NOREPLACE) != 0) {
+				fprintf(stderr, "pqconnect-keygen: cannot rename %s to %s: %s\n", tmpdir, nextdir,
+				        strerror(errno));
+				remove_key_dir(tmpdir);
+				return EXIT_KEYS;
+			}
+			pfd = open(parentdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (pfd < 0 || fsync(pfd) != 0) {
+				fprintf(stderr, "pqconnect-keygen: cannot sync %s\n", parentdir);
+				if (pfd >= 0)
+					close(pfd);
+				return EXIT_KEYS;
+			}
+			close(pfd);
+			printf("Next key in place: %s\n", nextdir);
 		}
 		printf("A copy of these instructions is in %s/%s\n", keydir, HOWTO_NAME);
 	}

@@ -188,7 +188,7 @@ int main(void)
 	len = pq1_answer(msg, hash, 0x1234);
 
 	/* a pq1 answer for a new server: a peer, an attempt, the answer held */
-	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t) == DEC_HOLD);
+	CHECK(dns_decide(msg, len, NULL, out, sizeof out, &outlen, &p, t) == DEC_HOLD);
 	CHECK(p && p->state == PS_CONNECTING && f.starts == 1 && f.added == 1);
 	CHECK(sa_ip4(&p->ext) == 0xc000020a && !strncmp(p->owner, "pq1", 3));
 	CHECK(held_add(p, msg, len, release_probe, NULL, t) == 0);
@@ -205,11 +205,11 @@ int main(void)
 
 	/* while up and heard from: rewritten at once */
 	peer_ev_auth_rx(p, t + 100);
-	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t + 200) == DEC_REPLACE);
+	CHECK(dns_decide(msg, len, NULL, out, sizeof out, &outlen, &p, t + 200) == DEC_REPLACE);
 	/* quiet for more than CLIENT_SILENT_MS: one probe first */
 	uint64_t t2 = t + 100 + CLIENT_SILENT_MS + 1;
 	int probes = f.probes;
-	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t2) == DEC_HOLD);
+	CHECK(dns_decide(msg, len, NULL, out, sizeof out, &outlen, &p, t2) == DEC_HOLD);
 	CHECK(p->state == PS_VERIFYING && p->verify_quiet && f.probes == probes + 1);
 	CHECK(held_add(p, msg, len, release_probe, NULL, t2) == 0);
 	/* no reply within VERIFY_QUIET_MS: handshake again (the tunnel is kept) */
@@ -221,7 +221,7 @@ int main(void)
 	int calls = rel.calls;
 	done(p, 0, t2 + 600);
 	CHECK_MSG(p->state == PS_BACKOFF && rel.calls == calls + 1 && rel.rewritten == 1, "failure: BACKOFF, answer unchanged");
-	CHECK_MSG(dns_decide(msg, len, out, sizeof out, &outlen, &p, t2 + 700) == DEC_PASS,
+	CHECK_MSG(dns_decide(msg, len, NULL, out, sizeof out, &outlen, &p, t2 + 700) == DEC_PASS,
 	          "during the backoff answers pass at once");
 	/* backoff over, the tunnel still works: up again */
 	p->next_tick = 0;
@@ -258,7 +258,7 @@ int main(void)
 	/* held answers: released unchanged at the deadline */
 	f.start_result = 0;
 	uint64_t t5 = t4 + 100000;
-	CHECK(dns_decide(msg, len, out, sizeof out, &outlen, &p, t5) == DEC_HOLD);
+	CHECK(dns_decide(msg, len, NULL, out, sizeof out, &outlen, &p, t5) == DEC_HOLD);
 	calls = rel.calls;
 	int rewritten = rel.rewritten;
 	CHECK(held_add(p, msg, len, release_probe, NULL, t5) == 0 && held_count() == 1);
@@ -270,7 +270,7 @@ int main(void)
 	done(p, 0, t5 + 3000);
 	f.start_result = -1;
 	p->retry_at = 0;
-	CHECK_MSG(dns_decide(msg, len, out, sizeof out, &outlen, &p, t5 + 3001) == DEC_PASS && p->state == PS_BACKOFF,
+	CHECK_MSG(dns_decide(msg, len, NULL, out, sizeof out, &outlen, &p, t5 + 3001) == DEC_PASS && p->state == PS_BACKOFF,
 	          "attempt cannot start: pass, BACKOFF");
 	f.start_result = 0;
 	/* an application packet after the backoff with no tunnel: a new attempt */
@@ -296,18 +296,18 @@ int main(void)
 		struct dns_info info;
 		CHECK(dns_inspect(m2, l2, &info) == 0 && info.verdict == DNS_PQ1 && info.qname_pq1);
 		p = NULL;
-		CHECK_MSG(dns_decide(m2, l2, out, sizeof out, &outlen, &p, ts) == DEC_REPLACE,
+		CHECK_MSG(dns_decide(m2, l2, NULL, out, sizeof out, &outlen, &p, ts) == DEC_REPLACE,
 		          "high-security name: rewritten at once");
 		struct peer *q = peer_by_hash(h2);
 		CHECK(q && q->strict && q->state == PS_CONNECTING);
 		CHECK_MSG(peer_ev_app_packet(q, ts + 1) == 1, "its packets wait for the attempt");
 		done(q, 0, ts + 50);
 		CHECK(q->state == PS_BACKOFF);
-		CHECK_MSG(dns_decide(m2, l2, out, sizeof out, &outlen, &p, ts + 60) == DEC_REPLACE,
+		CHECK_MSG(dns_decide(m2, l2, NULL, out, sizeof out, &outlen, &p, ts + 60) == DEC_REPLACE,
 		          "during the backoff still rewritten, never the real address");
 		CHECK_MSG(peer_ev_app_packet(q, ts + 70) == 0, "during the backoff its packets are refused");
 		int starts2 = f.starts;
-		CHECK(dns_decide(m2, l2, out, sizeof out, &outlen, &p, ts + 60 + CLIENT_FAIL_BACKOFF_MS) == DEC_REPLACE);
+		CHECK(dns_decide(m2, l2, NULL, out, sizeof out, &outlen, &p, ts + 60 + CLIENT_FAIL_BACKOFF_MS) == DEC_REPLACE);
 		CHECK_MSG(f.starts == starts2 + 1 && q->state == PS_CONNECTING, "after the backoff: a new attempt");
 		peer_ev_forget(q);
 	}
@@ -423,6 +423,12 @@ int main(void)
 		CHECK(q->state == PS_UP);
 		peer_ev_dns_answer(q, &loc, t7 + 20800);
 		CHECK_MSG(sa_ip4(&q->ext) == addrs[1], "the working address is kept while listed");
+		{
+			struct peer_location nodata = { .owner = "pq1x.example" };
+			peer_ev_dns_answer(q, &nodata, t7 + 20900);
+			CHECK_MSG(sa_ip4(&q->ext) == addrs[1] && q->ext.sa.sa_family == AF_INET,
+			          "a NODATA answer does not clear the address of a working tunnel");
+		}
 		/* a round that is too old moves on no further */
 		peer_drop_tunnel(q);
 		q->state = PS_DOWN;
@@ -442,20 +448,30 @@ int main(void)
 		struct peer *q = NULL;
 		random_bytes(h6, sizeof h6);
 		size_t l6 = pq1_answer6(m6, h6, 0x6666, 28, 1);
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE);
 		struct dns_info info;
 		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0 && !peer_by_hash(h6),
 		          "AAAA answer: AAAA removed, no peer made");
 		/* our own AAAA lookup of the same question passes unchanged */
 		size_t ql = (size_t)dns_build_query(q6, sizeof q6, 0x6666, "www.example", 28);
-		CHECK(own_query_add(q6, ql) == 0);
-		CHECK_MSG(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_PASS, "own lookup's answer passes");
+		union sockaddr_any mine, app, other;
+		sa_from_ip4(&mine, 0x7f000001, 40404);
+		sa_from_ip4(&app, 0x7f000001, 40405);
+		sa_from_ip4(&other, 0x7f000002, 40404);
+		CHECK(own_query_add(q6, ql, &mine) == 0);
+		CHECK_MSG(dns_decide(m6, l6, &mine, out, sizeof out, &outlen, &q, t7) == DEC_PASS, "own lookup's answer passes");
+		CHECK_MSG(dns_decide(m6, l6, &app, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE,
+		          "the same id and question to another port: an application's answer, rewritten");
+		CHECK_MSG(dns_decide(m6, l6, &other, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE,
+		          "the same port on another address: rewritten");
+		CHECK_MSG(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE,
+		          "socket unknown: never our own");
 		own_query_del(q6, ql);
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7) == DEC_REPLACE);
 		/* the A half: no A record */
 		int starts6 = f.starts;
 		l6 = pq1_answer6(m6, h6, 0x6667, 1, 0);
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 1) == DEC_HOLD);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 1) == DEC_HOLD);
 		CHECK(q && q->state == PS_CONNECTING && f.starts == starts6 + 1);
 		CHECK_MSG(q->ext.sa.sa_family == 0 && q->ext6_hint.sa.sa_family == AF_INET6 &&
 		          q->ext6_hint.in6.sin6_addr.s6_addr[15] == 0x10, "no IPv4 address; the AAAA seen is the hint");
@@ -471,15 +487,15 @@ int main(void)
 		/* a later AAAA answer for the known peer: its hint follows */
 		memset(&q->ext6_hint, 0, sizeof q->ext6_hint);
 		l6 = pq1_answer6(m6, h6, 0x6669, 28, 1);
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 28) == DEC_REPLACE);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 28) == DEC_REPLACE);
 		CHECK_MSG(q->ext6_hint.sa.sa_family == AF_INET6, "an AAAA answer updates a known peer's IPv6 address");
 		/* an A answer that is an error (SERVFAIL): passed unchanged */
 		l6 = pq1_answer6(m6, h6, 0x666a, 1, 0);
 		store16_be(m6 + 2, 0x8182);
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 29) == DEC_PASS);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 29) == DEC_PASS);
 		/* an AAAA question without AAAA records: passed unchanged */
 		l6 = pq1_answer6(m6, h6, 0x6668, 28, 0);
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 30) == DEC_PASS);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 30) == DEC_PASS);
 
 		/* inner IPv6 (serverfeat.c): the AAAA records become the peer's
 		 * internal IPv6 address only when the client has it on, the server
@@ -491,22 +507,22 @@ int main(void)
 		CHECK(want6[0] == 0xfd && want6[1] == 0x43 && load32_be(want6 + 12) == (q->int_addr & 0xffff));
 		q->inner6 = 1;
 		l6 = pq1_answer6(m6, h6, 0x666b, 28, 1);
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 31) == DEC_REPLACE);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 31) == DEC_REPLACE);
 		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0, "client without inner IPv6: AAAA removed");
 		client.inner6 = 1;
 		q->inner6 = 0;
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 32) == DEC_REPLACE);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 32) == DEC_REPLACE);
 		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0, "server without FEAT_INNER6: AAAA removed");
 		q->inner6 = 1;
-		CHECK(q->state == PS_UP && dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 33) == DEC_REPLACE);
+		CHECK(q->state == PS_UP && dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 33) == DEC_REPLACE);
 		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 1 && !memcmp(info.addrs6[0], want6, 16) &&
 		          info.min_ttl == 0, "both sides with inner IPv6, tunnel up: AAAA := the internal IPv6 address");
-		CHECK_MSG(dns_decide(out, outlen, out2, sizeof out2, &outlen2, &q, t7 + 34) == DEC_PASS,
+		CHECK_MSG(dns_decide(out, outlen, NULL, out2, sizeof out2, &outlen2, &q, t7 + 34) == DEC_PASS,
 		          "an answer already ours passes (seen twice through a stub resolver)");
 		uint32_t back;
 		CHECK(features_addr4_of(want6, &back) == 0 && back == q->int_addr && peer_by_addr(back) == q);
 		q->state = PS_BACKOFF;
-		CHECK(dns_decide(m6, l6, out, sizeof out, &outlen, &q, t7 + 35) == DEC_REPLACE);
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 35) == DEC_REPLACE);
 		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0, "tunnel not up: AAAA removed");
 		client.inner6 = 0;
 		lifecycle_shutdown();
