@@ -95,7 +95,7 @@ static void answer_features(struct server *s, struct udp_tx *tx, const uint8_t *
 		return;
 	}
 	featmsg_reply_build(udp_tx_slot(tx), nonce, s->inner6 ? FEAT_INNER6 : 0);
-	udp_tx_commit(tx, FM_LEN, from);
+	udp_tx_commit_from(tx, FM_LEN, from, &s->rx_local);     /* from the address asked (multi-homed) */
 	s->st.key_feat_ok++;
 	log_trace("Sending features to %s", sa_str(from));
 }
