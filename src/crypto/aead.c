@@ -31,6 +31,10 @@
 #include "crypto/internal.h"
 
 static const uint8_t zero_nonce[12];
+/* what a NULL pointer of an empty buffer becomes for libsodium (never read
+ * or written: its length is 0) */
+static const uint8_t empty_in[1];
+static _Thread_local uint8_t empty_out[1];
 static EVP_CIPHER *chacha_poly;           /* fetched once by aead_init */
 static int evp_used;                      /* aead_init found it and it works */
 static pthread_key_t ctx_key;             /* frees a thread's context when it ends */
@@ -151,7 +155,9 @@ void aead_seal_nonce(uint8_t *c, uint8_t tag[AEAD_TAG_LEN], const uint8_t *m, si
 		aead_evp_seal(c, tag, m, mlen, ad, adlen, nonce, key);
 		return;
 	}
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(c, tag, NULL, m, mlen, ad, adlen, NULL, nonce, key);
+	/* libsodium declares its buffers non-null even when empty */
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(c ? c : empty_out, tag, NULL, m ? m : empty_in, mlen,
+	                                                   ad ? ad : empty_in, adlen, NULL, nonce, key);
 }
 
 int aead_open_nonce(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag[AEAD_TAG_LEN],
@@ -161,7 +167,8 @@ int aead_open_nonce(uint8_t *m, const uint8_t *c, size_t clen, const uint8_t tag
 		return aead_evp_open(m, c, clen, tag, ad, adlen, nonce, key);
 	/* libsodium checks the tag (crypto_verify_16, constant time) before it
 	 * decrypts; the output is erased on failure all the same */
-	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(m, NULL, c, clen, tag, ad, adlen, nonce, key) == 0)
+	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(m ? m : empty_out, NULL, c ? c : empty_in, clen, tag,
+	                                                       ad ? ad : empty_in, adlen, nonce, key) == 0)
 		return 0;
 	if (clen > 0)
 		sodium_memzero(m, clen);
