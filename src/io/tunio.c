@@ -109,6 +109,13 @@ int tunio_flush(struct tunio *t)
 	return write(t->fd, out, len) == (ssize_t)len ? 0 : -2;
 }
 
+/* A TUN without a vnet header: the packet as it is.  0, -2 on a failed write. */
+static int write_plain(struct tunio *t, const uint8_t *p, int tot)
+{
+	t->writes++;
+	return write(t->fd, p, (size_t)tot) == tot ? 0 : -2;
+}
+
 int tunio_deliver(struct tunio *t, uint8_t *p, size_t n, uint32_t src, uint32_t dst)
 {
 	struct l4csum cs;
@@ -121,10 +128,8 @@ int tunio_deliver(struct tunio *t, uint8_t *p, size_t n, uint32_t src, uint32_t 
 	if (tot < 0)
 		return -1;
 	t->packets_out++;
-	if (!t->vnet) {
-		t->writes++;
-		return write(t->fd, p, (size_t)tot) == tot ? 0 : -2;
-	}
+	if (!t->vnet)
+		return write_plain(t, p, tot);
 	vnet_hdr_for(&h, &cs);
 	r = gro_add(t->gro, p, (size_t)tot, &h);
 	if (r == 1)
@@ -147,10 +152,8 @@ int tunio_deliver6(struct tunio *t, uint8_t *p, size_t n, const uint8_t src[16],
 	if (tot < 0)
 		return -1;
 	t->packets_out++;
-	if (!t->vnet) {
-		t->writes++;
-		return write(t->fd, p, (size_t)tot) == tot ? 0 : -2;
-	}
+	if (!t->vnet)
+		return write_plain(t, p, tot);
 	/* in order after a pending IPv4 run */
 	if (tunio_flush(t) < 0)
 		return -2;

@@ -53,7 +53,7 @@ static void record_tcp(struct nfqc_orig *o, const uint8_t *pkt, size_t len)
 	size_t mlen;
 	memset(o, 0, sizeof *o);
 	if (len > NFQC_MAX_LEN || tcp_dns(pkt, len, &t, &msg, &mlen, &o->q) < 0) {
-		memset(o, 0, sizeof *o);
+		memset(o, 0, sizeof *o);     /* tcp_dns may have filled o->q */
 		return;
 	}
 	o->family = (uint8_t)t.family;
