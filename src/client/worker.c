@@ -8,6 +8,7 @@
 #include "client/staticpeers.h"
 #include "client/worker.h"
 #include "io/log.h"
+#include "proto/dnsflow.h"
 #include "proto/dnstcp.h"
 #include "proto/ipv4.h"
 
@@ -77,14 +78,56 @@ static void release_queued_tcp(void *ctx, const uint8_t *dns, size_t dlen)
 	free(q);
 }
 
+/* The connections whose query named a high-security name (dnsflow.h). */
+static struct dnsflow_table strict_flows;
+
+/* The host's own segment to port 53 (a query over TCP): a connection that
+ * asks for a high-security name is marked, and if it cannot be (the table
+ * is full of live ones) the query is dropped: the application sends it
+ * again, and never gets an answer that was not checked whole. */
+static void queued_tcp_query(uint32_t id, const uint8_t *pkt, const struct tcppkt *t, uint64_t now)
+{
+	struct dnsflow_key k;
+
+	dnsflow_key_of(&k, pkt, t, 0);
+	if (t->flags & TCPF_RST) {
+		dnsflow_forget(&strict_flows, &k);
+	} else if (t->payload_len > 0 && dnstcp_query_strict(pkt + t->payload_off, t->payload_len)) {
+		if (!(t->flags & TCPF_ACK) || dnsflow_mark(&strict_flows, &k, t->ack, now) < 0) {
+			client.cnt.dns_tcp_flow_full++;
+			log_ratelimited(L_WARNING, "tcp_flow_full", "high-security name asked over TCP: %s: query dropped "
+			                "(the application asks again)", (t->flags & TCPF_ACK) ? "too many such connections" :
+			                "data before the connection is open");
+			drop_verdict(id);
+			return;
+		}
+		log_debug("DNS over TCP: connection from port %u marked (high-security name)", t->sport);
+	}
+	verdict(id, NULL, 0);
+}
+
+/* A segment on a marked connection that is not one whole answer right
+ * where the application's stream ends: dropped (TCP sends it again). */
+static void split_drop(uint32_t id, const char *why)
+{
+	client.cnt.dns_tcp_split_dropped++;
+	log_ratelimited(L_WARNING, "tcp_split", "high-security name over TCP: answer segment %s: dropped (TCP sends "
+	                "it again)", why);
+	drop_verdict(id);
+}
+
 /* A TCP segment from port 53 (DNS over TCP): only a segment holding
  * exactly one whole answer is rewritten, in place; a high-security answer
- * that cannot be is dropped, anything else passes (dnstcp.h). */
+ * that cannot be is dropped, anything else passes (dnstcp.h), except on
+ * a marked connection (dnsflow.h), where only whole answers at the right
+ * place pass. */
 static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 {
 	static uint8_t copy[65536];
 	struct tcppkt t;
 	struct peer *p = NULL;
+	struct dnsflow *flow = NULL;
+	struct dnsflow_key k;
 	size_t off, mlen;
 	uint64_t now = now_ms();
 
@@ -93,7 +136,29 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 		verdict(id, NULL, 0);
 		return;
 	}
-	switch (dnstcp_frame(pkt + t.payload_off, t.payload_len, &off, &mlen)) {
+	if (t.sport != 53 && t.dport == 53) {
+		queued_tcp_query(id, pkt, &t, now);
+		return;
+	}
+	dnsflow_key_of(&k, pkt, &t, 1);
+	flow = dnsflow_find(&strict_flows, &k, now);
+	if (flow && (t.flags & TCPF_RST)) {
+		dnsflow_forget(&strict_flows, &k);
+		flow = NULL;
+	}
+	enum dnstcp_frame fr = dnstcp_frame(pkt + t.payload_off, t.payload_len, &off, &mlen);
+	if (flow && fr != DNSTCP_EMPTY) {
+		enum dnsflow_pos pos = dnsflow_position(flow, t.seq, t.payload_len);
+		if (pos == DNSFLOW_ELSEWHERE) {
+			split_drop(id, "not where the application's stream ends (cut, overlapping or out of order)");
+			return;
+		}
+		if (fr != DNSTCP_ONE) {
+			split_drop(id, "not one whole message (cut across segments, or several)");
+			return;
+		}
+	}
+	switch (fr) {
 	case DNSTCP_EMPTY:
 		verdict(id, NULL, 0);
 		return;
@@ -113,7 +178,10 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 	}
 	memcpy(copy, pkt, len);
 	uint8_t *msg = copy + t.payload_off + off;
-	switch (dns_decide_inplace(msg, mlen, &p, now)) {
+	enum decision d = dns_decide_inplace(msg, mlen, &p, now);
+	if (flow && d != DEC_DROP)
+		dnsflow_passed(flow, t.seq, t.payload_len, now);
+	switch (d) {
 	case DEC_PASS:
 		verdict(id, NULL, 0);
 		return;

@@ -19,8 +19,14 @@ struct tcppkt {
 	size_t l4_off;                   /* offset of the TCP header */
 	size_t payload_off;
 	uint16_t sport, dport;
+	uint32_t seq, ack;               /* host order */
+	uint8_t flags;                   /* the TCP flags byte (FIN 1, SYN 2, RST 4, ACK 16) */
 	size_t payload_len;
 };
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_ACK 0x10
 /* An IPv4 or IPv6 packet carrying a whole TCP segment (no fragment, no
  * IPv6 extension header, the lengths the headers claim exact).  0 / -1. */
 int tcppkt_parse(struct tcppkt *t, const uint8_t *pkt, size_t len);
@@ -41,6 +47,13 @@ enum dnstcp_frame dnstcp_frame(const uint8_t *payload, size_t len, size_t *msg_o
  * its question visible here, for a pq1 name itself (a high-security name)?
  * For segments that cannot be rewritten: those must not pass.  1 / 0. */
 int dnstcp_asks_pq1(const uint8_t *payload, size_t len);
+
+/* The host's own query segment to port 53 (payload, len bytes): may the
+ * answers on its connection name a high-security name?  1 when the
+ * payload is whole length-prefixed queries one of which asks for a pq1
+ * name itself, and, failing closed, when the payload is not whole framed
+ * queries and holds the bytes "pq1" (any case) anywhere; 0 otherwise. */
+int dnstcp_query_strict(const uint8_t *payload, size_t len);
 
 /* Is msg (len bytes, possibly only its beginning) a response to an
  * address query (A, AAAA or ANY) for a pq1 name itself (a high-security
