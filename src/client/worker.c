@@ -68,7 +68,7 @@ static void release_queued_tcp(void *ctx, const uint8_t *dns, size_t dlen)
 	size_t off, mlen;
 	(void)dlen;
 	if (dns && tcppkt_parse(&t, q->pkt, q->len) == 0 &&
-	    dnstcp_frame(q->pkt + t.payload_off, t.payload_len, &off, &mlen) == DNSTCP_ONE &&
+	    dnstcp_messages(q->pkt + t.payload_off, t.payload_len, &off, &mlen, 1) == 1 &&
 	    dnstcp_rewrite_inplace(q->pkt + t.payload_off + off, mlen, &q->int_addr) > 0) {
 		tcppkt_fix_checksum(q->pkt, q->len, &t);
 		client.cnt.dns_tcp_rewritten++;
@@ -116,11 +116,49 @@ static void split_drop(uint32_t id, const char *why)
 	drop_verdict(id);
 }
 
-/* A TCP segment from port 53 (DNS over TCP): only a segment holding
- * exactly one whole answer is rewritten, in place; a high-security answer
- * that cannot be is dropped, anything else passes (dnstcp.h), except on
- * a marked connection (dnsflow.h), where only whole answers at the right
- * place pass. */
+/* A segment from port 53 holding several whole answers (nm >= 2): each
+ * rewritten in place, as one.  An answer that would be held (waiting for
+ * its tunnel) cannot be held apart from the others: the segment is
+ * dropped, and TCP sends it again, by when the tunnel is up or given up. */
+static void queued_tcp_several(uint32_t id, const uint8_t *pkt, size_t len, const struct tcppkt *t,
+                               const size_t *offs, const size_t *mlens, unsigned nm, struct dnsflow *flow,
+                               uint64_t now)
+{
+	static uint8_t copy[65536];
+	int changed = 0;
+	memcpy(copy, pkt, len);
+	for (unsigned i = 0; i < nm; i++) {
+		struct peer *p = NULL;
+		switch (dns_decide_inplace(copy + t->payload_off + offs[i], mlens[i], &p, now)) {
+		case DEC_PASS:
+			break;
+		case DEC_REPLACE:
+			changed = 1;
+			break;
+		case DEC_DROP:
+			client.cnt.dns_tcp_dropped++;
+			drop_verdict(id);
+			return;
+		case DEC_HOLD:
+			split_drop(id, "with several answers, one waiting for its tunnel");
+			return;
+		}
+	}
+	if (flow)
+		dnsflow_passed(flow, t->seq, t->payload_len, now);
+	if (!changed) {
+		verdict(id, NULL, 0);
+		return;
+	}
+	tcppkt_fix_checksum(copy, len, t);
+	client.cnt.dns_tcp_rewritten++;
+	verdict(id, copy, len);
+}
+
+/* A TCP segment from port 53 (DNS over TCP): a segment holding whole
+ * answers is rewritten in place; a high-security answer that cannot be is
+ * dropped, anything else passes (dnstcp.h), except on a marked connection
+ * (dnsflow.h), where only whole answers at the right place pass. */
 static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 {
 	static uint8_t copy[65536];
@@ -128,7 +166,8 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 	struct peer *p = NULL;
 	struct dnsflow *flow = NULL;
 	struct dnsflow_key k;
-	size_t off, mlen;
+	size_t offs[DNSTCP_MAX_MSGS], mlens[DNSTCP_MAX_MSGS];
+	unsigned nm;
 	uint64_t now = now_ms();
 
 	if (len > sizeof copy || tcppkt_parse(&t, pkt, len) < 0) {
@@ -146,38 +185,38 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 		dnsflow_forget(&strict_flows, &k);
 		flow = NULL;
 	}
-	enum dnstcp_frame fr = dnstcp_frame(pkt + t.payload_off, t.payload_len, &off, &mlen);
-	if (flow && fr != DNSTCP_EMPTY) {
-		enum dnsflow_pos pos = dnsflow_position(flow, t.seq, t.payload_len);
-		if (pos == DNSFLOW_ELSEWHERE) {
-			split_drop(id, "not where the application's stream ends (cut, overlapping or out of order)");
-			return;
-		}
-		if (fr != DNSTCP_ONE) {
-			split_drop(id, "not one whole message (cut across segments, or several)");
-			return;
-		}
-	}
-	switch (fr) {
-	case DNSTCP_EMPTY:
+	if (t.payload_len == 0) {
 		verdict(id, NULL, 0);
 		return;
-	case DNSTCP_OTHER:
+	}
+	nm = dnstcp_messages(pkt + t.payload_off, t.payload_len, offs, mlens, DNSTCP_MAX_MSGS);
+	if (flow && dnsflow_position(flow, t.seq, t.payload_len) == DNSFLOW_ELSEWHERE) {
+		split_drop(id, "not where the application's stream ends (cut, overlapping or out of order)");
+		return;
+	}
+	if (flow && nm == 0) {
+		split_drop(id, "not whole messages (cut across segments)");
+		return;
+	}
+	if (nm == 0) {
 		if (dnstcp_asks_pq1(pkt + t.payload_off, t.payload_len)) {
 			client.cnt.dns_tcp_dropped++;
 			log_ratelimited(L_WARNING, "tcp_strict", "high-security name over TCP in a segment that cannot be "
-			                "rewritten (cut or several messages): dropped");
+			                "rewritten (cut, or too many messages): dropped");
 			drop_verdict(id);
 			return;
 		}
 		client.cnt.dns_tcp_unhandled++;
 		verdict(id, NULL, 0);
 		return;
-	case DNSTCP_ONE:
-		break;
 	}
+	if (nm > 1) {
+		queued_tcp_several(id, pkt, len, &t, offs, mlens, nm, flow, now);
+		return;
+	}
+	size_t mlen = mlens[0];
 	memcpy(copy, pkt, len);
-	uint8_t *msg = copy + t.payload_off + off;
+	uint8_t *msg = copy + t.payload_off + offs[0];
 	enum decision d = dns_decide_inplace(msg, mlen, &p, now);
 	if (flow && d != DEC_DROP)
 		dnsflow_passed(flow, t.seq, t.payload_len, now);
@@ -203,7 +242,7 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 		q->len = len;
 		q->int_addr = p->int_addr;
 		memcpy(q->pkt, pkt, len);
-		if (held_add(p, pkt + t.payload_off + off, mlen, release_queued_tcp, q, now) == 0)
+		if (held_add(p, pkt + t.payload_off + offs[0], mlen, release_queued_tcp, q, now) == 0)
 			return;
 		free(q);
 	}

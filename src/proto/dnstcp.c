@@ -85,6 +85,26 @@ enum dnstcp_frame dnstcp_frame(const uint8_t *payload, size_t len, size_t *msg_o
 	return DNSTCP_ONE;
 }
 
+unsigned dnstcp_messages(const uint8_t *payload, size_t len, size_t off[], size_t mlen[], unsigned max)
+{
+	size_t o = 0;
+	unsigned n = 0;
+	if (max > DNSTCP_MAX_MSGS)
+		max = DNSTCP_MAX_MSGS;
+	while (o < len) {
+		if (n == max || len - o < 2 + DNS_HDR)
+			return 0;
+		size_t m = load16_be(payload + o);
+		if (m < DNS_HDR || m > len - o - 2)
+			return 0;
+		off[n] = o + 2;
+		mlen[n] = m;
+		n++;
+		o += 2 + m;
+	}
+	return n;
+}
+
 /* Is the first label of the question of m (a response, or with query set
  * a query; avail bytes of it here) the pq1 label of a high-security name? */
 static int question_pq1(const uint8_t *m, size_t avail, int query)

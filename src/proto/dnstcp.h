@@ -42,6 +42,14 @@ enum dnstcp_frame {
 };
 /* How the payload of a segment from port 53 holds DNS messages. */
 enum dnstcp_frame dnstcp_frame(const uint8_t *payload, size_t len, size_t *msg_off, size_t *mlen);
+/* Several whole messages in one segment (a server answering two queries
+ * of one connection, or a sender resending cut pieces together). */
+#define DNSTCP_MAX_MSGS 4
+/* Is the payload exactly n whole length-prefixed messages, 1 <= n <= max
+ * (max <= DNSTCP_MAX_MSGS), each at least a DNS header long?  Returns n
+ * with off[i] (where message i starts, after its prefix) and mlen[i] set
+ * for each, or 0. */
+unsigned dnstcp_messages(const uint8_t *payload, size_t len, size_t off[], size_t mlen[], unsigned max);
 /* Taking the payload to start with a message's length prefix: does any
  * DNS response starting in it (one after the other) ask, in the part of
  * its question visible here, for a pq1 name itself (a high-security name)?

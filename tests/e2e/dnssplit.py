@@ -6,7 +6,12 @@ cut across segments (TCP_NODELAY, a pause between the pieces):
   prefix  the 2-byte length prefix, then the message
   bytes   one byte at a time
   whole   prefix and message in one send (a control)
-Usage: dnssplit.py UPSTREAM ADDR=MODE... ; prints "ready" once listening."""
+  pair    reads two queries, then writes both answers in one send
+Usage: dnssplit.py UPSTREAM ADDR=MODE... ; prints "ready" once listening.
+As an application: dnssplit.py ask SERVER NAME [cut]: asks A and AAAA of
+NAME over one TCP connection, both queries in one write (cut: the first
+query's length prefix in a write of its own), and prints the address of
+every A record of the answers, one a line ("timeout" if none came)."""
 import socket
 import sys
 import threading
@@ -48,7 +53,14 @@ def serve(c, upstream, mode):
                 return
             a = ask(upstream, q)
             framed = len(a).to_bytes(2, "big") + a
-            if mode == "whole":
+            if mode == "pair":
+                h2 = read_exact(c, 2)
+                q2 = h2 and read_exact(c, int.from_bytes(h2, "big"))
+                if not q2:
+                    return
+                a2 = ask(upstream, q2)
+                c.sendall(framed + len(a2).to_bytes(2, "big") + a2)
+            elif mode == "whole":
                 c.sendall(framed)
             elif mode == "prefix":
                 c.sendall(framed[:2])
@@ -78,7 +90,65 @@ def accept_loop(s, upstream, mode):
         threading.Thread(target=serve, args=(c, upstream, mode), daemon=True).start()
 
 
+def query(qid, name, qtype):
+    q = qid.to_bytes(2, "big") + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+    for label in name.rstrip(".").split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\x00" + qtype.to_bytes(2, "big") + b"\x00\x01"
+
+
+def skip_name(m, o):
+    while True:
+        n = m[o]
+        if n == 0:
+            return o + 1
+        if n & 0xC0 == 0xC0:
+            return o + 2
+        o += 1 + n
+
+
+def a_records(m):
+    qd, an = int.from_bytes(m[4:6], "big"), int.from_bytes(m[6:8], "big")
+    o = 12
+    for _ in range(qd):
+        o = skip_name(m, o) + 4
+    out = []
+    for _ in range(an):
+        o = skip_name(m, o)
+        typ, rdlen = int.from_bytes(m[o:o + 2], "big"), int.from_bytes(m[o + 8:o + 10], "big")
+        if typ == 1 and rdlen == 4:
+            out.append(".".join(str(b) for b in m[o + 10:o + 14]))
+        o += 10 + rdlen
+    return out
+
+
+def app(server, name, cut):
+    c = socket.create_connection((server, 53), timeout=8)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    q1, q2 = query(0x1111, name, 1), query(0x2222, name, 28)
+    data = len(q1).to_bytes(2, "big") + q1 + len(q2).to_bytes(2, "big") + q2
+    try:
+        if cut:
+            c.sendall(data[:2])
+            time.sleep(PAUSE)
+            c.sendall(data[2:])
+        else:
+            c.sendall(data)
+        for _ in range(2):
+            h = read_exact(c, 2)
+            m = h and read_exact(c, int.from_bytes(h, "big"))
+            if not m:
+                break
+            for a in a_records(m):
+                print(a)
+    except OSError:
+        print("timeout")
+
+
 def main():
+    if sys.argv[1] == "ask":
+        app(sys.argv[2], sys.argv[3], len(sys.argv) > 4 and sys.argv[4] == "cut")
+        return
     upstream = sys.argv[1]
     socks = []
     for spec in sys.argv[2:]:
