@@ -11,7 +11,9 @@ Usage: dnssplit.py UPSTREAM ADDR=MODE... ; prints "ready" once listening.
 As an application: dnssplit.py ask SERVER NAME [cut]: asks A and AAAA of
 NAME over one TCP connection, both queries in one write (cut: the first
 query's length prefix in a write of its own), and prints the address of
-every A record of the answers, one a line ("timeout" if none came)."""
+every A record of the answers, one a line ("timeout" if none came).
+dnssplit.py hold SERVER N: opens N TCP connections to SERVER port 53,
+sends nothing, and after a second prints how many the server closed."""
 import socket
 import sys
 import threading
@@ -145,7 +147,33 @@ def app(server, name, cut):
         print("timeout")
 
 
+def hold(server, n):
+    conns = []
+    for _ in range(n):
+        try:
+            conns.append(socket.create_connection((server, 53), timeout=3))
+        except OSError:
+            pass
+    time.sleep(1)
+    closed = 0
+    for c in conns:
+        c.settimeout(0.05)
+        try:
+            if c.recv(1) == b"":
+                closed += 1
+        except socket.timeout:
+            pass
+        except OSError:
+            closed += 1
+    print(closed)
+    for c in conns:
+        c.close()
+
+
 def main():
+    if sys.argv[1] == "hold":
+        hold(sys.argv[2], int(sys.argv[3]))
+        return
     if sys.argv[1] == "ask":
         app(sys.argv[2], sys.argv[3], len(sys.argv) > 4 and sys.argv[4] == "cut")
         return
