@@ -31,16 +31,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum dnstcp_frame fr = dnstcp_frame(pl, t.payload_len, &off, &mlen);
 	FUZZ_ASSERT(fr != DNSTCP_ONE || off + mlen == t.payload_len);
 
+	size_t offs[DNSTCP_MAX_MSGS], mlens[DNSTCP_MAX_MSGS];
+	unsigned nm = dnstcp_messages(pl, t.payload_len, offs, mlens, DNSTCP_MAX_MSGS);
+	FUZZ_ASSERT(nm <= DNSTCP_MAX_MSGS);
+	FUZZ_ASSERT((fr == DNSTCP_ONE) == (nm == 1) || (fr == DNSTCP_ONE && mlen < 12));
+	if (nm > 0)
+		FUZZ_ASSERT(offs[nm - 1] + mlens[nm - 1] == t.payload_len);
+
+	/* each message rewritten in place: the monitor takes the result */
 	nfqc_record(&o, data, size);
-	if (fr == DNSTCP_ONE) {
-		memcpy(copy, data, size);
-		int n = dnstcp_rewrite_inplace(copy + t.payload_off + off, mlen, &a);
-		if (n <= 0)
-			FUZZ_ASSERT(memcmp(copy, data, size) == 0);
-		if (n > 0 && o.family && o.proto == 6) {
-			tcppkt_fix_checksum(copy, size, &t);
-			FUZZ_ASSERT(nfqc_check(&o, copy, size) == NFQC_OK);
-		}
+	memcpy(copy, data, size);
+	int changed = 0;
+	for (unsigned i = 0; i < nm; i++) {
+		int n = dnstcp_rewrite_inplace(copy + t.payload_off + offs[i], mlens[i], &a);
+		changed |= n > 0;
+	}
+	if (!changed)
+		FUZZ_ASSERT(memcmp(copy, data, size) == 0);
+	if (changed && o.family && o.proto == 6) {
+		tcppkt_fix_checksum(copy, size, &t);
+		FUZZ_ASSERT(nfqc_check(&o, copy, size) == NFQC_OK);
 	}
 
 	/* the connection, marked from its own acknowledgement number */
