@@ -106,13 +106,13 @@ static int has_ci(const uint8_t *p, size_t n, const char *word, size_t wn)
 	return 0;
 }
 
-/* A TCP segment with data, or a reset (DNS over TCP, either way): the
- * worker follows the connections that ask for high-security names
+/* A TCP segment with data, a reset or a SYN (DNS over TCP, either way):
+ * the worker follows the connections that ask for high-security names
  * (proto/dnsflow.h), so it sees them all, "pq1" in them or not. */
 static int tcp_worth(const uint8_t *p, size_t n)
 {
 	struct tcppkt t;
-	return tcppkt_parse(&t, p, n) == 0 && (t.payload_len > 0 || (t.flags & TCPF_RST));
+	return tcppkt_parse(&t, p, n) == 0 && (t.payload_len > 0 || (t.flags & (TCPF_RST | TCPF_SYN)));
 }
 
 /* Could the worker want to change this packet?  A cheap over-approximation:

@@ -90,9 +90,11 @@ static void queued_tcp_query(uint32_t id, const uint8_t *pkt, const struct tcppk
 	struct dnsflow_key k;
 
 	dnsflow_key_of(&k, pkt, t, 0);
-	if (t->flags & TCPF_RST) {
+	if (t->flags & (TCPF_RST | TCPF_SYN))
+		/* reset, or a new connection on the same ports: nothing of an
+		 * earlier one applies (its position would drop every answer) */
 		dnsflow_forget(&strict_flows, &k);
-	} else if (t->payload_len > 0 && dnstcp_query_strict(pkt + t->payload_off, t->payload_len)) {
+	if (!(t->flags & TCPF_RST) && t->payload_len > 0 && dnstcp_query_strict(pkt + t->payload_off, t->payload_len)) {
 		if (!(t->flags & TCPF_ACK) || dnsflow_mark(&strict_flows, &k, t->ack, now) < 0) {
 			client.cnt.dns_tcp_flow_full++;
 			log_ratelimited(L_WARNING, "tcp_flow_full", "high-security name asked over TCP: %s: query dropped "
