@@ -13,7 +13,9 @@ NAME over one TCP connection, both queries in one write (cut: the first
 query's length prefix in a write of its own), and prints the address of
 every A record of the answers, one a line ("timeout" if none came).
 dnssplit.py hold SERVER N: opens N TCP connections to SERVER port 53,
-sends nothing, and after a second prints how many the server closed."""
+sends nothing, and after a second prints how many the server closed.
+dnssplit.py raw SERVER HEX SECONDS: sends the bytes HEX and prints
+"closed" if the server closes the connection within SECONDS, else "open"."""
 import socket
 import sys
 import threading
@@ -170,7 +172,23 @@ def hold(server, n):
         c.close()
 
 
+def raw(server, data, secs):
+    c = socket.create_connection((server, 53), timeout=3)
+    c.sendall(data)
+    c.settimeout(secs)
+    try:
+        print("closed" if c.recv(65535) == b"" else "open")
+    except socket.timeout:
+        print("open")
+    except OSError:
+        print("closed")
+    c.close()
+
+
 def main():
+    if sys.argv[1] == "raw":
+        raw(sys.argv[2], bytes.fromhex(sys.argv[3]), float(sys.argv[4]))
+        return
     if sys.argv[1] == "hold":
         hold(sys.argv[2], int(sys.argv[3]))
         return
