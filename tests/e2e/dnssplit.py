@@ -81,7 +81,7 @@ def serve(c, upstream, mode):
 
 
 def listen(addr, upstream, mode):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, 53))
     s.listen(16)
@@ -198,7 +198,7 @@ def main():
     upstream = sys.argv[1]
     socks = []
     for spec in sys.argv[2:]:
-        addr, mode = spec.split("=")
+        addr, mode = spec.rsplit("=", 1)
         socks.append((listen(addr, upstream, mode), mode))
     print("ready", flush=True)
     for s, mode in socks:
