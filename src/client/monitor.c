@@ -16,7 +16,12 @@
  * is accepted unchanged: that is what a worker saying "accept" gets, so a
  * hostile worker gains nothing from it, and it keeps the project's rule
  * that a failure of PQConnect falls back to the answer without it (dropping
- * would turn a confused worker into a DNS outage).
+ * would turn a confused worker into a DNS outage).  A TCP segment is
+ * dropped instead, here and whenever the worker cannot look at one (busy,
+ * too slow): TCP sends it again, so that costs time, not the answer, and a
+ * high-security answer cut across segments never passes unchecked
+ * (proto/dnsflow.h).  The worker sees every TCP segment with data, a SYN
+ * or a reset, "pq1" in it or not: it follows the connections.
  *
  * The monitor also holds the peers file, because the ifup/ifdown hooks run
  * as root: the worker only says "peer HASH went up/down" and the command
@@ -449,11 +454,19 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 				if (why == NFQC_OK) {
 					nfqueue_accept_with(mon.nfq, h.id, body, h.len);
 				} else {
+					/* UDP: the original goes on (what "accept" gives); TCP: it
+					 * is dropped, as one the worker could not look at (TCP
+					 * resends it; the original may hold a high-security
+					 * answer the worker meant to rewrite) */
 					mon.st.replace_refused++;
 					log_ratelimited(L_WARNING, "mon_replace",
 					                "worker's replacement for queued packet %u refused (%s, %u bytes): "
-					                "original accepted unchanged", h.id, nfqc_result_str(why), h.len);
-					nfqueue_accept(mon.nfq, h.id);
+					                "original %s", h.id, nfqc_result_str(why), h.len,
+					                p->tcp ? "dropped (TCP)" : "accepted unchanged");
+					if (p->tcp)
+						nfqueue_drop(mon.nfq, h.id);
+					else
+						nfqueue_accept(mon.nfq, h.id);
 				}
 			}
 			pend_drop(p);

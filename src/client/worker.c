@@ -192,6 +192,15 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 		return;
 	}
 	nm = dnstcp_messages(pkt + t.payload_off, t.payload_len, offs, mlens, DNSTCP_MAX_MSGS);
+	/* several messages are rewritten together only if each is a
+	 * well-formed response with one question, as the monitor checks each
+	 * of them: else, as a segment not framed */
+	for (unsigned i = 0; nm > 1 && i < nm; i++) {
+		struct dns_question q;
+		const uint8_t *m = pkt + t.payload_off + offs[i];
+		if (!dns_well_formed(m, mlens[i]) || dns_question_get(m, mlens[i], &q) < 0 || !(q.flags & 0x8000))
+			nm = 0;
+	}
 	if (flow && dnsflow_position(flow, t.seq, t.payload_len) == DNSFLOW_ELSEWHERE) {
 		split_drop(id, "not where the application's stream ends (cut, overlapping or out of order)");
 		return;
