@@ -256,10 +256,24 @@ static void hook_added(struct peer *p, uint64_t now)
 	ping_start(p, now);
 }
 
+/* A peer written in the session file is leaving the table (forgotten,
+ * unused, evicted): the file is written again once the removal is done, so
+ * that a restart does not bring it back.  Removals in one turn of the loop
+ * share one write. */
+static void on_session_resave(struct loop *l, struct timer *t)
+{
+	(void)l;
+	(void)t;
+	session_save();
+}
+static struct timer session_resave = { .cb = on_session_resave, .idx = -1 };
+
 static void hook_removing(struct peer *p)
 {
 	timer_cancel(&client.loop, &p->lc_timer);
 	ping_stop(p);
+	if (p->ext.sa.sa_family && p->have_ports && !timer_armed(&session_resave))
+		timer_in(&client.loop, &session_resave, 0);
 }
 
 static const struct lifecycle_hooks hooks = {
