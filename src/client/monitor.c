@@ -417,11 +417,18 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 				if (why == NFQC_OK) {
 					nfqueue_accept_with(mon.nfq, h.id, body, h.len);
 				} else {
+					/* the original of a high-security name never passes
+					 * (fail closed); others do (fail open) */
+					int strict = p->orig.family && dns_wire_name_pq1(p->orig.q.name, p->orig.q.name_len);
 					mon.st.replace_refused++;
 					log_ratelimited(L_WARNING, "mon_replace",
 					                "worker's replacement for queued packet %u refused (%s, %u bytes): "
-					                "original accepted unchanged", h.id, nfqc_result_str(why), h.len);
-					nfqueue_accept(mon.nfq, h.id);
+					                "original %s", h.id, nfqc_result_str(why), h.len,
+					                strict ? "dropped (a high-security name)" : "accepted unchanged");
+					if (strict)
+						nfqueue_drop(mon.nfq, h.id);
+					else
+						nfqueue_accept(mon.nfq, h.id);
 				}
 			}
 			pend_drop(p);
