@@ -240,7 +240,7 @@ static void hook_packets_release(struct peer *p, int ok) { datapath_release_wait
 static int hook_send_claim(struct peer *p, uint64_t now)
 {
 	uint8_t m[SM_CLAIM_LEN];
-	int r = session_claim(p, m);
+	int r = session_claim(p, m, now);
 	if (r >= 0 && datapath_send_plain(p, m, sizeof m, now) < 0)
 		r = -1;
 	if (r >= 0)
