@@ -128,14 +128,70 @@ static int pidfile_claim(const char *path)
 /* The key cache directory belongs to the worker's user, mode 0700 (its
  * parents are created 0755 if missing); files an earlier root-run client
  * left there are handed over too.  Done as root before the fork. */
-static void keydir_prepare(const char *dir, const char *user)
+/* An entry a key cache may hold: a key file (52 base32 characters), the
+ * state file, or a temporary file of either (".NAME.tmp.PID"). */
+static int keycache_entry(const char *n)
+{
+	size_t l = strlen(n);
+	if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "sessions"))
+		return 1;
+	if (n[0] == '.' && strstr(n, ".tmp."))
+		return 1;
+	if (l != 52)
+		return 0;
+	for (size_t i = 0; i < l; i++)
+		if (!strchr("0123456789bcdfghjklmnpqrstuvwxyz", n[i]))
+			return 0;
+	return 1;
+}
+
+/* Only a directory that is a key cache and nothing else is handed to the
+ * worker's user: the one opened is the one lstat saw, owned by root (or
+ * already by that user), without the sticky bit (not /tmp), holding
+ * nothing but key-cache entries (not /var/lib or /etc given by mistake:
+ * it would become the worker's to write).  1 if so; logs why not. */
+static int keydir_ours_to_give(int dfd, const char *dir, uid_t uid)
+{
+	struct stat st, ls;
+	struct dirent *e;
+	int ok = 1, fd;
+	DIR *d;
+
+	if (fstat(dfd, &st) < 0 || lstat(dir, &ls) < 0 || st.st_dev != ls.st_dev || st.st_ino != ls.st_ino)
+		return 0;
+	if (st.st_uid == uid)
+		return 1;      /* already the worker's: nothing more is given */
+	if (st.st_uid != 0 || (st.st_mode & S_ISVTX)) {
+		log_error("key cache %s: not a root-owned directory without the sticky bit: refusing to hand it to "
+		          "the worker's user", dir);
+		return 0;
+	}
+	if ((fd = dup(dfd)) < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (ok && (e = readdir(d)) != NULL)
+		ok = keycache_entry(e->d_name);
+	closedir(d);
+	if (!ok)
+		log_error("key cache %s: holds files that are not cached keys: refusing to hand it to the worker's "
+		          "user (give it a directory of its own)", dir);
+	return ok;
+}
+
+/* 0, or -1 (logged): the key cache exists and is the worker's (with --user
+ * a user that does not exist, nothing is handed over). */
+static int keydir_prepare(const char *dir, const char *user)
 {
 	struct passwd *pw = getpwnam(user);
 	char tmp[4096];
 	size_t n = strlen(dir);
 
-	if (n == 0 || n >= sizeof tmp)
-		return;
+	if (n == 0 || n >= sizeof tmp) {
+		log_error("key cache %s: path empty or too long", dir);
+		return -1;
+	}
 	memcpy(tmp, dir, n + 1);
 	for (char *s = tmp + 1; *s; s++)
 		if (*s == '/') {
@@ -144,20 +200,33 @@ static void keydir_prepare(const char *dir, const char *user)
 			*s = '/';
 		}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		log_warn("key cache %s: %s", dir, strerror(errno));
-		return;
+		log_error("key cache %s: %s", dir, strerror(errno));
+		return -1;
 	}
 	if (!pw)
-		return;
+		return 0;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return;
+	if (dfd < 0 && errno == EACCES) {
+		/* a root without CAP_DAC_OVERRIDE (Debian's unit): the directory is
+		 * someone else's already (systemd's StateDirectory= made it the
+		 * worker's), nothing of it can be given or taken */
+		log_debug("key cache %s: not readable by root here: left as it is", dir);
+		return 0;
+	}
+	if (dfd < 0) {
+		log_error("key cache %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!keydir_ours_to_give(dfd, dir, pw->pw_uid)) {
+		close(dfd);
+		return -1;
+	}
 	if (fchown(dfd, pw->pw_uid, pw->pw_gid) < 0 || fchmod(dfd, 0700) < 0)
 		log_warn("key cache %s: %s", dir, strerror(errno));
 	DIR *d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);
-		return;
+		return 0;
 	}
 	/* The worker can write this directory, so root trusts none of its
 	 * names: each entry is opened without following links and changed
@@ -178,6 +247,7 @@ static void keydir_prepare(const char *dir, const char *user)
 		close(fd);
 	}
 	closedir(d);
+	return 0;
 }
 
 /* -------------------------------------------------------------- worker -- */
@@ -610,7 +680,8 @@ int main(int argc, char **argv)
 		goto out_tun;
 	}
 	log_info("Tunnel socket: UDP port %u, %s", c->port, dual ? "IPv4 and IPv6" : "IPv4 only");
-	keydir_prepare(c->keydir, c->user);
+	if (keydir_prepare(c->keydir, c->user) < 0)
+		goto out_udp;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_error("socketpair: %s", strerror(errno));
 		goto out_udp;
