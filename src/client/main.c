@@ -40,6 +40,7 @@
 #include "client/staticpeers.h"
 #include "client/worker.h"
 #include "io/ctlsock.h"
+#include "io/keyfiles.h"
 #include "io/log.h"
 #include "io/privsep.h"
 #include "io/textfile.h"
@@ -133,7 +134,7 @@ static int pidfile_claim(const char *path)
 static int keycache_entry(const char *n)
 {
 	size_t l = strlen(n);
-	if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "sessions"))
+	if (!strcmp(n, "sessions"))
 		return 1;
 	if (n[0] == '.' && strstr(n, ".tmp."))
 		return 1;
@@ -143,41 +144,6 @@ static int keycache_entry(const char *n)
 		if (!strchr("0123456789bcdfghjklmnpqrstuvwxyz", n[i]))
 			return 0;
 	return 1;
-}
-
-/* Only a directory that is a key cache and nothing else is handed to the
- * worker's user: the one opened is the one lstat saw, owned by root (or
- * already by that user), without the sticky bit (not /tmp), holding
- * nothing but key-cache entries (not /var/lib or /etc given by mistake:
- * it would become the worker's to write).  1 if so; logs why not. */
-static int keydir_ours_to_give(int dfd, const char *dir, uid_t uid)
-{
-	struct stat st, ls;
-	struct dirent *e;
-	int ok = 1, fd;
-	DIR *d;
-
-	if (fstat(dfd, &st) < 0 || lstat(dir, &ls) < 0 || st.st_dev != ls.st_dev || st.st_ino != ls.st_ino)
-		return 0;
-	if (st.st_uid == uid)
-		return 1;      /* already the worker's: nothing more is given */
-	if (st.st_uid != 0 || (st.st_mode & S_ISVTX)) {
-		log_error("key cache %s: not a root-owned directory without the sticky bit: refusing to hand it to "
-		          "the worker's user", dir);
-		return 0;
-	}
-	if ((fd = dup(dfd)) < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	while (ok && (e = readdir(d)) != NULL)
-		ok = keycache_entry(e->d_name);
-	closedir(d);
-	if (!ok)
-		log_error("key cache %s: holds files that are not cached keys: refusing to hand it to the worker's "
-		          "user (give it a directory of its own)", dir);
-	return ok;
 }
 
 /* 0, or -1 (logged): the key cache exists and is the worker's (with --user
@@ -217,7 +183,9 @@ static int keydir_prepare(const char *dir, const char *user)
 		log_error("key cache %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (!keydir_ours_to_give(dfd, dir, pw->pw_uid)) {
+	struct stat seen;
+	if (lstat(dir, &seen) < 0 ||
+	    (seen.st_uid != pw->pw_uid && !keydir_ours_to_give(dfd, dir, &seen, keycache_entry, "key cache"))) {
 		close(dfd);
 		return -1;
 	}
