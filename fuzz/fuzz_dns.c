@@ -128,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)dns_well_formed(data, size);
 	(void)dnstcp_asks_pq1(data, size);
 	(void)dns_asks_pq1_addresses(data, size);
+	(void)dns_may_ask_pq1(data, size);
 	{
 		struct tcppkt t;
 		size_t off, mlen;

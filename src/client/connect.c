@@ -267,6 +267,15 @@ static void cookie_outcome(struct peer *p, int got, uint64_t now)
 		p->cookie_misses = 0;
 		return;
 	}
+	/* what a server here said of its features no longer holds: the
+	 * server at this address does not answer as ours (an earlier answer
+	 * may have come from another host a forged DNS answer named, or the
+	 * name moved to a reference server) */
+	if (p->inner6) {
+		log_info("%s: no cookie reply from %s: inner IPv6 off until it answers again", p->hashtxt,
+		         sa_host_str(&p->ext));
+		p->inner6 = 0;
+	}
 	if (!session_server_is_ours(p) || ++p->cookie_misses >= COOKIE_MAX_MISSES) {
 		if (p->cookie_state >= 0)
 			log_debug("%s does not answer cookie requests: plain initiations for now", sa_host_str(&p->ext));

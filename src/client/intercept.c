@@ -157,10 +157,14 @@ static enum decision strict_refusal(const uint8_t *msg, size_t len, uint8_t *out
                                     const char *why)
 {
 	int n = dns_make_error(out, cap, msg, len, DNS_RCODE_SERVFAIL);
-	log_ratelimited(L_WARNING, "strict_fail", "high-security name: %s: SERVFAIL instead of the real address", why);
 	client.cnt.dns_strict_refused++;
-	if (n < 0)
-		return DEC_PASS;     /* cannot happen: dns_inspect parsed it */
+	if (n < 0) {
+		/* a message that cannot be taken apart: no SERVFAIL can be made
+		 * of it, and it must not pass either */
+		log_ratelimited(L_WARNING, "strict_fail", "high-security name: %s: answer dropped", why);
+		return DEC_DROP;
+	}
+	log_ratelimited(L_WARNING, "strict_fail", "high-security name: %s: SERVFAIL instead of the real address", why);
 	*outlen = (size_t)n;
 	return DEC_REPLACE;
 }
@@ -174,8 +178,31 @@ enum action {
 	                 * AAAA := p's internal IPv6 address (over UDP) */
 	ACT_REWRITE,    /* A := p's internal address */
 	ACT_REFUSE,     /* a high-security name with no internal address: never its real one */
+	ACT_REFUSE_UNPARSABLE, /* an answer dns_inspect cannot take apart, for a
+	                 * name that is or may be a high-security name */
 	ACT_HOLD,       /* until p's tunnel is up or failed */
 };
+
+/* Every A record of the answer is one of our internal addresses. */
+static int all_internal(const struct dns_info *info)
+{
+	for (unsigned i = 0; i < info->naddrs && i < DNS_MAX_ADDRS; i++)
+		if (!peertable_is_internal(info->addrs[i]))
+			return 0;
+	return 1;
+}
+
+/* Every AAAA record of the answer is one of our internal IPv6 addresses. */
+static int all_inner6(const struct dns_info *info)
+{
+	uint32_t a4;
+	if (info->naaaa > info->naddrs6)
+		return 0;     /* some were not kept: they cannot be checked */
+	for (unsigned i = 0; i < info->naddrs6 && i < DNS_MAX_ADDRS; i++)
+		if (features_addr4_of(info->addrs6[i], &a4) != 0)
+			return 0;
+	return 1;
+}
 
 static enum action classify(const uint8_t *msg, size_t len, const union sockaddr_any *to, struct peer **pp,
                            int *strict, uint64_t now)
@@ -185,7 +212,15 @@ static enum action classify(const uint8_t *msg, size_t len, const union sockaddr
 
 	*strict = 0;
 	if (dns_inspect(msg, len, &info) < 0) {
+		/* what the rewrite cannot read, a stub resolver may still take
+		 * (a byte after the message, a broken record in another section):
+		 * for a name that is, or may be, a high-security name it never
+		 * passes; other names pass (fail-open) */
 		client.cnt.dns_unparsable++;
+		if (dns_may_ask_pq1(msg, len)) {
+			*strict = 1;
+			return ACT_REFUSE_UNPARSABLE;
+		}
 		return ACT_PASS;
 	}
 	if (own_answer(msg, len, to))
@@ -201,6 +236,7 @@ static enum action classify(const uint8_t *msg, size_t len, const union sockaddr
 	case DNS_PQ1:
 		break;
 	}
+	*strict = info.qname_pq1;
 	if (info.naddrs == 0 && info.naaaa > 0) {
 		/* the AAAA half of a lookup: keep applications off the unprotected
 		 * v6 path, and remember where the server is on IPv6
@@ -208,8 +244,9 @@ static enum action classify(const uint8_t *msg, size_t len, const union sockaddr
 		 * link-local, v4-mapped, ...) */
 		unsigned i = 0;
 		uint32_t a4;
-		if (info.naddrs6 > 0 && client.inner6 && features_addr4_of(info.addrs6[0], &a4) == 0)
-			return ACT_PASS;     /* already ours */
+		if (info.naddrs6 > 0 && client.inner6 && all_inner6(&info))
+			return ACT_PASS;     /* already ours (every record: a real
+			                      * address after one of ours is removed) */
 		while (i < info.naddrs6 && (!endpoint_usable_outer(info.addrs6[i], 0, 0) ||
 		                            (client.inner6 && features_addr4_of(info.addrs6[i], &a4) == 0)))
 			i++;     /* (nor one of our internal IPv6 addresses) */
@@ -236,15 +273,14 @@ static enum action classify(const uint8_t *msg, size_t len, const union sockaddr
 	 * server with IPv6 addresses only (the rewrite adds the A record) */
 	if (info.naddrs == 0 && (info.qtype != DNS_TYPE_A || info.rcode != 0))
 		return ACT_PASS;
-	if (info.naddrs > 0 && peertable_is_internal(info.addrs[0]))
-		return ACT_PASS;
-	*strict = info.qname_pq1;
+	if (info.naddrs > 0 && all_internal(&info))
+		return ACT_PASS;     /* already ours; a mix is rewritten whole below */
 	/* the A records that may be the server's outer address, in order
 	 * (never 0.0.0.0, 127/8, multicast, broadcast) */
 	uint32_t usable[DNS_MAX_ADDRS];
 	unsigned nusable = 0;
 	for (unsigned i = 0; i < info.naddrs && i < DNS_MAX_ADDRS; i++)
-		if (usable_a(info.addrs[i]))
+		if (usable_a(info.addrs[i]) && !peertable_is_internal(info.addrs[i]))
 			usable[nusable++] = info.addrs[i];
 	if (info.naddrs > 0 && nusable == 0) {
 		log_ratelimited(L_WARNING, "a_unusable", "%s: no A record can be a server's address (%s...): answer %s",
@@ -305,18 +341,22 @@ enum decision dns_decide(const uint8_t *msg, size_t len, const union sockaddr_an
 	case ACT_AAAA_ONLY:
 		n = dns_rewrite(out, cap, msg, len, NULL);
 		if (n < 0)
-			return DEC_PASS;
+			return strict ? strict_refusal(msg, len, out, cap, outlen, "its AAAA records cannot be removed")
+			              : DEC_PASS;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
 	case ACT_AAAA_INNER:
 		n = rewrite_for(p, msg, len, out, cap);
 		if (n < 0)
-			return DEC_PASS;
+			return strict ? strict_refusal(msg, len, out, cap, outlen, "its AAAA records cannot be rewritten")
+			              : DEC_PASS;
 		client.cnt.dns_aaaa_rewritten++;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
 	case ACT_REFUSE:
 		return strict_refusal(msg, len, out, cap, outlen, "no free internal address, or too many records to rewrite");
+	case ACT_REFUSE_UNPARSABLE:
+		return strict_refusal(msg, len, out, cap, outlen, "an answer that cannot be parsed");
 	case ACT_REWRITE:
 		n = rewrite_for(p, msg, len, out, cap);
 		if (n < 0 && strict)
@@ -356,9 +396,13 @@ enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uin
 		return DEC_PASS;
 	case ACT_AAAA_ONLY:
 	case ACT_AAAA_INNER:     /* over TCP: AAAA made unroutable even then */
-		return dnstcp_rewrite_inplace(msg, len, NULL) > 0 ? DEC_REPLACE : DEC_PASS;
+		if (dnstcp_rewrite_inplace(msg, len, NULL) > 0)
+			return DEC_REPLACE;
+		return strict ? strict_drop("its AAAA records cannot be rewritten") : DEC_PASS;
 	case ACT_REFUSE:
 		return strict_drop("no free internal address, or too many records to rewrite");
+	case ACT_REFUSE_UNPARSABLE:
+		return strict_drop("an answer that cannot be parsed");
 	case ACT_REWRITE:
 		a = p->int_addr;
 		if (dnstcp_rewrite_inplace(msg, len, &a) > 0) {

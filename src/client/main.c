@@ -40,6 +40,7 @@
 #include "client/staticpeers.h"
 #include "client/worker.h"
 #include "io/ctlsock.h"
+#include "io/keyfiles.h"
 #include "io/log.h"
 #include "io/privsep.h"
 #include "io/textfile.h"
@@ -128,14 +129,35 @@ static int pidfile_claim(const char *path)
 /* The key cache directory belongs to the worker's user, mode 0700 (its
  * parents are created 0755 if missing); files an earlier root-run client
  * left there are handed over too.  Done as root before the fork. */
-static void keydir_prepare(const char *dir, const char *user)
+/* An entry a key cache may hold: a key file (52 base32 characters), the
+ * state file, or a temporary file of either (".NAME.tmp.PID"). */
+static int keycache_entry(const char *n)
+{
+	size_t l = strlen(n);
+	if (!strcmp(n, "sessions"))
+		return 1;
+	if (n[0] == '.' && strstr(n, ".tmp."))
+		return 1;
+	if (l != 52)
+		return 0;
+	for (size_t i = 0; i < l; i++)
+		if (!strchr("0123456789bcdfghjklmnpqrstuvwxyz", n[i]))
+			return 0;
+	return 1;
+}
+
+/* 0, or -1 (logged): the key cache exists and is the worker's (with --user
+ * a user that does not exist, nothing is handed over). */
+static int keydir_prepare(const char *dir, const char *user)
 {
 	struct passwd *pw = getpwnam(user);
 	char tmp[4096];
 	size_t n = strlen(dir);
 
-	if (n == 0 || n >= sizeof tmp)
-		return;
+	if (n == 0 || n >= sizeof tmp) {
+		log_error("key cache %s: path empty or too long", dir);
+		return -1;
+	}
 	memcpy(tmp, dir, n + 1);
 	for (char *s = tmp + 1; *s; s++)
 		if (*s == '/') {
@@ -144,20 +166,35 @@ static void keydir_prepare(const char *dir, const char *user)
 			*s = '/';
 		}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		log_warn("key cache %s: %s", dir, strerror(errno));
-		return;
+		log_error("key cache %s: %s", dir, strerror(errno));
+		return -1;
 	}
 	if (!pw)
-		return;
+		return 0;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return;
+	if (dfd < 0 && errno == EACCES) {
+		/* a root without CAP_DAC_OVERRIDE (Debian's unit): the directory is
+		 * someone else's already (systemd's StateDirectory= made it the
+		 * worker's), nothing of it can be given or taken */
+		log_debug("key cache %s: not readable by root here: left as it is", dir);
+		return 0;
+	}
+	if (dfd < 0) {
+		log_error("key cache %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	struct stat seen;
+	if (lstat(dir, &seen) < 0 ||
+	    (seen.st_uid != pw->pw_uid && !keydir_ours_to_give(dfd, dir, &seen, keycache_entry, "key cache"))) {
+		close(dfd);
+		return -1;
+	}
 	if (fchown(dfd, pw->pw_uid, pw->pw_gid) < 0 || fchmod(dfd, 0700) < 0)
 		log_warn("key cache %s: %s", dir, strerror(errno));
 	DIR *d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);
-		return;
+		return 0;
 	}
 	/* The worker can write this directory, so root trusts none of its
 	 * names: each entry is opened without following links and changed
@@ -178,6 +215,7 @@ static void keydir_prepare(const char *dir, const char *user)
 		close(fd);
 	}
 	closedir(d);
+	return 0;
 }
 
 /* -------------------------------------------------------------- worker -- */
@@ -245,7 +283,7 @@ static void hook_packets_release(struct peer *p, int ok) { datapath_release_wait
 static int hook_send_claim(struct peer *p, uint64_t now)
 {
 	uint8_t m[SM_CLAIM_LEN];
-	int r = session_claim(p, m);
+	int r = session_claim(p, m, now);
 	if (r >= 0 && datapath_send_plain(p, m, sizeof m, now) < 0)
 		r = -1;
 	if (r >= 0)
@@ -261,10 +299,24 @@ static void hook_added(struct peer *p, uint64_t now)
 	ping_start(p, now);
 }
 
+/* A peer written in the session file is leaving the table (forgotten,
+ * unused, evicted): the file is written again once the removal is done, so
+ * that a restart does not bring it back.  Removals in one turn of the loop
+ * share one write. */
+static void on_session_resave(struct loop *l, struct timer *t)
+{
+	(void)l;
+	(void)t;
+	session_save();
+}
+static struct timer session_resave = { .cb = on_session_resave, .idx = -1 };
+
 static void hook_removing(struct peer *p)
 {
 	timer_cancel(&client.loop, &p->lc_timer);
 	ping_stop(p);
+	if (p->ext.sa.sa_family && p->have_ports && !timer_armed(&session_resave))
+		timer_in(&client.loop, &session_resave, 0);
 }
 
 static const struct lifecycle_hooks hooks = {
@@ -603,7 +655,8 @@ int main(int argc, char **argv)
 		goto out_tun;
 	}
 	log_info("Tunnel socket: UDP port %u, %s", c->port, dual ? "IPv4 and IPv6" : "IPv4 only");
-	keydir_prepare(c->keydir, c->user);
+	if (keydir_prepare(c->keydir, c->user) < 0)
+		goto out_udp;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_error("socketpair: %s", strerror(errno));
 		goto out_udp;

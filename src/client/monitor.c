@@ -454,16 +454,19 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 				if (why == NFQC_OK) {
 					nfqueue_accept_with(mon.nfq, h.id, body, h.len);
 				} else {
-					/* UDP: the original goes on (what "accept" gives); TCP: it
-					 * is dropped, as one the worker could not look at (TCP
-					 * resends it; the original may hold a high-security
-					 * answer the worker meant to rewrite) */
+					/* the original of a high-security name never passes
+					 * (fail closed); others do (fail open).  A TCP segment
+					 * is dropped in any case, as one the worker could not
+					 * look at: TCP resends it, and it may hold (in a later
+					 * message, or cut) a high-security answer */
+					int strict = p->orig.family && dns_wire_name_pq1(p->orig.q.name, p->orig.q.name_len);
 					mon.st.replace_refused++;
 					log_ratelimited(L_WARNING, "mon_replace",
 					                "worker's replacement for queued packet %u refused (%s, %u bytes): "
 					                "original %s", h.id, nfqc_result_str(why), h.len,
+					                strict ? "dropped (a high-security name)" :
 					                p->tcp ? "dropped (TCP)" : "accepted unchanged");
-					if (p->tcp)
+					if (strict || p->tcp)
 						nfqueue_drop(mon.nfq, h.id);
 					else
 						nfqueue_accept(mon.nfq, h.id);

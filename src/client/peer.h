@@ -129,6 +129,8 @@ struct peer {
 	int sess_have;                  /* a grant: our address on the server and its secret */
 	uint32_t sess_addr;             /* 10.42.x.y as the server sees us (for show) */
 	uint8_t sess_secret[32];
+	uint64_t claim_at;              /* the last claim sent (a grant is taken only soon after) */
+	int grant_change_ok;            /* the grant may still change what we hold (once per claim) */
 
 	/* ping.c */
 	struct pingstat ping;

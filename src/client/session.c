@@ -17,10 +17,12 @@ int session_server_is_ours(const struct peer *p)
 	return p->cookie_state > 0 || (p->cookie_state == 0 && p->sess_have);
 }
 
-int session_claim(struct peer *p, uint8_t out[SM_CLAIM_LEN])
+int session_claim(struct peer *p, uint8_t out[SM_CLAIM_LEN], uint64_t now)
 {
 	if (!session_server_is_ours(p) || !p->has_tunnel)
 		return -1;
+	p->claim_at = now;
+	p->grant_change_ok = 1;
 	sessionmsg_claim_build(out, p->sess_have ? p->sess_addr : 0, p->sess_secret, p->tun.tid);
 	return p->sess_have ? 1 : 0;
 }
@@ -36,12 +38,20 @@ void session_rx(struct peer *p, const uint8_t *pt, size_t len, uint64_t now)
 		log_ratelimited(L_DEBUG, "sess_bad", "session message of %zu bytes from %s dropped", len, sa_str(&p->ep));
 		return;
 	}
-	client.cnt.sess_grants++;
 	int changed = !p->sess_have || p->sess_addr != addr || memcmp(p->sess_secret, secret, SM_SECRET_LEN);
+	if (!p->claim_at || now > p->claim_at + SESSION_GRANT_WINDOW_MS || (changed && !p->grant_change_ok)) {
+		/* no claim of ours is out, or this claim's grant was taken */
+		client.cnt.sess_bad++;
+		log_ratelimited(L_DEBUG, "sess_unasked", "a grant from %s that no claim asked for: dropped",
+		                sa_str(&p->ep));
+		return;
+	}
+	client.cnt.sess_grants++;
 	if (changed) {
+		p->grant_change_ok = 0;
 		if (p->sess_have && p->sess_addr != addr)
-			log_info("%s: our address on the server is now %s (was %s)", sa_host_str(&p->ext), ip4_str(addr),
-			         ip4_str(p->sess_addr));
+			log_ratelimited(L_INFO, "sess_addr", "%s: our address on the server is now %s (was %s)",
+			                sa_host_str(&p->ext), ip4_str(addr), ip4_str(p->sess_addr));
 		p->sess_have = 1;
 		p->sess_addr = addr;
 		memcpy(p->sess_secret, secret, SM_SECRET_LEN);

@@ -19,7 +19,11 @@ int session_server_is_ours(const struct peer *p);
  * address on the server, 0 if it only asks for a grant, -1 if p's server
  * has not proved to be ours (it answered no address-cookie request):
  * nothing is sent to the reference. */
-int session_claim(struct peer *p, uint8_t out[SM_CLAIM_LEN]);
+int session_claim(struct peer *p, uint8_t out[SM_CLAIM_LEN], uint64_t now);
+/* A grant is taken only within this time of the last claim, and it may
+ * change what we hold at most once per claim: a server cannot make the
+ * worker rewrite its state file (and log) at the rate it sends. */
+#define SESSION_GRANT_WINDOW_MS 3000
 /* An authenticated in-tunnel session message from p's server. */
 void session_rx(struct peer *p, const uint8_t *pt, size_t len, uint64_t now);
 /* The state file: read at start (after the privilege drop), written after

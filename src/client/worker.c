@@ -173,8 +173,11 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 	uint64_t now = now_ms();
 
 	if (len > sizeof copy || tcppkt_parse(&t, pkt, len) < 0) {
+		/* (IPv6 extension headers, an IPv4 fragment): its connection
+		 * cannot be told, so it may be a marked one: dropped */
 		client.cnt.dns_unparsable++;
-		verdict(id, NULL, 0);
+		log_ratelimited(L_WARNING, "tcp_unparsable", "a queued TCP segment that cannot be parsed: dropped");
+		drop_verdict(id);
 		return;
 	}
 	if (t.sport != 53 && t.dport == 53) {
@@ -269,11 +272,14 @@ static void release_queued(void *ctx, const uint8_t *dns, size_t dlen)
 
 	if (dns && udppkt_parse(&u, q->pkt, q->len) == 0) {
 		int n = udppkt_rebuild(out, sizeof out, q->pkt, q->len, &u, dns, dlen);
-		if (n > 0) {
+		if (n > 0)
 			verdict(q->id, out, (size_t)n);
-			free(q);
-			return;
-		}
+		else if (dns_may_ask_pq1(u.payload, u.payload_len))
+			drop_verdict(q->id);     /* a high-security name: never the original */
+		else
+			verdict(q->id, NULL, 0);
+		free(q);
+		return;
 	}
 	verdict(q->id, NULL, 0);
 	free(q);
@@ -293,8 +299,17 @@ static void queued_packet(uint32_t id, const uint8_t *pkt, size_t len)
 		return;
 	}
 	if (udppkt_parse(&u, pkt, len) < 0 || u.sport != 53) {
+		/* (e.g. IPv6 extension headers before UDP, which the kernel
+		 * still delivers): what may answer a high-security name is
+		 * dropped, the rest passes */
 		client.cnt.dns_unparsable++;
-		verdict(id, NULL, 0);
+		if (dns_bytes_pq1(pkt, len)) {
+			log_ratelimited(L_WARNING, "dns_pkt_unparsable", "a queued packet that cannot be parsed names a pq1 "
+			                "server: dropped");
+			drop_verdict(id);
+		} else {
+			verdict(id, NULL, 0);
+		}
 		return;
 	}
 	/* the socket the answer goes to: our own lookups' answers pass */
@@ -311,10 +326,12 @@ static void queued_packet(uint32_t id, const uint8_t *pkt, size_t len)
 		return;
 	case DEC_REPLACE: {
 		int n = udppkt_rebuild(pkt_out, sizeof pkt_out, pkt, len, &u, dns_out, outlen);
-		if (n < 0)
-			verdict(id, NULL, 0);
-		else
+		if (n >= 0)
 			verdict(id, pkt_out, (size_t)n);
+		else if (dns_may_ask_pq1(u.payload, u.payload_len))
+			drop_verdict(id);     /* a high-security name: never the original */
+		else
+			verdict(id, NULL, 0);
 		return;
 	}
 	case DEC_DROP:          /* only for in-place (TCP) decisions: never here */

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -183,4 +184,33 @@ void keyfiles_wipe(struct server_keys *k)
 		free(k->mce_sk);
 	}
 	wipe(k, sizeof *k);
+}
+
+int keydir_ours_to_give(int dfd, const char *dir, const struct stat *seen, int (*entry_ok)(const char *name),
+                        const char *what)
+{
+	struct stat st;
+	struct dirent *e;
+	int ok = 1, fd;
+	DIR *d;
+
+	if (fstat(dfd, &st) < 0 || st.st_dev != seen->st_dev || st.st_ino != seen->st_ino || st.st_uid != 0 ||
+	    (st.st_mode & S_ISVTX)) {
+		log_error("%s %s: not a root-owned directory without the sticky bit (or it changed): refusing to "
+		          "hand it to the daemon's user", what, dir);
+		return 0;
+	}
+	if ((fd = dup(dfd)) < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		log_error("%s %s: %s", what, dir, strerror(errno));
+		return 0;
+	}
+	while (ok && (e = readdir(d)) != NULL)
+		ok = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || entry_ok(e->d_name);
+	closedir(d);
+	if (!ok)
+		log_error("%s %s: holds other files: refusing to hand it to the daemon's user (give it a directory "
+		          "of its own)", what, dir);
+	return ok;
 }

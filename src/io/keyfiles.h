@@ -7,6 +7,7 @@
 #define PQC_KEYFILES_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include "crypto/crypto.h"
 
 struct server_keys {
@@ -30,6 +31,14 @@ int keyfile_write(const char *dir, const char *name, const void *buf, size_t len
  * allows writing only relative to that descriptor.  0 / -1. */
 int keyfile_write_at(int dirfd, const char *name, const void *buf, size_t len, unsigned mode);
 /* Load all server keys (session_key optional).  Logs what is wrong.  0 / -1. */
+/* May root hand the directory open on dfd (named dir, for the log) to a
+ * daemon's user?  Only if it is the one lstat saw as seen (not swapped
+ * since), owned by root, without the sticky bit (not /tmp), and every entry
+ * passes entry_ok (a directory of its own, not /var/lib or /etc given by
+ * mistake).  what names it in the log ("--state-dir", "key cache").
+ * 1 if so; 0, logged, if not. */
+int keydir_ours_to_give(int dfd, const char *dir, const struct stat *seen, int (*entry_ok)(const char *name),
+                        const char *what);
 int keyfiles_load_server(struct server_keys *k, const char *dir);
 /* Load only the public keys (mce_sk stays NULL).  0 / -1. */
 int keyfiles_load_public(struct server_keys *k, const char *dir);

@@ -946,3 +946,39 @@ int dns_txt_parse_ks(const uint8_t *txt, size_t n, uint16_t *port)
 		return 0;
 	return parse_item(buf, l1, "p", port);
 }
+
+/* ---- answers that cannot be parsed ---- */
+
+/* Is the label of len bytes at l pq1-shaped (valid or not)? */
+static int pq1_shaped(const uint8_t *l, size_t len)
+{
+	struct pq1name n;
+	return pq1_parse_label(&n, (const char *)l, len) != 0;
+}
+
+int dns_wire_name_pq1(const uint8_t *name, size_t len)
+{
+	for (size_t i = 0; i < len && name[i] != 0; i += 1 + (size_t)name[i])
+		if (i + 1 + name[i] <= len && pq1_shaped(name + i + 1, name[i]))
+			return 1;
+	return 0;
+}
+
+int dns_bytes_pq1(const uint8_t *b, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (i + 1 + (size_t)b[i] <= len && pq1_shaped(b + i + 1, b[i]))
+			return 1;
+	return 0;
+}
+
+int dns_may_ask_pq1(const uint8_t *msg, size_t len)
+{
+	struct dns_question q;
+
+	if (dns_question_get(msg, len, &q) == 0)
+		return dns_wire_name_pq1(q.name, q.name_len);
+	/* no question to read: any pq1-shaped label anywhere may be the one
+	 * a stub resolver takes as its question */
+	return dns_bytes_pq1(msg, len);
+}

@@ -119,6 +119,19 @@ int dns_question_same(const struct dns_question *a, const struct dns_question *b
  * byte left over), 0 otherwise. */
 int dns_well_formed(const uint8_t *msg, size_t len);
 
+/* For a message that dns_inspect refuses: may it answer a question for a
+ * high-security name?  1 if its question names a pq1-shaped label (valid or
+ * not), or, when even the question cannot be read, if any pq1-shaped label
+ * (a length byte followed by one) is anywhere in the message; 0 otherwise.
+ * Such an answer must never reach an application unchanged. */
+int dns_may_ask_pq1(const uint8_t *msg, size_t len);
+/* Does the wire-form name (len bytes at most, up to its final zero) hold a
+ * pq1-shaped label?  1 / 0. */
+int dns_wire_name_pq1(const uint8_t *name, size_t len);
+/* Is there a pq1-shaped label (a length byte followed by one) anywhere in
+ * the len bytes at b (a packet that cannot be parsed)?  1 / 0. */
+int dns_bytes_pq1(const uint8_t *b, size_t len);
+
 /* "p=<port>" (quotes and blanks around the key tolerated).  0 / -1. */
 int dns_txt_parse_p(const uint8_t *txt, size_t n, uint16_t *port);
 /* "ip=<addr>;p=<port>": returns the port (the ip is ignored, as the

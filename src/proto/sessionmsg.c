@@ -36,6 +36,7 @@ void sessionmsg_claim_build(uint8_t out[SM_CLAIM_LEN], uint32_t addr, const uint
 		sessionmsg_proof(out + SM_MAGIC_LEN + 4, secret, tid, addr);
 	else
 		memset(out + SM_MAGIC_LEN + 4, 0, SM_PROOF_LEN);
+	memset(out + SM_CLAIM_USED, 0, SM_CLAIM_LEN - SM_CLAIM_USED);
 }
 
 int sessionmsg_claim_parse(const uint8_t *m, size_t len, uint32_t *addr, const uint8_t **proof)

@@ -15,8 +15,10 @@
  *
  * Inside the tunnel (authenticated plaintexts; they start with 'p', which
  * no IP packet does):
- *   client -> server: claim, 28 bytes
- *     "pqcsessC" | addr u32be | proof(16)
+ *   client -> server: claim, 48 bytes (as long as the grant: no answer is
+ *   larger than what asked for it, even from a tunnel made from a spoofed
+ *   source)
+ *     "pqcsessC" | addr u32be | proof(16) | 0^20
  *     addr 0 and proof 0^16: nothing to resume, a ticket is asked for.
  *     proof = MAC(secret, "pqconnect-c resume 1" | tid(32) | addr u32be)
  *   server -> client: grant, 48 bytes (the answer to every claim)
@@ -45,8 +47,9 @@
 #define SM_MAGIC_LEN 8
 #define SM_SECRET_LEN 32
 #define SM_PROOF_LEN 16
-#define SM_CLAIM_LEN (SM_MAGIC_LEN + 4 + SM_PROOF_LEN)              /* 28 */
 #define SM_GRANT_LEN (SM_MAGIC_LEN + 4 + 4 + SM_SECRET_LEN)         /* 48 */
+#define SM_CLAIM_USED (SM_MAGIC_LEN + 4 + SM_PROOF_LEN)             /* 28, then zeros */
+#define SM_CLAIM_LEN SM_GRANT_LEN                                  /* 48 */
 #define SM_HINT_TYPE 0xf600
 #define SM_HINT_LEN (2 + 32)                                       /* 34 */
 

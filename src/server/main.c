@@ -103,38 +103,12 @@ static void dump_stats(const struct server *s)
  * StateDirectory=, which hands the tree back to root at each start) is
  * given to the user, with the state file in it if it is a regular file
  * with one link (a hard link to a file elsewhere has two). */
-/* Only a directory that is the state directory and nothing else is handed
- * to the server's user: the one lstat saw (not swapped since), owned by
- * root, without the sticky bit (not /tmp), holding nothing but the state
- * file and its temporary files (not /var/lib or any other system
- * directory given by mistake).  1 if so; logs why not. */
-static int statedir_ours_to_give(int fd, const char *dir, const struct stat *seen)
+/* What the state directory may hold when it is handed over: the state
+ * file and its temporary files, nothing else (keydir_ours_to_give). */
+static int statedir_entry(const char *n)
 {
-	struct stat st;
-	struct dirent *e;
-	int ok = 1, dfd;
-	DIR *d;
-
-	if (fstat(fd, &st) < 0 || st.st_dev != seen->st_dev || st.st_ino != seen->st_ino || st.st_uid != 0 ||
-	    (st.st_mode & S_ISVTX)) {
-		log_error("--state-dir %s: not a root-owned directory without the sticky bit (or it changed): "
-		          "refusing to hand it to the server's user", dir);
-		return 0;
-	}
-	if ((dfd = dup(fd)) < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
-		log_error("--state-dir %s: %s", dir, strerror(errno));
-		return 0;
-	}
-	while (ok && (e = readdir(d)) != NULL)
-		ok = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, SESSION_STATE_FILE) ||
-		     !strncmp(e->d_name, "." SESSION_STATE_FILE ".tmp.", sizeof "." SESSION_STATE_FILE ".tmp." - 1);
-	closedir(d);
-	if (!ok)
-		log_error("--state-dir %s: holds other files: refusing to hand it to the server's user "
-		          "(give it a directory of its own)", dir);
-	return ok;
+	return !strcmp(n, SESSION_STATE_FILE) ||
+	       !strncmp(n, "." SESSION_STATE_FILE ".tmp.", sizeof "." SESSION_STATE_FILE ".tmp." - 1);
 }
 
 static int statedir_prepare(const char *dir, const char *user)
@@ -160,7 +134,7 @@ static int statedir_prepare(const char *dir, const char *user)
 	 * CAP_FOWNER, no CAP_DAC_OVERRIDE) could neither change its mode nor
 	 * look into it */
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && !statedir_ours_to_give(fd, dir, &st)) {
+	if (fd >= 0 && !keydir_ours_to_give(fd, dir, &st, statedir_entry, "--state-dir")) {
 		close(fd);
 		return -1;
 	}

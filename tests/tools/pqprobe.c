@@ -61,6 +61,7 @@
  * Prints "ok ..." / "FAIL ..." lines and exits 1 on any failure. */
 #include <arpa/inet.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -702,6 +703,15 @@ static void flood_init(struct floodkeys *f, uint8_t msg[HS_INIT_LEN], struct hs_
 
 #define FLOOD_POOL 2000
 
+/* SIGINT/SIGTERM end a flood early, with its summary line: the e2e suite
+ * floods until what it waits for has happened, not for a fixed time */
+static volatile sig_atomic_t flood_stop;
+static void on_flood_stop(int sig)
+{
+	(void)sig;
+	flood_stop = 1;
+}
+
 static int flood(const uint8_t root[32], double rate, double seconds, uint32_t base, int npfx, int nhost)
 {
 	static struct floodkeys f;
@@ -741,9 +751,12 @@ static int flood(const uint8_t root[32], double rate, double seconds, uint32_t b
 	printf("flooding %s:%u at %.0f/s for %.1f s from %d x %d forged sources\n", inet_ntoa(srv_crypto.sin_addr),
 	       ntohs(srv_crypto.sin_port), rate, seconds, npfx, nhost);
 	fflush(stdout);
+	struct sigaction sa = { .sa_handler = on_flood_stop };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	double t0 = now_s(), end = t0 + seconds;
 	long n = 0, errs = 0, fresh = 0;
-	while (now_s() < end) {
+	while (!flood_stop && now_s() < end) {
 		double due = t0 + (double)n / rate;
 		pace_until(due);
 		/* on time: a fresh valid one; behind: a changed copy from the pool */

@@ -203,6 +203,27 @@ int main(void)
 	n = answer(m, 1, pq1, 0);
 	store16_be(m + 6, 0);
 	CHECK_MSG(dns_asks_pq1_addresses(m, n) == 0, "no answer records");
+	/* answers that cannot be parsed: is a high-security name among them? */
+	n = answer(m, 1, pq1, 1);
+	m[n] = 0;
+	CHECK_MSG(dns_may_ask_pq1(m, n + 1) == 1, "a byte after a high-security answer: its question still read");
+	n = answer(m, 1, "plain.example", 1);
+	m[n] = 0;
+	CHECK_MSG(dns_may_ask_pq1(m, n + 1) == 0, "a byte after an ordinary answer");
+	n = answer(m, 1, pq1, 1);
+	store16_be(m + 4, 2);      /* two questions: none read */
+	CHECK_MSG(dns_may_ask_pq1(m, n) == 1, "no question to read: the pq1 label in the bytes decides");
+	CHECK_MSG(dns_bytes_pq1(m, n) == 1 && dns_bytes_pq1(m, 12 + 1 + 10) == 0, "raw scan: whole label only");
+	n = answer(m, 1, "plain.example", 1);
+	store16_be(m + 4, 2);
+	CHECK(dns_may_ask_pq1(m, n) == 0);
+	{
+		uint8_t w[80];
+		w[0] = (uint8_t)strlen(label);
+		memcpy(w + 1, label, w[0]);
+		w[1 + w[0]] = 0;
+		CHECK(dns_wire_name_pq1(w, 2u + w[0]) == 1 && dns_wire_name_pq1(w, w[0]) == 0);
+	}
 	/* A left alone with addr NULL; a message that does not parse is not touched */
 	n = answer(m, 1, pq1, 1);
 	CHECK(dnstcp_rewrite_inplace(m, n, NULL) == 1 && load32_be(m + n - 16 - 12 - 4) == 0xc0000201);

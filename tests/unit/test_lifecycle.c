@@ -139,6 +139,38 @@ static size_t pq1_answer6(uint8_t *m, const uint8_t hash[32], uint16_t id, uint1
 	return n + 16;
 }
 
+/* "pq1<hash>.example. <qtype>?" answered with two records of that type,
+ * rdata r1 then r2 (4 bytes for A, 16 for AAAA) */
+static size_t strict_two(uint8_t *m, const uint8_t hash[32], uint16_t qtype, const uint8_t *r1, const uint8_t *r2)
+{
+	char label[PQ1_LONG_LEN + 1], name[PQ1_LONG_LEN + 16];
+	size_t n = 12, rl = qtype == 28 ? 16 : 4;
+	label[pq1_format(label, hash, 0, 0, 0)] = 0;
+	snprintf(name, sizeof name, "%s.example", label);
+	memset(m, 0, 12);
+	store16_be(m, 0x7777);
+	store16_be(m + 2, 0x8180);
+	store16_be(m + 4, 1);
+	store16_be(m + 6, 2);
+	n += put_name(m + n, name);
+	store16_be(m + n, qtype), store16_be(m + n + 2, 1), n += 4;
+	for (int i = 0; i < 2; i++) {
+		m[n++] = 0xc0, m[n++] = 12;
+		store16_be(m + n, qtype), store16_be(m + n + 2, 1), store32_be(m + n + 4, 300), store16_be(m + n + 8, (uint16_t)rl);
+		n += 10;
+		memcpy(m + n, i ? r2 : r1, rl);
+		n += rl;
+	}
+	return n;
+}
+
+/* Does the decision d on an answer leave bytes b (n of them) out of what
+ * reaches the application?  (DROP: nothing does; REPLACE: out/outlen.) */
+static int keeps_out(enum decision d, const uint8_t *out, size_t outlen, const void *b, size_t n)
+{
+	return d == DEC_DROP || (d == DEC_REPLACE && !memmem(out, outlen, b, n));
+}
+
 static struct { int calls; int rewritten; uint32_t addr; } rel;
 
 static void release_probe(void *ctx, const uint8_t *dns, size_t len)
@@ -310,6 +342,65 @@ int main(void)
 		CHECK(dns_decide(m2, l2, NULL, out, sizeof out, &outlen, &p, ts + 60 + CLIENT_FAIL_BACKOFF_MS) == DEC_REPLACE);
 		CHECK_MSG(f.starts == starts2 + 1 && q->state == PS_CONNECTING, "after the backoff: a new attempt");
 		peer_ev_forget(q);
+	}
+
+	/* high-security answers that must not pass (an independent review's
+	 * findings): one our parser refuses but a stub resolver takes, and one
+	 * whose first record is an internal address and its second a real one */
+	{
+		uint8_t h3[32], m3[512];
+		static const uint8_t real4[4] = { 192, 0, 2, 66 }, int4[4] = { 10, 43, 0, 9 };
+		static const uint8_t real6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x66 };
+		uint8_t int6[16];
+		uint64_t ts = t5 + 700000;
+		enum decision d;
+		random_bytes(h3, sizeof h3);
+		size_t l3 = pq1_strict_answer(m3, h3, 0x4322);
+		m3[l3] = 0;     /* one byte after the message */
+		p = NULL;
+		d = dns_decide(m3, l3 + 1, NULL, out, sizeof out, &outlen, &p, ts);
+		CHECK_MSG(keeps_out(d, out, outlen, (const uint8_t[]){ 192, 0, 2, 10 }, 4),
+		          "high-security answer with a byte after it: not passed");
+		d = dns_decide_inplace(m3, l3 + 1, &p, ts);
+		CHECK_MSG(d == DEC_DROP, "the same over TCP: dropped");
+		/* a broken record in the additional section */
+		store16_be(m3 + 10, 1);
+		size_t n3 = l3;
+		m3[n3++] = 0;
+		store16_be(m3 + n3, 15), store16_be(m3 + n3 + 2, 1), store32_be(m3 + n3 + 4, 0), store16_be(m3 + n3 + 8, 1);
+		n3 += 10;
+		m3[n3++] = 0;
+		d = dns_decide(m3, n3, NULL, out, sizeof out, &outlen, &p, ts);
+		CHECK_MSG(keeps_out(d, out, outlen, (const uint8_t[]){ 192, 0, 2, 10 }, 4),
+		          "high-security answer with a broken additional record: not passed");
+		/* the same faults on an ordinary name: passed unchanged (fail-open) */
+		uint8_t m4[512];
+		size_t l4 = (size_t)dns_build_query(m4, sizeof m4, 0x4444, "plain.example", 1);
+		store16_be(m4 + 2, 0x8180);
+		m4[l4] = 0;
+		CHECK_MSG(dns_decide(m4, l4 + 1, NULL, out, sizeof out, &outlen, &p, ts) == DEC_PASS,
+		          "an ordinary name's unparsable answer passes");
+		/* internal address first, real one second */
+		l3 = strict_two(m3, h3, 1, int4, real4);
+		d = dns_decide(m3, l3, NULL, out, sizeof out, &outlen, &p, ts);
+		CHECK_MSG(d != DEC_PASS && keeps_out(d == DEC_HOLD ? DEC_DROP : d, out, outlen, real4, 4),
+		          "A 10.43.0.9 then A 192.0.2.66 for a high-security name: not passed");
+		d = dns_decide_inplace(m3, l3, &p, ts);
+		CHECK_MSG(d != DEC_PASS, "the same over TCP: not passed");
+		CHECK(ipv6_inner_prefix_parse("fd43:7071:63::", client.prefix6) == 0);
+		client.inner6 = 1;
+		ipv6_inner_addr(int6, client.prefix6, 9);
+		l3 = strict_two(m3, h3, 28, int6, real6);
+		d = dns_decide(m3, l3, NULL, out, sizeof out, &outlen, &p, ts);
+		CHECK_MSG(keeps_out(d, out, outlen, real6, 16),
+		          "AAAA (ours) then AAAA 2001:db8::66 for a high-security name: not passed");
+		l3 = strict_two(m3, h3, 28, int6, int6);
+		CHECK_MSG(dns_decide(m3, l3, NULL, out, sizeof out, &outlen, &p, ts) == DEC_PASS,
+		          "AAAA records all ours: passed as they are");
+		client.inner6 = 0;
+		struct peer *q3 = peer_by_hash(h3);
+		if (q3)
+			peer_ev_forget(q3);
 	}
 
 	/* a static peer: configured -> attempt; up -> ifup; dropped from the file -> ifdown */

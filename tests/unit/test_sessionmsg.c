@@ -16,12 +16,14 @@ static void claims(void)
 	for (int i = 0; i < 32; i++)
 		secret[i] = (uint8_t)i, other[i] = (uint8_t)(i + 1), tid[i] = (uint8_t)(0x80 + i), tid2[i] = tid[i];
 	tid2[31] ^= 1;
-	CHECK_MSG(SM_CLAIM_LEN == 28 && SM_GRANT_LEN == 48 && SM_HINT_LEN == 34, "sizes: claim 28, grant 48, hint 34");
+	CHECK_MSG(SM_CLAIM_LEN == 48 && SM_GRANT_LEN == 48 && SM_HINT_LEN == 34,
+	          "sizes: claim 48 (as long as the grant it asks for), grant 48, hint 34");
 
 	memset(m, 0xee, sizeof m);
 	sessionmsg_claim_build(m, 0x0a2a0005, secret, tid);
 	CHECK_MSG(!memcmp(m, "pqcsessC", 8) && load32_be(m + 8) == 0x0a2a0005 && m[SM_CLAIM_LEN] == 0xee,
 	          "claim: magic, address, nothing written after");
+	CHECK_MSG(all_zero(m + 28, SM_CLAIM_LEN - 28), "claim: zeros after the proof");
 	CHECK(sessionmsg_is_session(m, SM_CLAIM_LEN));
 	CHECK(sessionmsg_claim_parse(m, SM_CLAIM_LEN, &addr, &proof) == 0 && addr == 0x0a2a0005 && proof == m + 12);
 	CHECK_MSG(sessionmsg_claim_check(proof, secret, tid, addr), "proof: accepted for its secret, tunnel, address");
