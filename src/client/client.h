@@ -72,6 +72,8 @@ struct counters {
 	uint64_t dns_tcp_rewritten;  /* DNS answers over TCP rewritten in place */
 	uint64_t dns_tcp_dropped;    /* high-security answers over TCP that could not be rewritten */
 	uint64_t dns_tcp_unhandled;  /* TCP segments from port 53 not one whole answer: passed */
+	uint64_t dns_tcp_split_dropped; /* answer segments of a high-security connection not whole/in place: dropped */
+	uint64_t dns_tcp_flow_full;  /* high-security TCP queries dropped: no room to mark their connection */
 	uint64_t textfile_ok, textfile_failed;  /* --prometheus-textfile rewrites */
 	uint64_t rx_feat;            /* feature replies of servers we asked (proto/featmsg.h) */
 	uint64_t rx_feat_stray;      /* feature replies nobody asked for, or malformed */
@@ -95,6 +97,7 @@ struct counters {
 	X(ping_sent) X(ping_ok) X(ping_lost) X(reconnects) X(mon_bad) \
 	X(rx_cookie) X(rx_cookie_stray) X(init_cookie) X(cookie_missing) X(textfile_ok) X(textfile_failed) \
 	X(connect_next_addr) X(dns_tcp_rewritten) X(dns_tcp_dropped) X(dns_tcp_unhandled) \
+	X(dns_tcp_split_dropped) X(dns_tcp_flow_full) \
 	X(rx_feat) X(rx_feat_stray) X(tun_inner6) X(tun_inner6_refused) X(rx_inner6) X(dns_aaaa_rewritten) \
 	X(sess_claims) X(sess_grants) X(sess_resumed) X(sess_no_grant) X(sess_bad) X(rx_hint) X(rx_hint_ignored)
 

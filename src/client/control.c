@@ -98,7 +98,7 @@ static void stats(struct ctlbuf *o, int json)
 #define M(n) \
 	if (json) ctl_printf(o, "%s\"monitor_%s\":%llu", sep, #n, (unsigned long long)m->n); \
 	else ctl_printf(o, "monitor_%s %llu\n", #n, (unsigned long long)m->n);
-	M(queued) M(passed) M(forwarded) M(worker_full) M(verdict_timeout) M(verdict_bad) M(replace_refused)
+	M(queued) M(passed) M(forwarded) M(worker_full) M(verdict_timeout) M(tcp_unseen_dropped) M(verdict_bad) M(replace_refused)
 	M(queue_losses)
 	M(hooks_run)
 #undef M
@@ -129,7 +129,7 @@ static void stats_prometheus(struct ctlbuf *o)
 #define M(n) \
 	ctl_metric_head(o, "pqconnect_client_monitor_" #n "_total", "counter", "Client root monitor counter " #n "."); \
 	ctl_metric(o, "pqconnect_client_monitor_" #n "_total", "", (double)m->n);
-	M(queued) M(passed) M(forwarded) M(worker_full) M(verdict_timeout) M(verdict_bad) M(replace_refused)
+	M(queued) M(passed) M(forwarded) M(worker_full) M(verdict_timeout) M(tcp_unseen_dropped) M(verdict_bad) M(replace_refused)
 	M(queue_losses) M(hooks_run)
 #undef M
 #define X(n) \

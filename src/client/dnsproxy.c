@@ -1,5 +1,6 @@
 /* --dns-proxy ADDR[:PORT]: for systems without a netfilter queue.  A small
- * forwarding resolver: queries from local clients go to the upstream
+ * forwarding resolver (UDP here; TCP, on the same address and port, in
+ * dnsproxytcp.c): queries from local clients go to the upstream
  * resolvers of /etc/resolv.conf; the answer runs through the same decision
  * as intercepted answers (pass / rewrite / hold until the tunnel is up) and
  * goes back to the client with its own id.  Firefox's
@@ -29,6 +30,7 @@
 #include "common.h"
 #include "client/client.h"
 #include "client/dnsproxy.h"
+#include "client/dnsproxytcp.h"
 #include "client/intercept.h"
 #include "client/txt.h"
 #include "io/log.h"
@@ -326,6 +328,7 @@ static void on_sweep(struct loop *l, struct timer *t)
 		s->up = (s->up + 1) % px.nup;     /* next upstream, new port, new id */
 		send_upstream(s);
 	}
+	dnsproxy_tcp_sweep(now);
 	timer_in(l, &px.sweep, 250);
 }
 
@@ -356,7 +359,8 @@ int dnsproxy_start(const char *spec)
 	}
 	for (int i = 0; i < PROXY_SLOTS; i++)
 		px.slot[i].fd = -1;
-	/* a socket per query in flight: make room for them (still root here) */
+	/* a socket per query in flight, two per TCP connection: make room
+	 * for them (still root here) */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < PROXY_SLOTS + 1024) {
 		rl.rlim_cur = rl.rlim_max < PROXY_SLOTS + 1024 ? rl.rlim_max : PROXY_SLOTS + 1024;
@@ -364,6 +368,9 @@ int dnsproxy_start(const char *spec)
 	}
 	if (loop_add_fd(&client.loop, px.lfd, EPOLLIN, on_query, NULL) < 0)
 		return -1;
+	if (dnsproxy_tcp_start(&px.listen, px.up, px.nup) < 0)
+		log_warn("--dns-proxy: cannot listen on TCP %s: %s (DNS over TCP not served)", sa_str(&px.listen),
+		         strerror(errno));
 	timer_init(&px.sweep, on_sweep, NULL);
 	timer_in(&client.loop, &px.sweep, 250);
 	for (int i = 0; i < px.nup; i++)
@@ -373,6 +380,7 @@ int dnsproxy_start(const char *spec)
 
 void dnsproxy_stop(void)
 {
+	dnsproxy_tcp_stop();
 	timer_cancel(&client.loop, &px.sweep);
 	for (int i = 0; i < PROXY_SLOTS; i++)
 		if (px.slot[i].used)

@@ -262,7 +262,12 @@ static const int worker_syscalls[] = {
 static const struct privsep_argrule worker_argrules[] = {
 	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_DGRAM } } },
 	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_DGRAM } } },
+	/* --dns-proxy only (the rules after WORKER_ARGRULES_BASE): TCP to the
+	 * upstream resolvers for queries that came over TCP */
+	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_STREAM } } },
+	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_STREAM } } },
 };
+#define WORKER_ARGRULES_BASE 2
 
 /* ------------------------------------------- the lifecycle's hooks -- */
 
@@ -384,7 +389,9 @@ static int worker_main(int monfd)
 		goto out_proxy;
 	/* the credential change cleared it: set it again */
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	if (privsep_seccomp_args(worker_syscalls, worker_argrules, sizeof worker_argrules / sizeof worker_argrules[0], 0) < 0)
+	if (privsep_seccomp_args(worker_syscalls, worker_argrules,
+	                         c->proxy_mode ? sizeof worker_argrules / sizeof worker_argrules[0] : WORKER_ARGRULES_BASE,
+	                         0) < 0)
 		goto out_proxy;
 	if (getppid() == 1)
 		goto out_proxy;   /* the monitor died before we got here */

@@ -16,7 +16,12 @@
  * is accepted unchanged: that is what a worker saying "accept" gets, so a
  * hostile worker gains nothing from it, and it keeps the project's rule
  * that a failure of PQConnect falls back to the answer without it (dropping
- * would turn a confused worker into a DNS outage).
+ * would turn a confused worker into a DNS outage).  A TCP segment is
+ * dropped instead, here and whenever the worker cannot look at one (busy,
+ * too slow): TCP sends it again, so that costs time, not the answer, and a
+ * high-security answer cut across segments never passes unchecked
+ * (proto/dnsflow.h).  The worker sees every TCP segment with data, a SYN
+ * or a reset, "pq1" in it or not: it follows the connections.
  *
  * The monitor also holds the peers file, because the ifup/ifdown hooks run
  * as root: the worker only says "peer HASH went up/down" and the command
@@ -68,6 +73,7 @@ struct pending {
 	uint32_t id;
 	int used;
 	uint64_t since;
+	int tcp;                        /* a TCP segment: dropped, never accepted unseen */
 	struct nfqc_orig orig;          /* what a replacement must keep */
 };
 
@@ -105,11 +111,41 @@ static int has_ci(const uint8_t *p, size_t n, const char *word, size_t wn)
 	return 0;
 }
 
+/* A TCP segment with data, a reset or a SYN (DNS over TCP, either way):
+ * the worker follows the connections that ask for high-security names
+ * (proto/dnsflow.h), so it sees them all, "pq1" in them or not. */
+static int tcp_worth(const uint8_t *p, size_t n)
+{
+	struct tcppkt t;
+	return tcppkt_parse(&t, p, n) == 0 && (t.payload_len > 0 || (t.flags & (TCPF_RST | TCPF_SYN)));
+}
+
 /* Could the worker want to change this packet?  A cheap over-approximation:
  * the whole packet (headers too) is searched, case-insensitively. */
 static int interesting(const uint8_t *p, size_t n)
 {
-	return has_ci(p, n, "pq1", 3) || has_ci(p, n, "use-application-dns", 19);
+	return has_ci(p, n, "pq1", 3) || has_ci(p, n, "use-application-dns", 19) || tcp_worth(p, n);
+}
+
+/* Is p a TCP segment?  One the worker cannot look at is dropped rather
+ * than accepted unseen: TCP sends it again, and a high-security answer is
+ * never let through unchecked (UDP stays fail-open: nothing would resend). */
+static int is_tcp(const uint8_t *p, size_t n)
+{
+	return n >= 20 && (((p[0] >> 4) == 4 && p[9] == 6) || ((p[0] >> 4) == 6 && n >= 40 && p[6] == 6));
+}
+
+/* Accept a packet the worker could not look at (busy, too slow), or for
+ * TCP drop it (see is_tcp). */
+static void unseen(struct nfqueue *q, uint32_t id, int tcp)
+{
+	if (tcp) {
+		mon.st.tcp_unseen_dropped++;
+		log_ratelimited(L_WARNING, "mon_tcp_unseen", "DNS over TCP segment the worker could not look at: "
+		                "dropped (TCP sends it again)");
+		nfqueue_drop(q, id);
+	} else
+		nfqueue_accept(q, id);
 }
 
 /* ----------------------------------------------------------- pending -- */
@@ -132,6 +168,7 @@ static struct pending *pend_add(uint32_t id, const uint8_t *pkt, size_t len)
 			p->id = id;
 			p->used = 1;
 			p->since = now_ms();
+			p->tcp = is_tcp(pkt, len);
 			nfqc_record(&p->orig, pkt, len);
 			mon.npend++;
 			return p;
@@ -165,13 +202,13 @@ static void on_packet(struct nfqueue *q, uint32_t id, const uint8_t *pkt, size_t
 	}
 	if (mon.worker_gone || pend_find(id) || !pend_add(id, pkt, len)) {
 		mon.st.worker_full++;
-		nfqueue_accept(q, id);
+		unseen(q, id, is_tcp(pkt, len));
 		return;
 	}
 	if (pm_send(mon.sock, PM_PACKET, id, pkt, len) < 0) {
 		mon.st.worker_full++;
 		pend_drop(pend_find(id));
-		nfqueue_accept(q, id);
+		unseen(q, id, is_tcp(pkt, len));
 		return;
 	}
 	mon.st.forwarded++;
@@ -418,14 +455,18 @@ static void on_worker(struct loop *l, int fd, uint32_t events, void *arg)
 					nfqueue_accept_with(mon.nfq, h.id, body, h.len);
 				} else {
 					/* the original of a high-security name never passes
-					 * (fail closed); others do (fail open) */
+					 * (fail closed); others do (fail open).  A TCP segment
+					 * is dropped in any case, as one the worker could not
+					 * look at: TCP resends it, and it may hold (in a later
+					 * message, or cut) a high-security answer */
 					int strict = p->orig.family && dns_wire_name_pq1(p->orig.q.name, p->orig.q.name_len);
 					mon.st.replace_refused++;
 					log_ratelimited(L_WARNING, "mon_replace",
 					                "worker's replacement for queued packet %u refused (%s, %u bytes): "
 					                "original %s", h.id, nfqc_result_str(why), h.len,
-					                strict ? "dropped (a high-security name)" : "accepted unchanged");
-					if (strict)
+					                strict ? "dropped (a high-security name)" :
+					                p->tcp ? "dropped (TCP)" : "accepted unchanged");
+					if (strict || p->tcp)
 						nfqueue_drop(mon.nfq, h.id);
 					else
 						nfqueue_accept(mon.nfq, h.id);
@@ -517,7 +558,7 @@ static void on_sweep(struct loop *l, struct timer *t)
 	for (unsigned i = 0; i < MON_MAX_PENDING; i++)
 		if (mon.pend[i].used && now - mon.pend[i].since > MON_VERDICT_MS) {
 			mon.st.verdict_timeout++;
-			nfqueue_accept(mon.nfq, mon.pend[i].id);
+			unseen(mon.nfq, mon.pend[i].id, mon.pend[i].tcp);
 			pend_drop(&mon.pend[i]);
 		}
 	if (mon.nfq)

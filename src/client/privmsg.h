@@ -60,6 +60,7 @@ struct pm_stats {               /* the monitor's counters, for `pqconnect-ctl st
 	uint64_t forwarded;         /* handed to the worker */
 	uint64_t worker_full;       /* accepted at once: worker busy (too many pending / send failed) */
 	uint64_t verdict_timeout;   /* accepted unchanged: the worker did not answer in time */
+	uint64_t tcp_unseen_dropped; /* TCP segments dropped (not accepted) for worker_full or verdict_timeout */
 	uint64_t verdict_bad;       /* worker messages refused (unknown id, bad length or type) */
 	uint64_t replace_refused;   /* replacements refused (not the same UDP/53 answer and question):
 	                               the original was accepted unchanged */

@@ -8,6 +8,7 @@
 #include "client/staticpeers.h"
 #include "client/worker.h"
 #include "io/log.h"
+#include "proto/dnsflow.h"
 #include "proto/dnstcp.h"
 #include "proto/ipv4.h"
 
@@ -67,7 +68,7 @@ static void release_queued_tcp(void *ctx, const uint8_t *dns, size_t dlen)
 	size_t off, mlen;
 	(void)dlen;
 	if (dns && tcppkt_parse(&t, q->pkt, q->len) == 0 &&
-	    dnstcp_frame(q->pkt + t.payload_off, t.payload_len, &off, &mlen) == DNSTCP_ONE &&
+	    dnstcp_messages(q->pkt + t.payload_off, t.payload_len, &off, &mlen, 1) == 1 &&
 	    dnstcp_rewrite_inplace(q->pkt + t.payload_off + off, mlen, &q->int_addr) > 0) {
 		tcppkt_fix_checksum(q->pkt, q->len, &t);
 		client.cnt.dns_tcp_rewritten++;
@@ -77,43 +78,163 @@ static void release_queued_tcp(void *ctx, const uint8_t *dns, size_t dlen)
 	free(q);
 }
 
-/* A TCP segment from port 53 (DNS over TCP): only a segment holding
- * exactly one whole answer is rewritten, in place; a high-security answer
- * that cannot be is dropped, anything else passes (dnstcp.h). */
+/* The connections whose query named a high-security name (dnsflow.h). */
+static struct dnsflow_table strict_flows;
+
+/* The host's own segment to port 53 (a query over TCP): a connection that
+ * asks for a high-security name is marked, and if it cannot be (the table
+ * is full of live ones) the query is dropped: the application sends it
+ * again, and never gets an answer that was not checked whole. */
+static void queued_tcp_query(uint32_t id, const uint8_t *pkt, const struct tcppkt *t, uint64_t now)
+{
+	struct dnsflow_key k;
+
+	dnsflow_key_of(&k, pkt, t, 0);
+	if (t->flags & (TCPF_RST | TCPF_SYN))
+		/* reset, or a new connection on the same ports: nothing of an
+		 * earlier one applies (its position would drop every answer) */
+		dnsflow_forget(&strict_flows, &k);
+	if (!(t->flags & TCPF_RST) && t->payload_len > 0 && dnstcp_query_strict(pkt + t->payload_off, t->payload_len)) {
+		if (!(t->flags & TCPF_ACK) || dnsflow_mark(&strict_flows, &k, t->ack, now) < 0) {
+			client.cnt.dns_tcp_flow_full++;
+			log_ratelimited(L_WARNING, "tcp_flow_full", "high-security name asked over TCP: %s: query dropped "
+			                "(the application asks again)", (t->flags & TCPF_ACK) ? "too many such connections" :
+			                "data before the connection is open");
+			drop_verdict(id);
+			return;
+		}
+		log_debug("DNS over TCP: connection from port %u marked (high-security name)", t->sport);
+	}
+	verdict(id, NULL, 0);
+}
+
+/* A segment on a marked connection that is not one whole answer right
+ * where the application's stream ends: dropped (TCP sends it again). */
+static void split_drop(uint32_t id, const char *why)
+{
+	client.cnt.dns_tcp_split_dropped++;
+	log_ratelimited(L_WARNING, "tcp_split", "high-security name over TCP: answer segment %s: dropped (TCP sends "
+	                "it again)", why);
+	drop_verdict(id);
+}
+
+/* A segment from port 53 holding several whole answers (nm >= 2): each
+ * rewritten in place, as one.  An answer that would be held (waiting for
+ * its tunnel) cannot be held apart from the others: the segment is
+ * dropped, and TCP sends it again, by when the tunnel is up or given up. */
+static void queued_tcp_several(uint32_t id, const uint8_t *pkt, size_t len, const struct tcppkt *t,
+                               const size_t *offs, const size_t *mlens, unsigned nm, struct dnsflow *flow,
+                               uint64_t now)
+{
+	static uint8_t copy[65536];
+	int changed = 0;
+	memcpy(copy, pkt, len);
+	for (unsigned i = 0; i < nm; i++) {
+		struct peer *p = NULL;
+		switch (dns_decide_inplace(copy + t->payload_off + offs[i], mlens[i], &p, now)) {
+		case DEC_PASS:
+			break;
+		case DEC_REPLACE:
+			changed = 1;
+			break;
+		case DEC_DROP:
+			client.cnt.dns_tcp_dropped++;
+			drop_verdict(id);
+			return;
+		case DEC_HOLD:
+			split_drop(id, "with several answers, one waiting for its tunnel");
+			return;
+		}
+	}
+	if (flow)
+		dnsflow_passed(flow, t->seq, t->payload_len, now);
+	if (!changed) {
+		verdict(id, NULL, 0);
+		return;
+	}
+	tcppkt_fix_checksum(copy, len, t);
+	client.cnt.dns_tcp_rewritten++;
+	verdict(id, copy, len);
+}
+
+/* A TCP segment from port 53 (DNS over TCP): a segment holding whole
+ * answers is rewritten in place; a high-security answer that cannot be is
+ * dropped, anything else passes (dnstcp.h), except on a marked connection
+ * (dnsflow.h), where only whole answers at the right place pass. */
 static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 {
 	static uint8_t copy[65536];
 	struct tcppkt t;
 	struct peer *p = NULL;
-	size_t off, mlen;
+	struct dnsflow *flow = NULL;
+	struct dnsflow_key k;
+	size_t offs[DNSTCP_MAX_MSGS], mlens[DNSTCP_MAX_MSGS];
+	unsigned nm;
 	uint64_t now = now_ms();
 
 	if (len > sizeof copy || tcppkt_parse(&t, pkt, len) < 0) {
+		/* (IPv6 extension headers, an IPv4 fragment): its connection
+		 * cannot be told, so it may be a marked one: dropped */
 		client.cnt.dns_unparsable++;
+		log_ratelimited(L_WARNING, "tcp_unparsable", "a queued TCP segment that cannot be parsed: dropped");
+		drop_verdict(id);
+		return;
+	}
+	if (t.sport != 53 && t.dport == 53) {
+		queued_tcp_query(id, pkt, &t, now);
+		return;
+	}
+	dnsflow_key_of(&k, pkt, &t, 1);
+	flow = dnsflow_find(&strict_flows, &k, now);
+	if (flow && (t.flags & TCPF_RST)) {
+		dnsflow_forget(&strict_flows, &k);
+		flow = NULL;
+	}
+	if (t.payload_len == 0) {
 		verdict(id, NULL, 0);
 		return;
 	}
-	switch (dnstcp_frame(pkt + t.payload_off, t.payload_len, &off, &mlen)) {
-	case DNSTCP_EMPTY:
-		verdict(id, NULL, 0);
+	nm = dnstcp_messages(pkt + t.payload_off, t.payload_len, offs, mlens, DNSTCP_MAX_MSGS);
+	/* several messages are rewritten together only if each is a
+	 * well-formed response with one question, as the monitor checks each
+	 * of them: else, as a segment not framed */
+	for (unsigned i = 0; nm > 1 && i < nm; i++) {
+		struct dns_question q;
+		const uint8_t *m = pkt + t.payload_off + offs[i];
+		if (!dns_well_formed(m, mlens[i]) || dns_question_get(m, mlens[i], &q) < 0 || !(q.flags & 0x8000))
+			nm = 0;
+	}
+	if (flow && dnsflow_position(flow, t.seq, t.payload_len) == DNSFLOW_ELSEWHERE) {
+		split_drop(id, "not where the application's stream ends (cut, overlapping or out of order)");
 		return;
-	case DNSTCP_OTHER:
+	}
+	if (flow && nm == 0) {
+		split_drop(id, "not whole messages (cut across segments)");
+		return;
+	}
+	if (nm == 0) {
 		if (dnstcp_asks_pq1(pkt + t.payload_off, t.payload_len)) {
 			client.cnt.dns_tcp_dropped++;
 			log_ratelimited(L_WARNING, "tcp_strict", "high-security name over TCP in a segment that cannot be "
-			                "rewritten (cut or several messages): dropped");
+			                "rewritten (cut, or too many messages): dropped");
 			drop_verdict(id);
 			return;
 		}
 		client.cnt.dns_tcp_unhandled++;
 		verdict(id, NULL, 0);
 		return;
-	case DNSTCP_ONE:
-		break;
 	}
+	if (nm > 1) {
+		queued_tcp_several(id, pkt, len, &t, offs, mlens, nm, flow, now);
+		return;
+	}
+	size_t mlen = mlens[0];
 	memcpy(copy, pkt, len);
-	uint8_t *msg = copy + t.payload_off + off;
-	switch (dns_decide_inplace(msg, mlen, &p, now)) {
+	uint8_t *msg = copy + t.payload_off + offs[0];
+	enum decision d = dns_decide_inplace(msg, mlen, &p, now);
+	if (flow && d != DEC_DROP)
+		dnsflow_passed(flow, t.seq, t.payload_len, now);
+	switch (d) {
 	case DEC_PASS:
 		verdict(id, NULL, 0);
 		return;
@@ -135,7 +256,7 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 		q->len = len;
 		q->int_addr = p->int_addr;
 		memcpy(q->pkt, pkt, len);
-		if (held_add(p, pkt + t.payload_off + off, mlen, release_queued_tcp, q, now) == 0)
+		if (held_add(p, pkt + t.payload_off + offs[0], mlen, release_queued_tcp, q, now) == 0)
 			return;
 		free(q);
 	}

@@ -113,19 +113,21 @@ static void nft_delete_table(void)
 	run(argv, NULL, NULL, 0);
 }
 
-/* Delete every rule of INPUT carrying our comment, by turning the lines of
- * `-S INPUT` into `-D` commands.  Repeats until none is left. */
-static void xt_delete_ours(const char *tool)
+/* Delete every rule of INPUT and OUTPUT carrying our comment, by turning
+ * the lines of `-S CHAIN` into `-D` commands.  Repeats until none is left. */
+static void xt_delete_chain(const char *tool, const char *chain)
 {
 	static char listing[65536];
-	const char *list_argv[] = { tool, "-w", "-S", "INPUT", NULL };
+	char prefix[16];
+	const char *list_argv[] = { tool, "-w", "-S", chain, NULL };
+	size_t plen = (size_t)snprintf(prefix, sizeof prefix, "-A %s ", chain);
 
 	for (int round = 0; round < 64; round++) {
 		if (run(list_argv, NULL, listing, sizeof listing) != 0)
 			return;
 		int found = 0;
 		for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n")) {
-			if (strncmp(line, "-A INPUT ", 9) != 0 || !strstr(line, "--comment " RULES_XT_COMMENT))
+			if (strncmp(line, prefix, plen) != 0 || !strstr(line, "--comment " RULES_XT_COMMENT))
 				continue;
 			/* the exact comment token, not a longer one */
 			char *c = strstr(line, "--comment " RULES_XT_COMMENT);
@@ -149,6 +151,12 @@ static void xt_delete_ours(const char *tool)
 			return;
 		log_debug("removed a stale %s rule", tool);
 	}
+}
+
+static void xt_delete_ours(const char *tool)
+{
+	xt_delete_chain(tool, "INPUT");
+	xt_delete_chain(tool, "OUTPUT");
 }
 
 void rules_cleanup(void)
@@ -210,6 +218,18 @@ static int xt_rule_proto(const char *tool, const char *op, const char *proto, ui
 	return run(argv, NULL, NULL, 0);
 }
 
+/* The host's own queries over TCP (OUTPUT, destination port 53): the
+ * worker marks the connections that ask for high-security names. */
+static int xt_rule_query(const char *tool, const char *op, uint16_t num)
+{
+	char qnum[8];
+	snprintf(qnum, sizeof qnum, "%u", num);
+	const char *argv[] = { tool, "-w", op, "OUTPUT", "-p", "tcp", "--dport", "53", "-m", "comment",
+	                       "--comment", RULES_XT_COMMENT, "-j", "NFQUEUE", "--queue-num", qnum,
+	                       "--queue-bypass", NULL };
+	return run(argv, NULL, NULL, 0);
+}
+
 /* DNS answers over UDP, and over TCP (proto/dnstcp.h).  0 / -1 (UDP). */
 static int xt_rule(const char *tool, const char *op, uint16_t num)
 {
@@ -217,6 +237,9 @@ static int xt_rule(const char *tool, const char *op, uint16_t num)
 		return -1;
 	if (xt_rule_proto(tool, op, "tcp", num, xt_conntrack) != 0 && op[1] == 'I')
 		log_warn("%s: no rule for DNS over TCP: its answers are not inspected", tool);
+	else if (xt_rule_query(tool, op, num) != 0 && op[1] == 'I')
+		log_warn("%s: no rule for the host's DNS queries over TCP: a high-security answer cut across "
+		         "segments is not held back", tool);
 	return 0;
 }
 

@@ -40,6 +40,9 @@ int tcppkt_parse(struct tcppkt *t, const uint8_t *pkt, size_t len)
 	t->payload_len = len - t->payload_off;
 	t->sport = load16_be(pkt + l4);
 	t->dport = load16_be(pkt + l4 + 2);
+	t->seq = load32_be(pkt + l4 + 4);
+	t->ack = load32_be(pkt + l4 + 8);
+	t->flags = pkt[l4 + 13];
 	return 0;
 }
 
@@ -82,20 +85,68 @@ enum dnstcp_frame dnstcp_frame(const uint8_t *payload, size_t len, size_t *msg_o
 	return DNSTCP_ONE;
 }
 
-/* Does the message starting at m (avail bytes of it here) ask for a pq1 name? */
-static int msg_asks_pq1(const uint8_t *m, size_t avail)
+unsigned dnstcp_messages(const uint8_t *payload, size_t len, size_t off[], size_t mlen[], unsigned max)
+{
+	size_t o = 0;
+	unsigned n = 0;
+	if (max > DNSTCP_MAX_MSGS)
+		max = DNSTCP_MAX_MSGS;
+	while (o < len) {
+		if (n == max || len - o < 2 + DNS_HDR)
+			return 0;
+		size_t m = load16_be(payload + o);
+		if (m < DNS_HDR || m > len - o - 2)
+			return 0;
+		off[n] = o + 2;
+		mlen[n] = m;
+		n++;
+		o += 2 + m;
+	}
+	return n;
+}
+
+/* Is the first label of the question of m (a response, or with query set
+ * a query; avail bytes of it here) the pq1 label of a high-security name? */
+static int question_pq1(const uint8_t *m, size_t avail, int query)
 {
 	struct dns_question q;
 	struct pq1name n;
 	/* the header and the question only: the rest may be in later segments */
-	if (avail < DNS_HDR || dns_question_get(m, avail, &q) < 0 || !(q.flags & 0x8000) || q.qdcount != 1 ||
-	    q.name_len < 2)
+	if (avail < DNS_HDR || dns_question_get(m, avail, &q) < 0 || !(q.flags & 0x8000) != !!query ||
+	    q.qdcount != 1 || q.name_len < 2)
 		return 0;
 	/* wire form: the first label is the pq1 label of a high-security name */
 	size_t l = q.name[0];
 	if (l == 0 || 1 + l > q.name_len)
 		return 0;
 	return pq1_parse_label(&n, (const char *)q.name + 1, l) == 1;
+}
+
+/* Does the message starting at m (avail bytes of it here) ask for a pq1 name? */
+static int msg_asks_pq1(const uint8_t *m, size_t avail)
+{
+	return question_pq1(m, avail, 0);
+}
+
+int dnstcp_query_strict(const uint8_t *payload, size_t len)
+{
+	int strict = 0;
+	size_t off = 0;
+	/* whole framed queries, one after the other */
+	while (off + 2 + DNS_HDR <= len) {
+		size_t mlen = load16_be(payload + off);
+		if (mlen < DNS_HDR || mlen > len - off - 2)
+			break;
+		strict |= question_pq1(payload + off + 2, mlen, 1);
+		off += 2 + mlen;
+	}
+	if (off == len && len > 0)
+		return strict;
+	/* not whole: any "pq1" at all (over-approximation, fail closed) */
+	for (size_t i = 0; i + 3 <= len; i++)
+		if ((payload[i] | 0x20) == 'p' && (payload[i + 1] | 0x20) == 'q' && payload[i + 2] == '1')
+			return 1;
+	return 0;
 }
 
 int dns_asks_pq1_addresses(const uint8_t *msg, size_t len)

@@ -19,8 +19,14 @@ struct tcppkt {
 	size_t l4_off;                   /* offset of the TCP header */
 	size_t payload_off;
 	uint16_t sport, dport;
+	uint32_t seq, ack;               /* host order */
+	uint8_t flags;                   /* the TCP flags byte (FIN 1, SYN 2, RST 4, ACK 16) */
 	size_t payload_len;
 };
+#define TCPF_FIN 0x01
+#define TCPF_SYN 0x02
+#define TCPF_RST 0x04
+#define TCPF_ACK 0x10
 /* An IPv4 or IPv6 packet carrying a whole TCP segment (no fragment, no
  * IPv6 extension header, the lengths the headers claim exact).  0 / -1. */
 int tcppkt_parse(struct tcppkt *t, const uint8_t *pkt, size_t len);
@@ -36,11 +42,26 @@ enum dnstcp_frame {
 };
 /* How the payload of a segment from port 53 holds DNS messages. */
 enum dnstcp_frame dnstcp_frame(const uint8_t *payload, size_t len, size_t *msg_off, size_t *mlen);
+/* Several whole messages in one segment (a server answering two queries
+ * of one connection, or a sender resending cut pieces together). */
+#define DNSTCP_MAX_MSGS 4
+/* Is the payload exactly n whole length-prefixed messages, 1 <= n <= max
+ * (max <= DNSTCP_MAX_MSGS), each at least a DNS header long?  Returns n
+ * with off[i] (where message i starts, after its prefix) and mlen[i] set
+ * for each, or 0. */
+unsigned dnstcp_messages(const uint8_t *payload, size_t len, size_t off[], size_t mlen[], unsigned max);
 /* Taking the payload to start with a message's length prefix: does any
  * DNS response starting in it (one after the other) ask, in the part of
  * its question visible here, for a pq1 name itself (a high-security name)?
  * For segments that cannot be rewritten: those must not pass.  1 / 0. */
 int dnstcp_asks_pq1(const uint8_t *payload, size_t len);
+
+/* The host's own query segment to port 53 (payload, len bytes): may the
+ * answers on its connection name a high-security name?  1 when the
+ * payload is whole length-prefixed queries one of which asks for a pq1
+ * name itself, and, failing closed, when the payload is not whole framed
+ * queries and holds the bytes "pq1" (any case) anywhere; 0 otherwise. */
+int dnstcp_query_strict(const uint8_t *payload, size_t len);
 
 /* Is msg (len bytes, possibly only its beginning) a response to an
  * address query (A, AAAA or ANY) for a pq1 name itself (a high-security

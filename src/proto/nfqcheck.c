@@ -31,31 +31,31 @@ static int frame(const uint8_t *pkt, size_t len, struct udppkt *u, uint8_t src[1
 	return 0;
 }
 
-/* A TCP segment from port 53 holding one whole DNS response: where the
- * message is.  0 / -1. */
-static int tcp_dns(const uint8_t *pkt, size_t len, struct tcppkt *t, const uint8_t **msg, size_t *mlen,
-                   struct dns_question *q)
+/* A TCP segment from port 53 holding 1..DNSTCP_MAX_MSGS whole DNS
+ * responses: where they are (off[] from the start of the payload), and
+ * the question of each.  Returns their number, or 0. */
+static unsigned tcp_dns(const uint8_t *pkt, size_t len, struct tcppkt *t, size_t off[], size_t mlen[],
+                        struct dns_question q[])
 {
-	size_t off;
-	if (tcppkt_parse(t, pkt, len) < 0 || t->sport != 53 || t->payload_off > TCPPKT_MAX_HDRS ||
-	    dnstcp_frame(pkt + t->payload_off, t->payload_len, &off, mlen) != DNSTCP_ONE)
-		return -1;
-	*msg = pkt + t->payload_off + off;
-	if (dns_question_get(*msg, *mlen, q) < 0 || !(q->flags & 0x8000))
-		return -1;
-	return 0;
+	unsigned n;
+	if (tcppkt_parse(t, pkt, len) < 0 || t->sport != 53 || t->payload_off > TCPPKT_MAX_HDRS)
+		return 0;
+	n = dnstcp_messages(pkt + t->payload_off, t->payload_len, off, mlen, DNSTCP_MAX_MSGS);
+	for (unsigned i = 0; i < n; i++)
+		if (dns_question_get(pkt + t->payload_off + off[i], mlen[i], &q[i]) < 0 || !(q[i].flags & 0x8000))
+			return 0;
+	return n;
 }
 
 static void record_tcp(struct nfqc_orig *o, const uint8_t *pkt, size_t len)
 {
 	struct tcppkt t;
-	const uint8_t *msg;
-	size_t mlen;
+	struct dns_question q[DNSTCP_MAX_MSGS];
+	size_t off[DNSTCP_MAX_MSGS], mlen[DNSTCP_MAX_MSGS];
+	unsigned n;
 	memset(o, 0, sizeof *o);
-	if (len > NFQC_MAX_LEN || tcp_dns(pkt, len, &t, &msg, &mlen, &o->q) < 0) {
-		memset(o, 0, sizeof *o);     /* tcp_dns may have filled o->q */
+	if (len > NFQC_MAX_LEN || (n = tcp_dns(pkt, len, &t, off, mlen, q)) == 0)
 		return;
-	}
 	o->family = (uint8_t)t.family;
 	o->proto = 6;
 	o->sport = t.sport;
@@ -63,29 +63,42 @@ static void record_tcp(struct nfqc_orig *o, const uint8_t *pkt, size_t len)
 	o->total = (uint32_t)len;
 	o->hdrs_len = (uint16_t)t.payload_off;
 	memcpy(o->hdrs, pkt, t.payload_off);
+	o->nmsgs = (uint8_t)n;
+	o->q = q[0];
+	for (unsigned i = 0; i < n; i++) {
+		o->moff[i] = (uint32_t)off[i];
+		if (i)
+			o->more[i - 1] = q[i];
+	}
 }
 
 static enum nfqc_result check_tcp(const struct nfqc_orig *o, const uint8_t *repl, size_t len)
 {
 	struct tcppkt t;
-	struct dns_question q;
-	const uint8_t *msg;
-	size_t mlen, ck;
+	struct dns_question q[DNSTCP_MAX_MSGS];
+	size_t off[DNSTCP_MAX_MSGS], mlen[DNSTCP_MAX_MSGS], ck;
+	unsigned n;
 	if (len != o->total)
 		return NFQC_SIZE;
-	if (tcp_dns(repl, len, &t, &msg, &mlen, &q) < 0 || t.payload_off != o->hdrs_len)
+	n = tcp_dns(repl, len, &t, off, mlen, q);
+	if (n != o->nmsgs || t.payload_off != o->hdrs_len)
 		return NFQC_TCP;
 	/* the headers byte for byte, but for the TCP checksum */
 	ck = t.l4_off + 16;
 	if (memcmp(repl, o->hdrs, ck) != 0 || memcmp(repl + ck + 2, o->hdrs + ck + 2, o->hdrs_len - ck - 2) != 0 ||
 	    !tcppkt_checksum_ok(repl, len, &t))
 		return NFQC_TCP;
-	if (!dns_well_formed(msg, mlen))
-		return NFQC_NOT_DNS;
-	if (q.id != o->q.id)
-		return NFQC_ID;
-	if (!dns_question_same(&q, &o->q))
-		return NFQC_QUESTION;
+	for (unsigned i = 0; i < n; i++) {
+		const struct dns_question *oq = i ? &o->more[i - 1] : &o->q;
+		if (off[i] != o->moff[i])
+			return NFQC_TCP;
+		if (!dns_well_formed(repl + t.payload_off + off[i], mlen[i]))
+			return NFQC_NOT_DNS;
+		if (q[i].id != oq->id)
+			return NFQC_ID;
+		if (!dns_question_same(&q[i], oq))
+			return NFQC_QUESTION;
+	}
 	return NFQC_OK;
 }
 
@@ -161,7 +174,7 @@ const char *nfqc_result_str(enum nfqc_result r)
 	case NFQC_NOT_DNS: return "not a well-formed DNS answer";
 	case NFQC_ID: return "another DNS id";
 	case NFQC_QUESTION: return "another question";
-	case NFQC_TCP: return "not the same TCP segment (length, headers or checksum)";
+	case NFQC_TCP: return "not the same TCP segment (length, headers, framing or checksum)";
 	}
 	return "?";
 }

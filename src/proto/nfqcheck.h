@@ -4,11 +4,12 @@
  * over it records what a replacement has to keep, and re-injects a
  * replacement only if it is still a well-formed UDP DNS answer from port 53
  * between the same addresses and ports, with the same DNS id and the same
- * question.  A DNS answer over TCP (one whole message in a segment from
- * port 53, proto/dnstcp.h) may only be replaced by a segment of the same
- * length and the same flow: IP and TCP headers unchanged but for the TCP
- * checksum (which must be right), the same length prefix, a well-formed
- * response with the same id and question.  Pure: no I/O, every length
+ * question.  A DNS answer over TCP (a segment from port 53 holding one to
+ * DNSTCP_MAX_MSGS whole messages, proto/dnstcp.h) may only be replaced by a
+ * segment of the same length and the same flow: IP and TCP headers
+ * unchanged but for the TCP checksum (which must be right), the same length
+ * prefixes, each message a well-formed response with the same id and
+ * question as the original's at that place.  Pure: no I/O, every length
  * explicit. */
 #ifndef PQC_NFQCHECK_H
 #define PQC_NFQCHECK_H
@@ -34,6 +35,10 @@ struct nfqc_orig {
 	uint32_t total;
 	uint16_t hdrs_len;
 	uint8_t hdrs[TCPPKT_MAX_HDRS];
+	/* TCP: the segment's messages (q is the first's question) */
+	uint8_t nmsgs;
+	uint32_t moff[DNSTCP_MAX_MSGS];
+	struct dns_question more[DNSTCP_MAX_MSGS - 1];
 };
 
 enum nfqc_result {
@@ -51,8 +56,8 @@ enum nfqc_result {
 
 /* Record the original (the whole IP packet the monitor hands over).  If it
  * is neither a UDP datagram from port 53 carrying a DNS response with at
- * most one question, nor a TCP segment from port 53 carrying exactly one
- * such response, o->family is 0 and every replacement will be refused. */
+ * most one question, nor a TCP segment from port 53 carrying one to
+ * DNSTCP_MAX_MSGS whole such responses (nothing else), o->family is 0 and every replacement will be refused. */
 void nfqc_record(struct nfqc_orig *o, const uint8_t *pkt, size_t len);
 /* May repl (len bytes, a whole IP packet) replace the recorded original? */
 enum nfqc_result nfqc_check(const struct nfqc_orig *o, const uint8_t *repl, size_t len);

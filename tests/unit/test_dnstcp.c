@@ -158,8 +158,31 @@ static void test_family(int family, const char *pq1)
 	n = answer(m, 8, pq1, 1);
 	two += framed(pl + two, m, n);
 	CHECK_MSG(dnstcp_asks_pq1(pl, two) == 1, "several messages: a later one asks for a pq1 name");
-	nfqc_record(&o, pkt, segment(pkt, family, pl, two));
-	CHECK_MSG(o.family == 0, "several messages: no replacement accepted");
+	/* several whole messages: each rewritten in place, checked one by one */
+	size_t slen = segment(pkt, family, pl, two), offs[DNSTCP_MAX_MSGS], mlens[DNSTCP_MAX_MSGS];
+	CHECK(tcppkt_parse(&t, pkt, slen) == 0);
+	CHECK(dnstcp_messages(pkt + t.payload_off, t.payload_len, offs, mlens, DNSTCP_MAX_MSGS) == 3 &&
+	      offs[0] == 2 && mlens[0] == pn && offs[2] == 2 * (pn + 2) + 2 && mlens[2] == n);
+	CHECK_MSG(dnstcp_messages(pkt + t.payload_off, t.payload_len, offs, mlens, 2) == 0, "more than max: 0");
+	CHECK_MSG(dnstcp_messages(pkt + t.payload_off, t.payload_len - 1, offs, mlens, 4) == 0, "the last one cut: 0");
+	CHECK_MSG(dnstcp_messages(pkt + t.payload_off, 2, offs, mlens, 4) == 0, "a prefix alone: 0");
+	nfqc_record(&o, pkt, slen);
+	CHECK_MSG(o.family == family && o.nmsgs == 3 && o.q.id == 7 && o.more[1].id == 8, "several messages recorded");
+	memcpy(repl, pkt, slen);
+	CHECK(dnstcp_rewrite_inplace(repl + t.payload_off + offs[2], mlens[2], &a) == 2);
+	tcppkt_fix_checksum(repl, slen, &t);
+	CHECK_MSG(nfqc_check(&o, repl, slen) == NFQC_OK, "several: the third rewritten, accepted");
+	repl[t.payload_off + offs[1]] ^= 1;          /* the second one's id */
+	tcppkt_fix_checksum(repl, slen, &t);
+	CHECK(nfqc_check(&o, repl, slen) == NFQC_ID);
+	repl[t.payload_off + offs[1]] ^= 1;
+	/* other framing, the same bytes in all: the first prefix one longer, eating the second's */
+	store16_be(repl + t.payload_off, (uint16_t)(pn + 2 + pn));
+	store16_be(repl + t.payload_off + 2 + pn, 0);
+	tcppkt_fix_checksum(repl, slen, &t);
+	CHECK_MSG(nfqc_check(&o, repl, slen) == NFQC_TCP, "other framing refused");
+	nfqc_record(&o, pkt, segment(pkt, family, pl, fl - 1));
+	CHECK_MSG(o.family == 0, "a cut message: no replacement accepted");
 }
 
 int main(void)
