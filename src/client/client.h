@@ -93,6 +93,7 @@ struct counters {
 	uint64_t tun_too_big;        /* IPv4 packets longer than the IPv4 MTU with DF: ICMP fragmentation needed */
 	uint64_t tun_icmp6;          /* ICMPv6 errors about inner IPv6 that could not go on */
 	uint64_t tun_err_limited;    /* ICMP/ICMPv6 errors not sent: over their rate limit */
+	uint64_t dns_aaaa_held;      /* AAAA answers held for a tunnel or a feature reply */
 };
 #define CLIENT_COUNTERS(X) \
 	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_waited) X(tun_unreachable) X(tun_seal_fail) X(tun_write_fail) \
@@ -105,7 +106,7 @@ struct counters {
 	X(dns_tcp_split_dropped) X(dns_tcp_flow_full) \
 	X(rx_feat) X(rx_feat_stray) X(tun_inner6) X(tun_inner6_refused) X(rx_inner6) X(dns_aaaa_rewritten) \
 	X(sess_claims) X(sess_grants) X(sess_resumed) X(sess_no_grant) X(sess_bad) X(rx_hint) X(rx_hint_ignored) \
-	X(tun_fragmented) X(tun_too_big) X(tun_icmp6) X(tun_err_limited)
+	X(tun_fragmented) X(tun_too_big) X(tun_icmp6) X(tun_err_limited) X(dns_aaaa_held)
 
 struct client {
 	struct loop loop;

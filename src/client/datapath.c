@@ -8,6 +8,7 @@
 #include "client/client.h"
 #include "client/connect.h"
 #include "client/datapath.h"
+#include "client/intercept.h"
 #include "client/serverfeat.h"
 #include "client/lifecycle.h"
 #include "client/probe.h"
@@ -329,8 +330,10 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		return;
 	}
 	if (len == FM_LEN && load16_be(d) == FM_REPLY_TYPE) {
-		/* a key server's features (proto/featmsg.h) */
-		features_reply(d, len, from);
+		/* a key server's features (proto/featmsg.h); AAAA answers held for them */
+		struct peer *fp = features_reply(d, len, from);
+		if (fp)
+			held_features_known(fp);
 		return;
 	}
 	if (len == SM_HINT_LEN && load16_be(d) == SM_HINT_TYPE) {
