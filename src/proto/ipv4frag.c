@@ -52,6 +52,8 @@ int ipv4_fragment(const uint8_t *pkt, size_t len, size_t mtu, uint8_t *frag, siz
 		return -1;
 	size_t step = (mtu - ihl) & ~(size_t)7;
 	size_t data = (size_t)total - ihl;
+	if (data == 0)
+		return -1;                          /* nothing to cut */
 	uint16_t flags = load16_be(pkt + 6);
 	size_t base = (size_t)(flags & IP_OFFMASK) * 8;
 	int orig_mf = (flags & IP_MF) != 0;

@@ -18,8 +18,9 @@ int ipv4_df(const uint8_t *pkt);
  * fragment itself is cut further) into packets of at most mtu bytes, each
  * built in frag (capacity cap >= mtu) and given to cb in order.  Options
  * without the copy bit become NOPs after the first fragment (RFC 791).
- * Returns the number of fragments, or -1 (DF set, malformed options, mtu
- * too small for the header and 8 bytes, cap too small) with nothing given. */
+ * Returns the number of fragments, or -1 (DF set, no data, malformed
+ * options, mtu too small for the header and 8 bytes, cap too small) with
+ * nothing given. */
 int ipv4_fragment(const uint8_t *pkt, size_t len, size_t mtu, uint8_t *frag, size_t cap,
                   int (*cb)(void *arg, const uint8_t *p, size_t n), void *arg);
 #endif
