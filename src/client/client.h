@@ -28,6 +28,7 @@
 #include "io/loop.h"
 #include "io/udp.h"
 #include "io/tunio.h"
+#include "core/ratelimit.h"
 #include "client/peersfile.h"
 #include "client/privmsg.h"
 
@@ -88,6 +89,11 @@ struct counters {
 	uint64_t sess_bad;           /* session messages that did not parse, or no claim was out */
 	uint64_t rx_hint;            /* restart hints acted on (an earlier liveness check) */
 	uint64_t rx_hint_ignored;    /* restart hints for no current tunnel of ours, or too soon */
+	uint64_t tun_fragmented;     /* IPv4 packets longer than the IPv4 MTU (no DF): sent in fragments */
+	uint64_t tun_too_big;        /* IPv4 packets longer than the IPv4 MTU with DF: ICMP fragmentation needed */
+	uint64_t tun_icmp6;          /* ICMPv6 errors about inner IPv6 that could not go on */
+	uint64_t tun_err_limited;    /* ICMP/ICMPv6 errors not sent: over their rate limit */
+	uint64_t dns_aaaa_held;      /* AAAA answers held for a tunnel or a feature reply */
 };
 #define CLIENT_COUNTERS(X) \
 	X(tun_not_ipv4) X(tun_no_peer) X(tun_no_tunnel) X(tun_waited) X(tun_unreachable) X(tun_seal_fail) X(tun_write_fail) \
@@ -99,7 +105,8 @@ struct counters {
 	X(connect_next_addr) X(dns_tcp_rewritten) X(dns_tcp_dropped) X(dns_tcp_unhandled) \
 	X(dns_tcp_split_dropped) X(dns_tcp_flow_full) \
 	X(rx_feat) X(rx_feat_stray) X(tun_inner6) X(tun_inner6_refused) X(rx_inner6) X(dns_aaaa_rewritten) \
-	X(sess_claims) X(sess_grants) X(sess_resumed) X(sess_no_grant) X(sess_bad) X(rx_hint) X(rx_hint_ignored)
+	X(sess_claims) X(sess_grants) X(sess_resumed) X(sess_no_grant) X(sess_bad) X(rx_hint) X(rx_hint_ignored) \
+	X(tun_fragmented) X(tun_too_big) X(tun_icmp6) X(tun_err_limited) X(dns_aaaa_held)
 
 struct client {
 	struct loop loop;
@@ -107,7 +114,9 @@ struct client {
 	uint16_t port;
 	uint32_t tun_addr;
 	int maskbits;
-	int mtu;                        /* TUN MTU (--mtu) */
+	int mtu;                        /* IPv4 MTU towards the peers (--mtu; the TUN's too, unless
+	                                 * inner IPv6 raised that to 1280: then a route MTU) */
+	int mtu6;                       /* the TUN device's MTU: IPv6's towards capable servers */
 	char ifname[16];
 	uint32_t host_ip;               /* -H: destination of decrypted packets (0 = tun_addr) */
 	int inner6;                     /* inner IPv6 with capable servers (--no-inner6: off) */
@@ -129,6 +138,7 @@ struct client {
 	int offload;                    /* try TUN and UDP segmentation offloads (default) */
 	int tunvnet;                    /* the TUN was opened with a virtio-net header */
 	struct tunio tio;               /* the worker's view of the TUN */
+	struct rl_one tun_err_rl;       /* ICMP errors written into the TUN (io/tunerr.h) */
 	struct udp_rx *rx;
 	struct udp_tx *tx;
 	struct pm_stats mon;            /* the monitor's counters (sent every 500 ms) */

@@ -8,14 +8,19 @@
 #include "client/client.h"
 #include "client/connect.h"
 #include "client/datapath.h"
+#include "client/intercept.h"
 #include "client/serverfeat.h"
 #include "client/lifecycle.h"
 #include "client/probe.h"
 #include "client/session.h"
 #include "io/log.h"
 #include "proto/cookiemsg.h"
+#include "io/tun.h"
+#include "io/tunerr.h"
 #include "proto/featmsg.h"
+#include "proto/icmp6.h"
 #include "proto/ipv4.h"
+#include "proto/ipv4frag.h"
 #include "proto/ipv6.h"
 #include "proto/sessionmsg.h"
 #include "proto/tunnelpkt.h"
@@ -31,6 +36,7 @@ int datapath_init(void)
 		return -1;
 	client.tx->fd = client.udpfd;
 	client.tx->gso = client.offload;
+	tunerr_init(&client.tun_err_rl);
 	return 0;
 }
 
@@ -124,12 +130,32 @@ struct waiting {
 
 /* Tell the application at once that p cannot be reached (instead of a
  * silent drop): ICMP host unreachable from p's internal address. */
+static void count_err(int r)
+{
+	if (r > 0)
+		return;
+	if (r == -1)
+		client.cnt.tun_err_limited++;
+	else if (r == -2)
+		client.cnt.tun_write_fail++;
+}
+
+/* An ICMPv6 error about the inner IPv6 packet pkt, into the TUN. */
+static void icmp6_back(const uint8_t *pkt, size_t n, uint8_t type, uint8_t code, uint32_t param, uint64_t now)
+{
+	int r = tunerr_icmp6(&client.tio, &client.tun_err_rl, pkt, n, type, code, param, now);
+	if (r > 0)
+		client.cnt.tun_icmp6++;
+	count_err(r);
+}
+
 static void refuse(struct peer *p, const uint8_t *pkt, size_t n)
 {
 	uint8_t icmp[20 + 8 + 60 + 8];
 	if ((pkt[0] >> 4) == 6) {
-		/* inner IPv6: dropped (no ICMPv6 is made here) */
+		/* inner IPv6: address unreachable, as a router says it */
 		client.cnt.tun_unreachable++;
+		icmp6_back(pkt, n, ICMP6_DST_UNREACH, ICMP6_UNREACH_ADDR, 0, now_ms());
 		return;
 	}
 	int len = icmp_host_unreachable(icmp, sizeof icmp, pkt, n, p->int_addr);
@@ -183,20 +209,53 @@ void datapath_release_waiting(struct peer *p, int ok, uint64_t now)
 
 /* The peer an IPv6 packet from the TUN is for (its destination is the
  * peer's internal IPv6 address), if inner IPv6 may go to it. */
-static struct peer *peer_of_v6(const uint8_t *buf)
+static struct peer *peer_of_v6(const uint8_t *buf, size_t n, uint64_t now)
 {
 	uint32_t a4;
 	struct peer *p;
-	if (!client.inner6 || features_addr4_of(buf + 24, &a4) < 0 || !(p = peer_by_addr(a4))) {
+	if (!client.inner6 || features_addr4_of(buf + 24, &a4) < 0) {
 		client.cnt.tun_no_peer++;     /* also the kernel's own IPv6 (router solicitations, MLD) */
+		return NULL;
+	}
+	if (!(p = peer_by_addr(a4))) {
+		/* an internal address nobody holds (any more) */
+		client.cnt.tun_no_peer++;
+		icmp6_back(buf, n, ICMP6_DST_UNREACH, ICMP6_UNREACH_ADDR, 0, now);
 		return NULL;
 	}
 	if (!features_inner6(p)) {
 		/* never to a server that did not say it carries IPv6 (the reference) */
 		client.cnt.tun_inner6_refused++;
+		icmp6_back(buf, n, ICMP6_DST_UNREACH, ICMP6_UNREACH_ADMIN, 0, now);
+		return NULL;
+	}
+	if (n > (size_t)client.mtu6) {
+		/* only from a socket that ignores the TUN's MTU (raw) */
+		icmp6_back(buf, n, ICMP6_PACKET_TOO_BIG, 0, (uint32_t)client.mtu6, now);
 		return NULL;
 	}
 	return p;
+}
+
+static int tun_packet(void *arg, const uint8_t *buf, size_t n);
+
+/* An IPv4 packet longer than the IPv4 MTU towards the peers (the TUN's
+ * MTU may be IPv6's 1280 while IPv4 keeps 1200: proto/ipv4frag.h): cut
+ * into fragments without DF, refused with "fragmentation needed" with it. */
+static int too_long4(uint64_t *now, const uint8_t *buf, size_t n)
+{
+	uint8_t frag[TUN_MTU_MAX];
+	if (ipv4_df(buf)) {
+		int r = tunerr_frag_needed(&client.tio, &client.tun_err_rl, buf, n, (uint16_t)client.mtu, *now);
+		client.cnt.tun_too_big++;
+		count_err(r);
+		return 0;
+	}
+	if (ipv4_fragment(buf, n, (size_t)client.mtu, frag, sizeof frag, tun_packet, now) < 0)
+		client.cnt.tun_not_ipv4++;
+	else
+		client.cnt.tun_fragmented++;
+	return 0;
 }
 
 /* One IPv4 packet from the TUN (or one segment of a super-packet), or one
@@ -205,7 +264,9 @@ static int tun_packet(void *arg, const uint8_t *buf, size_t n)
 {
 	uint64_t now = *(const uint64_t *)arg;
 	int v6 = (buf[0] >> 4) == 6;
-	struct peer *p = v6 ? peer_of_v6(buf) : peer_by_addr(ipv4_dst(buf));
+	if (!v6 && n > (size_t)client.mtu)
+		return too_long4(arg, buf, n);
+	struct peer *p = v6 ? peer_of_v6(buf, n, now) : peer_by_addr(ipv4_dst(buf));
 	if (!p && v6)
 		return 0;
 	if (!p) {
@@ -269,8 +330,10 @@ void datapath_rx_datagram(const uint8_t *d, size_t len, const union sockaddr_any
 		return;
 	}
 	if (len == FM_LEN && load16_be(d) == FM_REPLY_TYPE) {
-		/* a key server's features (proto/featmsg.h) */
-		features_reply(d, len, from);
+		/* a key server's features (proto/featmsg.h); AAAA answers held for them */
+		struct peer *fp = features_reply(d, len, from);
+		if (fp)
+			held_features_known(fp);
 		return;
 	}
 	if (len == SM_HINT_LEN && load16_be(d) == SM_HINT_TYPE) {

@@ -9,6 +9,11 @@
  *                                  (serverfeat.c) and its tunnel is up,
  *                                  rewritten to the peer's internal IPv6
  *                                  address (TTL 0)
+ *                                  while the tunnel is being made, or the
+ *                                  server's feature reply is awaited, the
+ *                                  AAAA answer is held (over UDP, with inner
+ *                                  IPv6 on) and then rewritten or stripped,
+ *                                  never released with the real address
  *   pq1, AAAA already ours      -> pass (seen twice through a stub resolver)
  *   pq1, no A record (A q.)     -> a server with IPv6 addresses only: as
  *                                  below, and the rewrite adds the A record
@@ -40,6 +45,8 @@ struct held {
 	void *ctx;
 	uint8_t *dns;                   /* the answer, for the rewrite */
 	size_t len;
+	int aaaa;                       /* the AAAA half of a lookup: rewritten or stripped, never
+	                                 * released unchanged (the server's real IPv6 address) */
 	uint64_t since;
 	struct timer deadline;
 };
@@ -181,6 +188,8 @@ enum action {
 	ACT_REFUSE_UNPARSABLE, /* an answer dns_inspect cannot take apart, for a
 	                 * name that is or may be a high-security name */
 	ACT_HOLD,       /* until p's tunnel is up or failed */
+	ACT_AAAA_HOLD,  /* an AAAA answer while p's tunnel is being made or its
+	                 * feature reply is awaited: held, then as above */
 };
 
 /* Every A record of the answer is one of our internal addresses. */
@@ -202,6 +211,18 @@ static int all_inner6(const struct dns_info *info)
 		if (features_addr4_of(info->addrs6[i], &a4) != 0)
 			return 0;
 	return 1;
+}
+
+/* Is p's answer on inner IPv6 still to come: an attempt runs (its end
+ * releases the held answers), or the tunnel is up and the feature reply
+ * is awaited (features_known releases them)? */
+static int inner6_pending(const struct peer *p)
+{
+	if (!client.inner6)
+		return 0;
+	if (p->state == PS_CONNECTING || p->state == PS_VERIFYING)
+		return 1;
+	return p->state == PS_UP && p->feat_asked;
 }
 
 static enum action classify(const uint8_t *msg, size_t len, const union sockaddr_any *to, struct peer **pp,
@@ -266,6 +287,10 @@ static enum action classify(const uint8_t *msg, size_t len, const union sockaddr
 			/* a server that carries inner IPv6, through a tunnel that works */
 			*pp = p;
 			return ACT_AAAA_INNER;
+		}
+		if (p && inner6_pending(p)) {
+			*pp = p;
+			return ACT_AAAA_HOLD;
 		}
 		return ACT_AAAA_ONLY;
 	}
@@ -366,6 +391,9 @@ enum decision dns_decide(const uint8_t *msg, size_t len, const union sockaddr_an
 		client.cnt.dns_rewritten++;
 		*outlen = (size_t)n;
 		return DEC_REPLACE;
+	case ACT_AAAA_HOLD:
+		client.cnt.dns_aaaa_held++;
+		break;
 	case ACT_HOLD:
 		break;
 	}
@@ -396,6 +424,7 @@ enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uin
 		return DEC_PASS;
 	case ACT_AAAA_ONLY:
 	case ACT_AAAA_INNER:     /* over TCP: AAAA made unroutable even then */
+	case ACT_AAAA_HOLD:      /* (and never held) */
 		if (dnstcp_rewrite_inplace(msg, len, NULL) > 0)
 			return DEC_REPLACE;
 		return strict ? strict_drop("its AAAA records cannot be rewritten") : DEC_PASS;
@@ -429,10 +458,23 @@ static void held_unlink(struct held *h)
 		}
 }
 
-/* Release h (rewritten: dns/len; unchanged: NULL) and free it. */
+/* Release h (rewritten: dns/len; unchanged: NULL) and free it.  A held
+ * AAAA answer is never released unchanged: its AAAA records go. */
 static void held_finish(struct held *h, const uint8_t *dns, size_t len)
 {
+	static uint8_t stripped[65536];
 	timer_cancel(&client.loop, &h->deadline);
+	if (!dns && h->aaaa) {
+		int n = dns_rewrite(stripped, sizeof stripped, h->dns, h->len, NULL);
+		if (n >= 0) {
+			dns = stripped;
+			len = (size_t)n;
+		} else {
+			n = dns_make_error(stripped, sizeof stripped, h->dns, h->len, DNS_RCODE_SERVFAIL);
+			dns = stripped;
+			len = n > 0 ? (size_t)n : 0;
+		}
+	}
 	h->release(h->ctx, dns, len);
 	free(h->dns);
 	free(h);
@@ -443,8 +485,12 @@ static void on_deadline(struct loop *l, struct timer *t)
 	struct held *h = t->arg;
 	(void)l;
 	held_unlink(h);
-	client.cnt.dns_failopen++;
-	log_warn("No tunnel after %u ms: releasing the DNS answer unchanged", CLIENT_DNS_DEADLINE_MS);
+	if (h->aaaa)
+		log_info("No inner IPv6 answer after %u ms: AAAA records removed", CLIENT_DNS_DEADLINE_MS);
+	else {
+		client.cnt.dns_failopen++;
+		log_warn("No tunnel after %u ms: releasing the DNS answer unchanged", CLIENT_DNS_DEADLINE_MS);
+	}
 	held_finish(h, NULL, 0);
 }
 
@@ -464,6 +510,8 @@ int held_add(struct peer *p, const uint8_t *dns, size_t len, held_release_fn rel
 	}
 	memcpy(h->dns, dns, len);
 	h->len = len;
+	struct dns_info info;
+	h->aaaa = dns_inspect(dns, len, &info) == 0 && info.naddrs == 0 && info.naaaa > 0;
 	memcpy(h->hash, p->hash, 32);
 	h->release = release;
 	h->ctx = ctx;
@@ -494,6 +542,52 @@ static struct held *detach(const uint8_t *hash, uint64_t due)
 	return mine;
 }
 
+/* Put h back on the list (an AAAA answer still waiting for the feature
+ * reply: its deadline runs on). */
+static void held_keep(struct held *h)
+{
+	h->next = held_list;
+	held_list = h;
+	nheld++;
+}
+
+/* A held AAAA answer once p's tunnel is up: its internal IPv6 address if
+ * the server carries inner IPv6, else stripped; kept while the feature
+ * reply is awaited. */
+static void aaaa_finish(struct peer *p, struct held *h, uint8_t *out, size_t cap)
+{
+	int n = features_inner6(p) ? rewrite_for(p, h->dns, h->len, out, cap) : -1;
+	if (n >= 0) {
+		client.cnt.dns_aaaa_rewritten++;
+		held_finish(h, out, (size_t)n);
+	} else if (p->feat_asked && p->state == PS_UP)
+		held_keep(h);
+	else
+		held_finish(h, NULL, 0);     /* stripped */
+}
+
+void held_features_known(struct peer *p)
+{
+	static uint8_t out[65536];
+	struct held *h, *next, *others = NULL;
+
+	if (p->state != PS_UP)
+		return;     /* the attempt's end releases them */
+	for (h = detach(p->hash, UINT64_MAX); h; h = next) {
+		next = h->next;
+		if (h->aaaa)
+			aaaa_finish(p, h, out, sizeof out);
+		else {
+			h->next = others;
+			others = h;
+		}
+	}
+	for (h = others; h; h = next) {
+		next = h->next;
+		held_keep(h);
+	}
+}
+
 void held_resolve(struct peer *p, int ok)
 {
 	static uint8_t out[65536];
@@ -501,6 +595,13 @@ void held_resolve(struct peer *p, int ok)
 
 	for (h = detach(p->hash, UINT64_MAX); h; h = next) {
 		next = h->next;
+		if (h->aaaa) {
+			if (ok)
+				aaaa_finish(p, h, out, sizeof out);
+			else
+				held_finish(h, NULL, 0);     /* stripped */
+			continue;
+		}
 		int n = ok ? rewrite_for(p, h->dns, h->len, out, sizeof out) : -1;
 		if (n >= 0) {
 			client.cnt.dns_rewritten++;
@@ -521,7 +622,8 @@ void held_expire(uint64_t now)
 		return;
 	for (h = detach(NULL, now - CLIENT_DNS_DEADLINE_MS); h; h = next) {
 		next = h->next;
-		client.cnt.dns_failopen++;
+		if (!h->aaaa)
+			client.cnt.dns_failopen++;
 		held_finish(h, NULL, 0);
 	}
 }

@@ -32,9 +32,16 @@ typedef void (*held_release_fn)(void *ctx, const uint8_t *dns, size_t len);
  * its tunnel is up, fails, or CLIENT_DNS_DEADLINE_MS pass.  0, or -1 (too
  * many held, no memory): release was not called, the caller still owns ctx. */
 int held_add(struct peer *p, const uint8_t *dns, size_t len, held_release_fn release, void *ctx, uint64_t now);
-/* Release every answer held for p: rewritten if ok, unchanged otherwise. */
+/* Release every answer held for p: rewritten if ok, unchanged otherwise
+ * (a held AAAA answer: its internal IPv6 address if the server carries
+ * inner IPv6, else its AAAA records removed; never unchanged; still held
+ * while the server's feature reply is awaited). */
 void held_resolve(struct peer *p, int ok);
-/* Release, unchanged, every answer held since CLIENT_DNS_DEADLINE_MS before now. */
+/* p's feature reply came (serverfeat.c): its held AAAA answers are
+ * released if its tunnel is up (else the attempt's end does it). */
+void held_features_known(struct peer *p);
+/* Release, unchanged (AAAA answers: stripped), every answer held since
+ * CLIENT_DNS_DEADLINE_MS before now. */
 void held_expire(uint64_t now);
 void held_release_all(void);
 unsigned held_count(void);

@@ -625,7 +625,10 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	c->tunfd = tun_open_vnet(c->ifname, &c->tun_addr, c->maskbits, c->mtu, c->offload ? &c->tunvnet : NULL);
+	/* inner IPv6 needs a device MTU of 1280 (IPv6's minimum); IPv4 keeps
+	 * --mtu (1200 by default, the reference's) as a route MTU */
+	c->mtu6 = c->inner6 ? tun_mtu_for_inner6(c->mtu) : c->mtu;
+	c->tunfd = tun_open_vnet(c->ifname, &c->tun_addr, c->maskbits, c->mtu6, c->offload ? &c->tunvnet : NULL);
 	if (c->tunfd < 0) {
 		log_error("cannot create TUN device %s", c->ifname);
 		goto out_pid;
@@ -634,10 +637,10 @@ int main(int argc, char **argv)
 	/* inner IPv6 is an extension: without the TUN's IPv6 address it is
 	 * off (AAAA records of announced names removed), nothing else changes */
 	features_addr6(c->tun_addr, c->tun_addr6);
-	if (c->inner6 && c->mtu < TUN_MTU_IPV6) {
-		log_info("inner IPv6 off: the TUN MTU %d is below IPv6's minimum %d (--mtu %d or more turns it on)",
-		         c->mtu, TUN_MTU_IPV6, TUN_MTU_IPV6);
+	if (c->mtu6 != c->mtu && tun_keep_ipv4_mtu(c->ifname, c->tun_addr, c->maskbits, c->mtu) < 0) {
+		log_warn("inner IPv6 off: IPv4 could not keep its MTU %d on %s", c->mtu, c->ifname);
 		c->inner6 = 0;
+		c->mtu6 = c->mtu;
 	}
 	if (c->inner6 && tun_add_addr6(c->ifname, c->tun_addr6) < 0) {
 		log_warn("inner IPv6 off: no IPv6 address on %s", c->ifname);

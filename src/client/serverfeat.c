@@ -24,14 +24,14 @@ void features_ask(struct peer *p, const union sockaddr_any *host, uint16_t keypo
 	}
 }
 
-void features_reply(const uint8_t *d, size_t len, const union sockaddr_any *from)
+struct peer *features_reply(const uint8_t *d, size_t len, const union sockaddr_any *from)
 {
 	const uint8_t *nonce;
 	uint32_t flags;
 
 	if (featmsg_reply_parse(d, len, &nonce, &flags) < 0) {
 		client.cnt.rx_feat_stray++;
-		return;
+		return NULL;
 	}
 	for (struct peer *p = peers_first(); p; p = p->next_all) {
 		if (!p->feat_asked || !sa_same_host(from, &p->feat_to) || sa_port(from) != sa_port(&p->feat_to) || memcmp(nonce, p->feat_nonce, FM_NONCE_LEN))
@@ -42,10 +42,11 @@ void features_reply(const uint8_t *d, size_t len, const union sockaddr_any *from
 			log_info("%s %s inner IPv6", p->hashtxt, inner6 ? "offers" : "does not offer");
 		p->inner6 = inner6;
 		client.cnt.rx_feat++;
-		return;
+		return p;
 	}
 	client.cnt.rx_feat_stray++;
 	log_ratelimited(L_DEBUG, "rx_feat", "feature reply from %s that no peer asked for", sa_str(from));
+	return NULL;
 }
 
 int features_inner6(const struct peer *p)

@@ -12,8 +12,8 @@
  * it for its features (nothing when the client has inner IPv6 off). */
 void features_ask(struct peer *p, const union sockaddr_any *host, uint16_t keyport);
 /* A feature reply from the tunnel socket: taken only from the key server
- * asked, with the nonce of the request. */
-void features_reply(const uint8_t *d, size_t len, const union sockaddr_any *from);
+ * asked, with the nonce of the request.  The peer it answered, or NULL. */
+struct peer *features_reply(const uint8_t *d, size_t len, const union sockaddr_any *from);
 /* May inner IPv6 go to and come from p? */
 int features_inner6(const struct peer *p);
 /* The internal IPv6 address of the peer with internal IPv4 address addr

@@ -79,3 +79,14 @@ int ratelimit_allow(struct ratelimit *r, uint64_t key, uint64_t now)
 		return 0;
 	return take(&r->global, r->grate, r->gburst, now);
 }
+
+void ratelimit_one_init(struct rl_one *r, double rate, double burst)
+{
+	r->rate = rate;
+	r->burst = burst;
+	r->b.key = 0;
+	r->b.tokens = burst;
+	r->b.last = 0;
+}
+
+int ratelimit_one_allow(struct rl_one *r, uint64_t now) { return take(&r->b, r->rate, r->burst, now); }

@@ -36,4 +36,10 @@ uint64_t ratelimit_key(const struct sockaddr *sa);
 void ratelimit_init(struct ratelimit *r, double rate, double burst, double grate, double gburst);
 /* 1 if a packet from source key (ratelimit_key) may pass now (ms). */
 int ratelimit_allow(struct ratelimit *r, uint64_t key, uint64_t now);
+
+/* One bucket for everything: errors we make ourselves (ICMP about inner
+ * packets), whose volume only needs a bound. */
+struct rl_one { double rate, burst; struct rl_bucket b; };
+void ratelimit_one_init(struct rl_one *r, double rate, double burst);
+int ratelimit_one_allow(struct rl_one *r, uint64_t now);
 #endif

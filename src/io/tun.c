@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "io/routemtu.h"
 #include "io/tun.h"
 #include "proto/tunnelpkt.h"
 
@@ -187,4 +188,26 @@ int tun_add_addr6(const char *ifname, const uint8_t addr[16])
 	}
 	close(s);
 	return 0;
+}
+
+int tun_mtu_for_inner6(int mtu) { return mtu < TUN_MTU_IPV6 ? TUN_MTU_IPV6 : mtu; }
+
+int tun_keep_ipv4_mtu(const char *ifname, uint32_t addr, int maskbits, int mtu4)
+{
+	if (route4_set_mtu(ifname, addr, maskbits, mtu4) == 0) {
+		log_info("tun: IPv4 MTU %d on the route to %s's network (the device's is IPv6's %d)", mtu4, ifname,
+		         TUN_MTU_IPV6);
+		return 0;
+	}
+	/* IPv4 must not grow: back to the old MTU, without IPv6 */
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s >= 0) {
+		memset(&ifr, 0, sizeof ifr);
+		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+		ifr.ifr_mtu = mtu4;
+		ifioctl(s, SIOCSIFMTU, &ifr, "SIOCSIFMTU");
+		close(s);
+	}
+	return -1;
 }

@@ -8,7 +8,9 @@
 #define TUN_MTU 1200         /* the reference's, and the default */
 #define TUN_MTU_MIN 576
 /* IPv6's minimum link MTU (RFC 8200 §5): below it the kernel gives the TUN
- * no IPv6 at all, so inner IPv6 needs --mtu 1280 or more */
+ * no IPv6 at all.  With inner IPv6 and a smaller --mtu (the default 1200),
+ * the device gets 1280 and IPv4 keeps --mtu as a route MTU
+ * (tun_keep_ipv4_mtu, io/routemtu.h) */
 #define TUN_MTU_IPV6 1280
 /* 1500-byte outer IPv4 packets: 20 IP + 8 UDP + 56 tunnel header and tag */
 #define TUN_MTU_ETH 1416
@@ -27,4 +29,11 @@ int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int
  * address detection delays it).  0, or -1 with a log line (IPv6 disabled
  * on the host, for instance). */
 int tun_add_addr6(const char *ifname, const uint8_t addr[16]);
+/* The device MTU for inner IPv6 with the IPv4 MTU mtu: at least 1280. */
+int tun_mtu_for_inner6(int mtu);
+/* After tun_open* with the device MTU tun_mtu_for_inner6(mtu4) > mtu4:
+ * IPv4 towards the TUN's network keeps mtu4 (a route MTU).  0; or -1 with
+ * the device's MTU set back to mtu4 (no IPv6 then: the caller turns inner
+ * IPv6 off) and a log line. */
+int tun_keep_ipv4_mtu(const char *ifname, uint32_t addr, int maskbits, int mtu4);
 #endif

@@ -143,7 +143,10 @@ int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct l4
 	return total;
 }
 
-int icmp_host_unreachable(uint8_t *out, size_t cap, const uint8_t *orig, size_t origlen, uint32_t from)
+/* An ICMP error of type/code (word: the second 32-bit word, RFC 1191's
+ * next-hop MTU for "fragmentation needed") about orig, from `from`. */
+static int icmp4_error(uint8_t *out, size_t cap, const uint8_t *orig, size_t origlen, uint32_t from,
+                       uint8_t type, uint8_t code, uint32_t word)
 {
 	int total = ipv4_check(orig, origlen);
 	if (total < 0)
@@ -165,11 +168,22 @@ int icmp_host_unreachable(uint8_t *out, size_t cap, const uint8_t *orig, size_t 
 	store32_be(out + 12, from);
 	memcpy(out + 16, orig + 12, 4);     /* to the packet's sender */
 	ipv4_fix_header(out, 20);
-	out[20] = 3;                        /* destination unreachable */
-	out[21] = 1;                        /* host unreachable */
+	out[20] = type;
+	out[21] = code;
+	store32_be(out + 24, word);
 	memcpy(out + 28, orig, quote);
 	store16_be(out + 22, csum_fold(csum_partial(out + 20, 8 + quote, 0)));
 	return (int)len;
+}
+
+int icmp_host_unreachable(uint8_t *out, size_t cap, const uint8_t *orig, size_t origlen, uint32_t from)
+{
+	return icmp4_error(out, cap, orig, origlen, from, 3, 1, 0);   /* destination unreachable: host */
+}
+
+int icmp_frag_needed(uint8_t *out, size_t cap, const uint8_t *orig, size_t origlen, uint32_t from, uint16_t mtu)
+{
+	return icmp4_error(out, cap, orig, origlen, from, 3, 4, mtu);  /* fragmentation needed and DF set */
 }
 
 int udppkt_parse(struct udppkt *u, const uint8_t *pkt, size_t len)

@@ -44,6 +44,11 @@ int ipv4_readdress(uint8_t *p, size_t len, uint32_t src, uint32_t dst, struct l4
  * too small). */
 int icmp_host_unreachable(uint8_t *out, size_t cap, const uint8_t *orig, size_t origlen, uint32_t from);
 
+/* The same, "fragmentation needed and DF set" (type 3 code 4) with the
+ * next-hop MTU mtu (RFC 1191): the answer to a DF packet longer than the
+ * IPv4 MTU towards the peers. */
+int icmp_frag_needed(uint8_t *out, size_t cap, const uint8_t *orig, size_t origlen, uint32_t from, uint16_t mtu);
+
 /* Source/destination of an IPv4 packet (host order). */
 static inline uint32_t ipv4_src(const uint8_t *p) { return ((uint32_t)p[12] << 24) | ((uint32_t)p[13] << 16) | ((uint32_t)p[14] << 8) | p[15]; }
 static inline uint32_t ipv4_dst(const uint8_t *p) { return ((uint32_t)p[16] << 24) | ((uint32_t)p[17] << 16) | ((uint32_t)p[18] << 8) | p[19]; }

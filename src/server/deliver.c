@@ -8,7 +8,10 @@
 #include <unistd.h>
 #include "io/log.h"
 #include "io/tun.h"
+#include "io/tunerr.h"
+#include "proto/icmp6.h"
 #include "proto/ipv4.h"
+#include "proto/ipv4frag.h"
 #include "proto/ipv6.h"
 #include "proto/tunnelpkt.h"
 #include "server/server.h"
@@ -42,8 +45,10 @@ void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len)
 			server_addr6(s, p->addr, src);
 			r = tunio_deliver6(&s->tio, pkt, len, src, s->tun_addr6);
 		}
-		if (r == 0)
+		if (r == 0) {
 			s->st.tun_inner6++;
+			p->inner6 = 1;
+		}
 	} else
 		r = tunio_deliver(&s->tio, pkt, len, p->addr, s->host ? s->host : s->tun_addr);
 	if (r == -1) {
@@ -61,6 +66,62 @@ void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len)
 
 struct seal_ctx { struct server *s; uint64_t now; };
 
+static void count_err(struct server *s, int r)
+{
+	if (r == -1)
+		s->st.out_err_limited++;
+	else if (r == -2)
+		s->st.tun_write_fail++;
+}
+
+/* An ICMPv6 error about the inner IPv6 packet pkt, into the TUN. */
+static void icmp6_back(struct seal_ctx *c, const uint8_t *pkt, size_t len, uint8_t code)
+{
+	int r = tunerr_icmp6(&c->s->tio, &c->s->tun_err_rl, pkt, len, ICMP6_DST_UNREACH, code, 0, c->now);
+	if (r > 0)
+		c->s->st.out_icmp6++;
+	count_err(c->s, r);
+}
+
+/* The peer of an IPv6 packet from the TUN: a client that sent inner IPv6
+ * itself.  Otherwise an ICMPv6 error for an address in our prefix. */
+static struct peer *peer_of_v6(struct seal_ctx *c, const uint8_t *pkt, size_t len)
+{
+	struct server *s = c->s;
+	uint32_t host;
+	struct peer *p = peer_by_addr6(s, pkt);
+	if (p && p->inner6)
+		return p;
+	if (p) {
+		/* a client that never sent IPv6 (the reference's, or ours asking nothing) */
+		s->st.out_inner6_refused++;
+		icmp6_back(c, pkt, len, ICMP6_UNREACH_ADMIN);
+	} else if (s->inner6 && ipv6_inner_host(pkt + 24, s->prefix6, &host) == 0)
+		icmp6_back(c, pkt, len, ICMP6_UNREACH_ADDR);   /* the client is gone */
+	return NULL;
+}
+
+static int seal_one(void *arg, const uint8_t *pkt, size_t len);
+
+/* An IPv4 packet longer than the IPv4 MTU towards the clients (the TUN's
+ * MTU may be IPv6's 1280 while IPv4 keeps 1200: proto/ipv4frag.h): cut
+ * into fragments without DF, refused with "fragmentation needed" with it. */
+static int too_long4(struct seal_ctx *c, const uint8_t *pkt, size_t len)
+{
+	struct server *s = c->s;
+	uint8_t frag[TUN_MTU_MAX];
+	if (ipv4_df(pkt)) {
+		s->st.out_too_big++;
+		count_err(s, tunerr_frag_needed(&s->tio, &s->tun_err_rl, pkt, len, (uint16_t)s->mtu4, c->now));
+		return 0;
+	}
+	if (ipv4_fragment(pkt, len, (size_t)s->mtu4, frag, sizeof frag, seal_one, c) < 0)
+		s->st.out_bad++;
+	else
+		s->st.out_fragmented++;
+	return 0;
+}
+
 /* one IPv4 packet from the TUN (a segment of a super-packet, maybe), or
  * one IPv6 packet */
 static int seal_one(void *arg, const uint8_t *pkt, size_t len)
@@ -68,7 +129,9 @@ static int seal_one(void *arg, const uint8_t *pkt, size_t len)
 	struct seal_ctx *c = arg;
 	struct server *s = c->s;
 	int v6 = (pkt[0] >> 4) == 6;
-	struct peer *p = v6 ? peer_by_addr6(s, pkt) : peer_by_addr(s, ipv4_dst(pkt));
+	if (!v6 && len > (size_t)s->mtu4)
+		return too_long4(c, pkt, len);
+	struct peer *p = v6 ? peer_of_v6(c, pkt, len) : peer_by_addr(s, ipv4_dst(pkt));
 	if (!p) {
 		s->st.out_no_peer++;
 		return 0;

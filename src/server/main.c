@@ -26,6 +26,7 @@
 #include "io/ctlsock.h"
 #include "io/textfile.h"
 #include "io/tun.h"
+#include "io/tunerr.h"
 #include "proto/ipv6.h"
 #include "proto/portfile.h"
 #include "server/server.h"
@@ -404,8 +405,18 @@ int main(int argc, char **argv)
 	cookie_checker_init(&s->cookies);
 	ratelimit_init(&s->key_rl, 3000, 1000, 200000, 50000);
 
-	if (tunio_open(&s->tio, s->ifname, &s->tun_addr, s->maskbits, mtu, offload) < 0)
+	/* inner IPv6 needs a device MTU of 1280 (IPv6's minimum); IPv4 keeps
+	 * --mtu (1200 by default, the reference's) as a route MTU */
+	s->mtu4 = mtu;
+	s->mtu6 = s->inner6 ? tun_mtu_for_inner6(mtu) : mtu;
+	if (tunio_open(&s->tio, s->ifname, &s->tun_addr, s->maskbits, s->mtu6, offload) < 0)
 		return 1;
+	if (s->mtu6 != mtu && tun_keep_ipv4_mtu(s->ifname, s->tun_addr, s->maskbits, mtu) < 0) {
+		log_warn("inner IPv6 not offered: IPv4 could not keep its MTU %d on %s", mtu, s->ifname);
+		s->inner6 = 0;
+		s->mtu6 = mtu;
+	}
+	tunerr_init(&s->tun_err_rl);
 	if (addrpool_init(&s->pool, s->tun_addr, s->maskbits) < 0) {
 		log_error("bad TUN network");
 		return 1;
@@ -413,11 +424,6 @@ int main(int argc, char **argv)
 	/* inner IPv6 is an extension: without an IPv6 address on the TUN it is
 	 * not offered (clients keep removing AAAA records), nothing else changes */
 	server_addr6(s, s->tun_addr, s->tun_addr6);
-	if (s->inner6 && mtu < TUN_MTU_IPV6) {
-		log_info("inner IPv6 not offered: the TUN MTU %d is below IPv6's minimum %d (--mtu %d or more)", mtu,
-		         TUN_MTU_IPV6, TUN_MTU_IPV6);
-		s->inner6 = 0;
-	}
 	if (s->inner6 && tun_add_addr6(s->ifname, s->tun_addr6) < 0) {
 		log_warn("inner IPv6 not offered: no IPv6 address on %s", s->ifname);
 		s->inner6 = 0;

@@ -31,6 +31,8 @@ struct peer {
 	                                 * source of what we send it (sticky, roams with ep) */
 	uint64_t established;           /* ms */
 	int alive;                      /* 1 after the first authenticated packet */
+	int inner6;                     /* it sent inner IPv6: a client of ours that asked for it
+	                                 * (IPv6 is never sealed to others, such as the reference) */
 	struct peer *tid_next;          /* TID hash chain */
 	struct peer *new_prev, *new_next;   /* while !alive: the list of new peers, oldest first */
 };
@@ -67,7 +69,7 @@ struct session {
 	X(hs_ok_next) X(key_next_static_ok) X(reload_ok) X(reload_failed) X(textfile_ok) X(textfile_failed) \
 	X(sess_granted) X(sess_resumed) X(sess_claim_bad) X(sess_claim_unknown) X(sess_bad_msg) X(sess_expired) \
 	X(sess_evicted) X(sess_hints) X(sess_hint_limited) X(sess_saved) X(sess_save_fail) X(sess_loaded) \
-	X(sess_load_bad)
+	X(sess_load_bad) X(out_fragmented) X(out_too_big) X(out_icmp6) X(out_inner6_refused) X(out_err_limited)
 
 /* A tunnel packet kept while the initiation of its source is with the
  * handshake workers (cryptoserver.c). */
@@ -96,6 +98,9 @@ struct server {
 	int inner6;                     /* inner IPv6 offered (--no-inner6 turns it off) */
 	uint8_t prefix6[8];             /* its ULA /64 (--inner6-prefix, fd42::/64) */
 	uint8_t tun_addr6[16];          /* the TUN's IPv6 address: prefix::<host number of tun_addr> */
+	int mtu4;                       /* IPv4 MTU towards the clients (--mtu, 1200: the reference's) */
+	int mtu6;                       /* the TUN device's MTU (1280 or more with inner IPv6) */
+	struct rl_one tun_err_rl;       /* ICMP errors written into the TUN (io/tunerr.h) */
 
 	uint32_t host_start;            /* -H, or 0: the host without a host file (reload.c) */
 	uint16_t cryptoport_start, keyport_start;   /* -p/-k or the defaults: the ports without files */

@@ -171,7 +171,7 @@ static int keeps_out(enum decision d, const uint8_t *out, size_t outlen, const v
 	return d == DEC_DROP || (d == DEC_REPLACE && !memmem(out, outlen, b, n));
 }
 
-static struct { int calls; int rewritten; uint32_t addr; } rel;
+static struct { int calls; int rewritten; uint32_t addr; unsigned naaaa; uint8_t a6[16]; } rel;
 
 static void release_probe(void *ctx, const uint8_t *dns, size_t len)
 {
@@ -181,6 +181,9 @@ static void release_probe(void *ctx, const uint8_t *dns, size_t len)
 		struct dns_info info;
 		rel.rewritten++;
 		rel.addr = dns_inspect(dns, len, &info) == 0 && info.naddrs ? info.addrs[0] : 0;
+		rel.naaaa = dns_inspect(dns, len, &info) == 0 ? info.naaaa : 99;
+		if (rel.naaaa == 1)
+			memcpy(rel.a6, info.addrs6[0], 16);
 	}
 }
 
@@ -392,7 +395,9 @@ int main(void)
 		ipv6_inner_addr(int6, client.prefix6, 9);
 		l3 = strict_two(m3, h3, 28, int6, real6);
 		d = dns_decide(m3, l3, NULL, out, sizeof out, &outlen, &p, ts);
-		CHECK_MSG(keeps_out(d, out, outlen, real6, 16),
+		/* (held while the tunnel is made: a held AAAA answer is never
+		 * released unchanged, see below) */
+		CHECK_MSG(keeps_out(d == DEC_HOLD ? DEC_DROP : d, out, outlen, real6, 16),
 		          "AAAA (ours) then AAAA 2001:db8::66 for a high-security name: not passed");
 		l3 = strict_two(m3, h3, 28, int6, int6);
 		CHECK_MSG(dns_decide(m3, l3, NULL, out, sizeof out, &outlen, &p, ts) == DEC_PASS,
@@ -612,6 +617,49 @@ int main(void)
 		          "an answer already ours passes (seen twice through a stub resolver)");
 		uint32_t back;
 		CHECK(features_addr4_of(want6, &back) == 0 && back == q->int_addr && peer_by_addr(back) == q);
+		/* the first lookup: the AAAA answer is held while the feature reply
+		 * is awaited, then rewritten; never released with the real address */
+		q->inner6 = 0;
+		q->feat_asked = 1;
+		int c0 = rel.calls;
+		CHECK_MSG(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 36) == DEC_HOLD,
+		          "tunnel up, feature reply awaited: AAAA answer held");
+		CHECK(held_add(q, m6, l6, release_probe, NULL, t7 + 36) == 0 && held_count() == 1);
+		held_resolve(q, 1);
+		CHECK_MSG(held_count() == 1 && rel.calls == c0, "a tunnel event does not release it while the reply is awaited");
+		q->feat_asked = 0;
+		q->inner6 = 1;
+		held_features_known(q);
+		CHECK_MSG(held_count() == 0 && rel.calls == c0 + 1 && rel.naaaa == 1 && !memcmp(rel.a6, want6, 16),
+		          "feature reply with inner IPv6: the held AAAA := the internal IPv6 address");
+		/* the reply says no inner IPv6: stripped */
+		q->inner6 = 0;
+		q->feat_asked = 1;
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 37) == DEC_HOLD);
+		CHECK(held_add(q, m6, l6, release_probe, NULL, t7 + 37) == 0);
+		q->feat_asked = 0;
+		q->inner6 = 0;
+		held_features_known(q);
+		CHECK_MSG(held_count() == 0 && rel.calls == c0 + 2 && rel.rewritten && rel.naaaa == 0,
+		          "feature reply without inner IPv6: AAAA records removed");
+		/* no reply before the deadline: stripped, never unchanged */
+		q->feat_asked = 1;
+		int rw = rel.rewritten;
+		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 38) == DEC_HOLD);
+		CHECK(held_add(q, m6, l6, release_probe, NULL, t7 + 38) == 0);
+		held_expire(t7 + 38 + CLIENT_DNS_DEADLINE_MS);
+		CHECK_MSG(held_count() == 0 && rel.rewritten == rw + 1 && rel.naaaa == 0,
+		          "feature question timed out: AAAA records removed (the real address never)");
+		/* while the tunnel is being made: held; a failed attempt strips it */
+		q->feat_asked = 0;
+		q->state = PS_CONNECTING;
+		CHECK_MSG(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 39) == DEC_HOLD,
+		          "tunnel being made: AAAA answer held");
+		CHECK(held_add(q, m6, l6, release_probe, NULL, t7 + 39) == 0);
+		held_features_known(q);
+		CHECK_MSG(held_count() == 1, "a feature reply during the attempt leaves it to the attempt's end");
+		held_resolve(q, 0);
+		CHECK_MSG(held_count() == 0 && rel.rewritten == rw + 2 && rel.naaaa == 0, "attempt failed: AAAA records removed");
 		q->state = PS_BACKOFF;
 		CHECK(dns_decide(m6, l6, NULL, out, sizeof out, &outlen, &q, t7 + 35) == DEC_REPLACE);
 		CHECK_MSG(dns_inspect(out, outlen, &info) == 0 && info.naaaa == 0, "tunnel not up: AAAA removed");
