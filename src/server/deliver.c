@@ -30,7 +30,7 @@ static struct peer *peer_by_addr6(struct server *s, const uint8_t *pkt)
 	return peer_by_addr(s, (s->tun_addr & mask_of(s->maskbits)) | host);
 }
 
-void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len)
+void deliver_to_tun(struct server *s, struct dpath *d, struct peer *p, uint8_t *pkt, size_t len)
 {
 	int r;
 	if (len >= 1 && (pkt[0] >> 4) == 6) {
@@ -40,26 +40,26 @@ void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len)
 			r = -1;
 		else {
 			server_addr6(s, p->addr, src);
-			r = tunio_deliver6(&s->tio, pkt, len, src, s->tun_addr6);
+			r = tunio_deliver6(d->tio, pkt, len, src, s->tun_addr6);
 		}
 		if (r == 0)
-			s->st.tun_inner6++;
+			d->st->tun_inner6++;
 	} else
-		r = tunio_deliver(&s->tio, pkt, len, p->addr, s->host ? s->host : s->tun_addr);
+		r = tunio_deliver(d->tio, pkt, len, p->addr, s->host ? s->host : s->tun_addr);
 	if (r == -1) {
-		s->st.tun_bad_inner++;
+		d->st->tun_bad_inner++;
 		log_ratelimited(L_DEBUG, "inner", "Malformed inner packet from %s dropped", sa_str(&p->ep));
 		return;
 	}
 	if (r < 0) {
-		s->st.tun_write_fail++;
+		d->st->tun_write_fail++;
 		log_ratelimited(L_WARNING, "tunw", "write to TUN: %s", strerror(errno));
 		return;
 	}
-	s->st.tun_ok++;
+	d->st->tun_ok++;
 }
 
-struct seal_ctx { struct server *s; uint64_t now; };
+struct seal_ctx { struct server *s; struct dpath *d; uint64_t now; };
 
 /* one IPv4 packet from the TUN (a segment of a super-packet, maybe), or
  * one IPv6 packet */
@@ -67,39 +67,60 @@ static int seal_one(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct seal_ctx *c = arg;
 	struct server *s = c->s;
+	struct dpath *d = c->d;
 	int v6 = (pkt[0] >> 4) == 6;
 	struct peer *p = v6 ? peer_by_addr6(s, pkt) : peer_by_addr(s, ipv4_dst(pkt));
+	union sockaddr_any ep;
+	struct udp_src local;
 	if (!p) {
-		s->st.out_no_peer++;
+		d->st->out_no_peer++;
 		return 0;
 	}
 	if (len + TP_OVERHEAD > UDP_BUFSZ) {
-		s->st.out_bad++;
+		d->st->out_bad++;
 		return 0;
 	}
-	uint8_t *out = udp_tx_slot(&s->tx);
-	int n = tunnel_seal(&p->tun, out, UDP_BUFSZ, pkt, len, c->now);
+	uint8_t *out = udp_tx_slot(d->tx);
+	/* shared (a data thread): the tunnel's send chain, and where it is
+	 * sent, under the peer's lock (another thread may be opening or
+	 * roaming it) */
+	const union sockaddr_any *to = &p->ep;
+	const struct udp_src *from = &p->local;
+	int n;
+	if (d->w) {
+		pthread_mutex_lock(&p->mu);
+		n = tunnel_seal(&p->tun, out, UDP_BUFSZ, pkt, len, c->now);
+		ep = p->ep;
+		local = p->local;
+		pthread_mutex_unlock(&p->mu);
+		to = &ep;
+		from = &local;
+	} else
+		n = tunnel_seal(&p->tun, out, UDP_BUFSZ, pkt, len, c->now);
 	if (n < 0) {
-		s->st.out_seal_fail++;
-		if (n == TUN_EEXHAUSTED)
-			peer_remove(s, p, "epochs used up");
+		d->st->out_seal_fail++;
+		if (n == TUN_EEXHAUSTED) {
+			if (d->w)
+				dataplane_defer(d->w, DEFER_EXHAUSTED, NULL, 0, to, from, p->tun.tid);
+			else
+				peer_remove(s, p, "epochs used up");
+		}
 		return 0;
 	}
-	udp_tx_commit_from(&s->tx, (size_t)n, &p->ep, &p->local);
-	s->st.out_ok++;
+	udp_tx_commit_from(d->tx, (size_t)n, to, from);
+	d->st->out_ok++;
 	if (v6)
-		s->st.out_inner6++;
+		d->st->out_inner6++;
 	return 0;
 }
 
-void tun_readable(struct loop *l, int fd, uint32_t events, void *arg)
+void tun_read_into(struct server *s, struct dpath *d)
 {
-	struct server *s = arg;
-	struct seal_ctx c = { s, now_ms() };
+	struct seal_ctx c = { s, d, now_ms() };
 
 	/* bounded per wake-up; the UDP batch is flushed at the end */
 	for (int i = 0; i < 64; i++) {
-		int r = tunio_read(&s->tio, seal_one, &c);
+		int r = tunio_read(d->tio, seal_one, &c);
 		if (r < 0) {
 			log_ratelimited(L_ERROR, "tunr", "read from TUN: %s", strerror(errno));
 			break;
@@ -107,5 +128,13 @@ void tun_readable(struct loop *l, int fd, uint32_t events, void *arg)
 		if (r == 0)
 			break;
 	}
-	udp_tx_flush(&s->tx);
+	udp_tx_flush(d->tx);
+}
+
+void tun_readable(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct server *s = arg;
+	struct dpath d = { &s->tio, &s->tx, &s->st, NULL };
+	(void)l, (void)fd, (void)events;
+	tun_read_into(s, &d);
 }
