@@ -641,8 +641,13 @@ int main(int argc, char **argv)
 	/* the textfile's first write, unprivileged, must work before systemd
 	 * hears READY=1; both before the seccomp filter, which forbids the
 	 * socket sd_notify opens (later writes run under the filter) */
-	if (tf.dirfd >= 0 &&
-	    textfile_start(&tf, &s->loop, text_interval, server_control, s, &s->st.textfile_ok, &s->st.textfile_failed) < 0)
+	if (s->nthreads > 1)
+		pthread_rwlock_wrlock(&s->lock);        /* as the loop's turns: the data threads run */
+	int tf_rc = tf.dirfd >= 0 ? textfile_start(&tf, &s->loop, text_interval, server_control, s, &s->st.textfile_ok,
+	                                           &s->st.textfile_failed) : 0;
+	if (s->nthreads > 1)
+		pthread_rwlock_unlock(&s->lock);
+	if (tf_rc < 0)
 		return 1;
 #if HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
