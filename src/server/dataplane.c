@@ -65,7 +65,7 @@ void server_stats_total(const struct server *s, struct server_stats *out)
 
 /* What was deferred, through the exclusive path: the read lock is not
  * held here. */
-static void drain(struct dworker *w)
+void dataplane_drain(struct dworker *w)
 {
 	struct server *s = w->s;
 	if (!w->ndef)
@@ -110,7 +110,7 @@ void dataplane_defer(struct dworker *w, enum defer_kind kind, const uint8_t *m, 
 		return;                 /* never: the callers check */
 	if (w->ndef == DEFER_SLOTS) {
 		pthread_rwlock_unlock(&w->s->lock);
-		drain(w);
+		dataplane_drain(w);
 		pthread_rwlock_rdlock(&w->s->lock);
 	}
 	struct deferred *e = &w->def[w->ndef++];
@@ -138,7 +138,7 @@ static void udp_turn(struct dworker *w)
 			cryptoserver_datagram_shared(s, &w->dp, w->rx.dg[i].p, w->rx.dg[i].len, w->rx.dg[i].from,
 			                             w->rx.dg[i].local, now);
 		pthread_rwlock_unlock(&s->lock);
-		drain(w);
+		dataplane_drain(w);
 		/* coalesced segments to the TUN, and replies, go out per batch */
 		if (tunio_flush(&w->tio) < 0)
 			w->st.tun_write_fail++;
@@ -154,7 +154,7 @@ static void tun_turn(struct dworker *w)
 	pthread_rwlock_rdlock(&s->lock);
 	tun_read_into(s, &w->dp);
 	pthread_rwlock_unlock(&s->lock);
-	drain(w);
+	dataplane_drain(w);
 	w->batches++;
 	publish(w);
 }

@@ -301,6 +301,8 @@ void dataplane_stop(struct server *s);
  * if the slots are full).  m of len <= DEFER_MAX_LEN. */
 void dataplane_defer(struct dworker *w, enum defer_kind kind, const uint8_t *m, size_t len,
                      const union sockaddr_any *from, const struct udp_src *local, const uint8_t tid[32]);
+/* Run what w deferred (the caller holds no lock; the batch's end). */
+void dataplane_drain(struct dworker *w);
 /* The counters of every thread added up (the loop's thread's and the
  * data threads' published copies). */
 void server_stats_total(const struct server *s, struct server_stats *out);
