@@ -369,7 +369,7 @@ void cryptoserver_datagram_shared(struct server *s, struct dpath *d, const uint8
 	uint16_t type = len >= 2 ? load16_be(m) : 0;
 	if (type == TP_TYPE)
 		tunnel_packet(s, d, m, len, from, local, now);
-	else if (len <= DEFER_MAX_LEN)
+	else if ((type == HS_INIT_TYPE || type == HS_COOKIE_TYPE) && len <= DEFER_MAX_LEN)
 		dataplane_defer(d->w, DEFER_DATAGRAM, m, len, from, local, NULL);
 	else if (type == HS_INIT_TYPE || type == HS_COOKIE_TYPE) {
 		/* longer than either initiation (the sizes are checked first there too) */
@@ -379,9 +379,11 @@ void cryptoserver_datagram_shared(struct server *s, struct dpath *d, const uint8
 			d->st->hs_cookie_len++;
 		log_ratelimited(L_DEBUG, type == HS_INIT_TYPE ? "hs_len" : "hs_clen", "Initiation of %zu bytes from %s: dropped",
 		                len, sa_str(from));
-	} else if (type == 0x0300)
+	} else if (type == 0x0300) {
+		/* only counted, here as in cryptoserver_datagram: no lock needed */
 		d->st->hsfail_ignored++;
-	else if (!memcmp(m, cookie_prefix, 8))
+		log_ratelimited(L_DEBUG, "hsfail", "Unauthenticated 03 00 from %s ignored", sa_str(from));
+	} else if (len >= 8 && !memcmp(m, cookie_prefix, 8))
 		d->st->tun_cookie++;
 	else
 		d->st->crypto_unknown_type++;
