@@ -5,7 +5,9 @@
  * keepalives, cookies, roaming, replay windows, epochs.
  *
  * Input: byte 0 = set-up (bit 0: TUN with offloads, bit 1: -H host, bit 3:
- * TUN writes fail), then
+ * TUN writes fail, bit 2: every datagram through a data thread's path,
+ * cryptoserver_datagram_shared under the read lock, then what it deferred
+ * through the exclusive one, as dataplane.c does per batch), then
  * operations until the input ends; an operation byte op has its kind in
  * op & 15 and the datagram source (fz_source) in op >> 4:
  *   0  raw datagram: u16 length, bytes
@@ -56,14 +58,34 @@ static uint64_t accepted_total(const struct server_stats *st)
 	return st->tun_ok + st->tun_keepalive + st->tun_cookie + st->tun_bad_inner + st->tun_write_fail;
 }
 
+static int shared;                  /* set-up bit 2 */
+
+/* the loop's counters and the data thread's */
+static struct server_stats totals(void)
+{
+	struct server_stats t = fzs.s.st;
+#define X(n) t.n += fzs.w->st.n;
+	SERVER_COUNTERS(X)
+#undef X
+	return t;
+}
+
 static void dispatch(const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
 {
 	struct server *s = &fzs.s;
-	struct server_stats before = s->st;
-	cryptoserver_datagram(s, m, len, from, now);
+	struct server_stats before = totals(), after;
+	if (shared) {
+		struct udp_src local = { .set = 0 };
+		pthread_rwlock_rdlock(&s->lock);
+		cryptoserver_datagram_shared(s, &fzs.w->dp, m, len, from, &local, now);
+		pthread_rwlock_unlock(&s->lock);
+		dataplane_drain(fzs.w);
+	} else
+		cryptoserver_datagram(s, m, len, from, now);
+	after = totals();
 	if (len > TP_MAX_LEN && len >= 2 && m[0] == 2 && m[1] == 0) {
-		FUZZ_ASSERT(s->st.tun_too_long == before.tun_too_long + 1);
-		FUZZ_ASSERT(accepted_total(&s->st) == accepted_total(&before) && s->st.tun_early == before.tun_early);
+		FUZZ_ASSERT(after.tun_too_long == before.tun_too_long + 1);
+		FUZZ_ASSERT(accepted_total(&after) == accepted_total(&before) && after.tun_early == before.tun_early);
 	}
 }
 
@@ -80,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t got;
 
 	fzs_reset(now, cfg & 1, cfg & 2 ? 0x0a2a0063 : 0, cfg & 8);
+	shared = (cfg & 4) != 0;
 	for (unsigned i = 0; i < FZS_PEERS; i++)
 		tunnel_init(&ct[i], &fzs.known[i], 1, now);
 	tunnel_init(&gt, &fzs.genuine_keys, 1, now);
@@ -190,6 +213,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 7:
 			tunio_flush(&s->tio);
 			udp_tx_flush(&s->tx);
+			tunio_flush(&fzs.w->tio);
+			udp_tx_flush(&fzs.w->tx);
 			break;
 		case 8:
 			if (held_len)

@@ -16,7 +16,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int resumed;
 
 	if (sessionmsg_claim_parse(data, size, &addr, &p) == 0)
-		FUZZ_ASSERT(size == SM_CLAIM_LEN && p + SM_PROOF_LEN == data + size);
+	{
+		static const uint8_t zeros[SM_CLAIM_LEN - SM_CLAIM_USED];
+		FUZZ_ASSERT(size == SM_CLAIM_LEN && p + SM_PROOF_LEN == data + SM_CLAIM_USED &&
+		            !memcmp(data + SM_CLAIM_USED, zeros, sizeof zeros));
+	}
 	if (sessionmsg_grant_parse(data, size, &resumed, &addr, &p) == 0) {
 		FUZZ_ASSERT(size == SM_GRANT_LEN && addr && p + SM_SECRET_LEN == data + size);
 		sessionmsg_grant_build(out, resumed, addr, p);

@@ -6,6 +6,7 @@
 #include "server_env.h"
 #include "crypto/crypto.h"
 #include "io/loop.h"
+#include "io/tunerr.h"
 
 struct fz_server fzs;
 
@@ -42,6 +43,9 @@ void fzs_init(void)
 	FUZZ_ASSERT(crypto_init() == 0);
 	s->tun_addr = 0x0a2a0001;
 	s->maskbits = 16;
+	s->mtu4 = 1200;                 /* the defaults: IPv4 1200 on a 1280 TUN */
+	s->mtu6 = 1280;
+	tunerr_init(&s->tun_err_rl);
 	s->inner6 = 1;                  /* inner IPv6 offered: IPv6 plaintexts reach the TUN path */
 	FUZZ_ASSERT(ipv6_inner_prefix_parse("fd42:7071:63::", s->prefix6) == 0);
 	server_addr6(s, s->tun_addr, s->tun_addr6);
@@ -65,6 +69,17 @@ void fzs_init(void)
 	s->tx.fd = s->ktx.fd = fzs.devnull;
 	s->tx.gso = 1;
 	s->crypto_fd = s->key_fd = -1;
+	/* a data thread's context, as dataplane_start makes it (no thread:
+	 * the harness calls its path itself, under the read lock) */
+	FUZZ_ASSERT(pthread_rwlock_init(&s->lock, NULL) == 0);
+	fzs.w = calloc(1, sizeof *fzs.w);
+	FUZZ_ASSERT(fzs.w);
+	fzs.w->s = s;
+	fzs.w->def = calloc(DEFER_SLOTS, sizeof *fzs.w->def);
+	FUZZ_ASSERT(fzs.w->def && tunio_adopt(&fzs.w->tio, fzs.devnull, 0) == 0);
+	fzs.w->tx.fd = fzs.devnull;
+	fzs.w->tx.gso = 1;
+	fzs.w->dp = (struct dpath){ &fzs.w->tio, &fzs.w->tx, &fzs.w->st, fzs.w };
 	for (unsigned i = 0; i < FZS_PEERS; i++)
 		fz_keys(&fzs.known[i], i);
 	fz_source(&fzs.from0, 0);
@@ -93,6 +108,10 @@ void fzs_reset(uint64_t now, int vnet, uint32_t host, int wfail)
 	FUZZ_ASSERT(s->tio.gro->nseg == 0 && s->tx.n == 0 && s->ktx.n == 0 && s->hsp.queued == 0);
 	s->tio.vnet = vnet;
 	s->tio.fd = wfail ? fzs.devnull_ro : fzs.devnull;
+	memset(&fzs.w->st, 0, sizeof fzs.w->st);
+	FUZZ_ASSERT(fzs.w->tio.gro->nseg == 0 && fzs.w->tx.n == 0 && fzs.w->ndef == 0);
+	fzs.w->tio.vnet = vnet;
+	fzs.w->tio.fd = s->tio.fd;
 	s->host = host;
 	for (unsigned i = 0; i < FZS_PEERS; i++)
 		FUZZ_ASSERT(peer_add(s, &fzs.known[i], &fzs.from0, now) != NULL);
@@ -104,9 +123,11 @@ void fzs_finish(void)
 	tunio_flush(&s->tio);
 	udp_tx_flush(&s->tx);
 	udp_tx_flush(&s->ktx);
+	tunio_flush(&fzs.w->tio);
+	udp_tx_flush(&fzs.w->tx);
 	/* PQC_FUZZ_LOG=3 or more: what the input did, by counter */
 	if (log_get_level() >= L_DEBUG) {
-#define X(n) if (s->st.n) fprintf(stderr, "counter %s: %llu\n", #n, (unsigned long long)s->st.n);
+#define X(n) if (s->st.n + fzs.w->st.n) fprintf(stderr, "counter %s: %llu\n", #n, (unsigned long long)(s->st.n + fzs.w->st.n));
 		SERVER_COUNTERS(X)
 #undef X
 		fprintf(stderr, "tunio: %llu packets out, %llu writes\n", (unsigned long long)s->tio.packets_out,

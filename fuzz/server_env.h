@@ -19,6 +19,7 @@ struct fz_server {
 	struct hs_keys known[FZS_PEERS];
 	union sockaddr_any from0;
 	int devnull, devnull_ro;
+	struct dworker *w;                  /* a data thread's context (set-up bit 2: the shared path) */
 };
 
 extern struct fz_server fzs;

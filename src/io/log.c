@@ -1,4 +1,5 @@
 /* Log lines in the reference's format on stderr (journald picks them up). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,9 +38,11 @@ void log_msg(int l, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A small table of keys (static strings compared by address). */
+/* A small table of keys (static strings compared by address), shared by
+ * the threads of a process (the server's data threads log too). */
 struct rl { const char *key; time_t sec; unsigned long suppressed; };
 static struct rl rls[64];
+static pthread_mutex_t rls_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void log_ratelimited(int l, const char *key, const char *fmt, ...)
 {
@@ -51,6 +54,7 @@ void log_ratelimited(int l, const char *key, const char *fmt, ...)
 	if (l > level)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&rls_mu);
 	for (size_t i = 0; i < sizeof rls / sizeof rls[0]; i++) {
 		if (rls[i].key == key || rls[i].key == NULL) {
 			r = &rls[i];
@@ -60,6 +64,7 @@ void log_ratelimited(int l, const char *key, const char *fmt, ...)
 	if (r) {
 		if (r->key == key && r->sec == ts.tv_sec) {
 			r->suppressed++;
+			pthread_mutex_unlock(&rls_mu);
 			return;
 		}
 		if (r->suppressed)
@@ -68,6 +73,7 @@ void log_ratelimited(int l, const char *key, const char *fmt, ...)
 		r->sec = ts.tv_sec;
 		r->suppressed = 0;
 	}
+	pthread_mutex_unlock(&rls_mu);
 	va_start(ap, fmt);
 	vlog(l, suffix, fmt, ap);
 	va_end(ap);
@@ -75,8 +81,8 @@ void log_ratelimited(int l, const char *key, const char *fmt, ...)
 
 const char *ip4_str(uint32_t a)
 {
-	static char buf[8][16];
-	static unsigned n;
+	static _Thread_local char buf[8][16];     /* per thread: the data threads use it too */
+	static _Thread_local unsigned n;
 	char *b = buf[n++ % 8];
 	snprintf(b, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 	return b;

@@ -200,12 +200,25 @@ void timer_in(struct loop *l, struct timer *t, uint64_t delay)
 
 void loop_stop(struct loop *l) { l->stop = 1; }
 
+static void enter(struct loop *l)
+{
+	if (l->enter)
+		l->enter(l->hook_arg);
+}
+
+static void leave(struct loop *l)
+{
+	if (l->leave)
+		l->leave(l->hook_arg);
+}
+
 int loop_run(struct loop *l)
 {
 	struct epoll_event ev[64];
 
 	while (!l->stop) {
 		int timeout = -1;
+		enter(l);
 		uint64_t now = now_ms();
 		/* run due timers first */
 		while (l->ntimers && l->heap[0]->when <= now && !l->stop) {
@@ -214,12 +227,13 @@ int loop_run(struct loop *l)
 			t->cb(l, t);
 			now = now_ms();
 		}
-		if (l->stop)
-			break;
 		if (l->ntimers) {
 			uint64_t d = l->heap[0]->when - now;
 			timeout = d > 60000 ? 60000 : (int)d;
 		}
+		leave(l);
+		if (l->stop)
+			break;
 		int n = epoll_wait(l->epfd, ev, 64, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -227,12 +241,14 @@ int loop_run(struct loop *l)
 			log_error("epoll_wait: %s", strerror(errno));
 			return -1;
 		}
+		enter(l);
 		for (int i = 0; i < n; i++) {
 			struct loop_fd *r = ev[i].data.ptr;
 			if (r->cb)
 				r->cb(l, r->fd, ev[i].events, r->arg);
 		}
 		bury();
+		leave(l);
 	}
 	bury();
 	return 0;

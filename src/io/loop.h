@@ -1,5 +1,6 @@
 /* One event loop per process: epoll for descriptors, a binary heap of
- * one-shot timers, monotonic milliseconds.  No threads. */
+ * one-shot timers, monotonic milliseconds.  Its descriptors are
+ * process-wide (one loop per process); other threads do not use it. */
 #ifndef PQC_LOOP_H
 #define PQC_LOOP_H
 #include <stdint.h>
@@ -23,6 +24,12 @@ struct loop {
 	struct timer **heap;
 	int ntimers;
 	int cap;
+	/* Called around the callbacks' turns (timers, then descriptors), never
+	 * around the wait: the server's data threads are kept out of the
+	 * server's shared state while the loop's thread works on it (NULL:
+	 * nothing to do, the single-threaded case). */
+	void (*enter)(void *arg), (*leave)(void *arg);
+	void *hook_arg;
 };
 
 uint64_t now_ms(void);                   /* CLOCK_MONOTONIC in ms */

@@ -86,6 +86,11 @@ int tun_open(const char *ifname, uint32_t *addr, int maskbits, int mtu)
 
 int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int *vnet)
 {
+	return tun_open_mq(ifname, addr, maskbits, mtu, vnet, 0);
+}
+
+int tun_open_mq(const char *ifname, uint32_t *addr, int maskbits, int mtu, int *vnet, int mq)
+{
 	struct ifreq ifr;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
 	int fd, s = -1;
@@ -100,14 +105,14 @@ int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int
 		return -1;
 	}
 	memset(&ifr, 0, sizeof ifr);
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) | (mq ? IFF_MULTI_QUEUE : 0);
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		if (vnet) {
 			/* an older kernel without IFF_VNET_HDR: plain packets */
 			close(fd);
 			*vnet = 0;
-			return tun_open_vnet(ifname, addr, maskbits, mtu, NULL);
+			return tun_open_mq(ifname, addr, maskbits, mtu, NULL, mq);
 		}
 		log_error("tun: TUNSETIFF %s: %s", ifname, strerror(errno));
 		goto fail;
@@ -120,7 +125,7 @@ int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int
 			/* the header stays, but no offloads: keep it simple and say no */
 			log_warn("tun: no offloads on %s: %s", ifname, strerror(errno));
 			close(fd);
-			return tun_open_vnet(ifname, addr, maskbits, mtu, NULL);
+			return tun_open_mq(ifname, addr, maskbits, mtu, NULL, mq);
 		}
 	}
 	if (pick_free(ifname, addr, maskbits) < 0) {
@@ -156,6 +161,27 @@ fail:
 		close(s);
 	close(fd);
 	return -1;
+}
+
+int tun_open_queue(const char *ifname, int vnet)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		log_error("tun: /dev/net/tun: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | (vnet ? IFF_VNET_HDR : 0);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		log_error("tun: another queue of %s: %s", ifname, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* the header size and the offloads are the device's: set on the first
+	 * queue already */
+	return fd;
 }
 
 int tun_add_addr6(const char *ifname, const uint8_t addr[16])

@@ -28,6 +28,12 @@ int tun_open_vnet(const char *ifname, uint32_t *addr, int maskbits, int mtu, int
  * route with it; a TUN has no neighbour discovery, so no duplicate
  * address detection delays it).  0, or -1 with a log line (IPv6 disabled
  * on the host, for instance). */
+/* The same with IFF_MULTI_QUEUE when mq is 1: this is the device's first
+ * queue; more come from tun_open_queue (same ifname, same vnet), each its
+ * own descriptor, the kernel spreading the packets it routes to the device
+ * over them by flow.  fd or -1. */
+int tun_open_mq(const char *ifname, uint32_t *addr, int maskbits, int mtu, int *vnet, int mq);
+int tun_open_queue(const char *ifname, int vnet);
 int tun_add_addr6(const char *ifname, const uint8_t addr[16]);
 /* The device MTU for inner IPv6 with the IPv4 MTU mtu: at least 1280. */
 int tun_mtu_for_inner6(int mtu);

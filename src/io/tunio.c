@@ -33,11 +33,23 @@ int tunio_adopt(struct tunio *t, int fd, int vnet)
 
 int tunio_open(struct tunio *t, const char *ifname, uint32_t *addr, int maskbits, int mtu, int offload)
 {
+	return tunio_open_mq(t, 1, ifname, addr, maskbits, mtu, offload);
+}
+
+int tunio_open_mq(struct tunio *t, int nq, const char *ifname, uint32_t *addr, int maskbits, int mtu, int offload)
+{
 	int vnet = 0;
-	int fd = tun_open_vnet(ifname, addr, maskbits, mtu, offload ? &vnet : NULL);
+	int fd = tun_open_mq(ifname, addr, maskbits, mtu, offload ? &vnet : NULL, nq > 1);
 	if (fd < 0)
 		return -1;
-	return tunio_adopt(t, fd, vnet);
+	if (tunio_adopt(&t[0], fd, vnet) < 0)
+		return -1;
+	for (int i = 1; i < nq; i++) {
+		int q = tun_open_queue(ifname, vnet);
+		if (q < 0 || tunio_adopt(&t[i], q, vnet) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 void tunio_close(struct tunio *t)

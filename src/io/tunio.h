@@ -20,6 +20,9 @@ struct tunio {
 
 /* Open the TUN (tun_open's semantics) and try to turn offloads on.  0 / -1. */
 int tunio_open(struct tunio *t, const char *ifname, uint32_t *addr, int maskbits, int mtu, int offload);
+/* nq of them (t[0..nq)): one device, nq queues (IFF_MULTI_QUEUE when nq
+ * > 1; nq 1 is tunio_open).  0 / -1 (the caller closes what was opened). */
+int tunio_open_mq(struct tunio *t, int nq, const char *ifname, uint32_t *addr, int maskbits, int mtu, int offload);
 /* Adopt an open TUN fd (vnet: whether it was opened with IFF_VNET_HDR). */
 int tunio_adopt(struct tunio *t, int fd, int vnet);
 void tunio_close(struct tunio *t);

@@ -27,7 +27,7 @@ static void big_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
 }
 
-int udp_bind4(uint32_t addr, uint16_t port)
+static int bind4(uint32_t addr, uint16_t port, int reuseport)
 {
 	union sockaddr_any sa;
 	int one = 1;
@@ -35,6 +35,12 @@ int udp_bind4(uint32_t addr, uint16_t port)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	big_buffers(fd);
 	sa_from_ip4(&sa, addr, port);
 	if (bind(fd, &sa.sa, sizeof sa.in4) < 0) {
@@ -46,12 +52,22 @@ int udp_bind4(uint32_t addr, uint16_t port)
 	return fd;
 }
 
+int udp_bind4(uint32_t addr, uint16_t port)
+{
+	return bind4(addr, port, 0);
+}
+
 int udp_bind_any(uint16_t port)
 {
 	return udp_bind_dual(port, NULL);
 }
 
 int udp_bind_dual(uint16_t port, int *dual)
+{
+	return udp_bind_dual_reuseport(port, dual, 0);
+}
+
+int udp_bind_dual_reuseport(uint16_t port, int *dual, int reuseport)
 {
 	union sockaddr_any sa;
 	int zero = 0, one = 1;
@@ -71,6 +87,8 @@ int udp_bind_dual(uint16_t port, int *dual)
 		goto v4_only_close;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+		goto fail_close;
 	big_buffers(fd);
 	memset(&sa, 0, sizeof sa);
 	sa.in6.sin6_family = AF_INET6;
@@ -89,7 +107,7 @@ v4_only_close:
 	close(fd);
 v4_only:
 	log_info("UDP port %u: IPv4 only (%s: %s)", port, why, strerror(errno));
-	return udp_bind4(0, port);
+	return bind4(0, port, reuseport);
 fail_close: {
 	int e = errno;
 	close(fd);
@@ -472,8 +490,8 @@ int sa_equal(const union sockaddr_any *a, const union sockaddr_any *b)
 
 const char *sa_str(const union sockaddr_any *sa)
 {
-	static char buf[4][INET6_ADDRSTRLEN + 8];
-	static unsigned n;
+	static _Thread_local char buf[4][INET6_ADDRSTRLEN + 8];    /* per thread (the server's data threads) */
+	static _Thread_local unsigned n;
 	char *b = buf[n++ % 4];
 	char ip[INET6_ADDRSTRLEN] = "?";
 	uint32_t v4 = sa_ip4(sa);
@@ -524,8 +542,8 @@ int sa_same_host(const union sockaddr_any *a, const union sockaddr_any *b)
 
 const char *sa_host_str(const union sockaddr_any *sa)
 {
-	static char buf[4][INET6_ADDRSTRLEN];
-	static unsigned n;
+	static _Thread_local char buf[4][INET6_ADDRSTRLEN];
+	static _Thread_local unsigned n;
 	char *b = buf[n++ % 4];
 	uint32_t v4 = sa_ip4(sa);
 	if (v4)

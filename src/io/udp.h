@@ -23,6 +23,11 @@ union sockaddr_any {
  * *dual (if non-NULL) tells which.  Returns fd or -1. */
 int udp_bind_dual(uint16_t port, int *dual);
 int udp_bind_any(uint16_t port);   /* udp_bind_dual(port, NULL) */
+/* The same with SO_REUSEPORT (reuseport 1), before the bind: the server's
+ * data threads each bind one socket of a group on the crypto port (the
+ * kernel spreads the senders over them by their address hash).  Only
+ * sockets of the same user can join a group. */
+int udp_bind_dual_reuseport(uint16_t port, int *dual, int reuseport);
 /* Non-blocking IPv4 socket bound to addr:port (addr host order, 0 = any). */
 int udp_bind4(uint32_t addr, uint16_t port);
 

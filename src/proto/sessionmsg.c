@@ -41,7 +41,9 @@ void sessionmsg_claim_build(uint8_t out[SM_CLAIM_LEN], uint32_t addr, const uint
 
 int sessionmsg_claim_parse(const uint8_t *m, size_t len, uint32_t *addr, const uint8_t **proof)
 {
-	if (len != SM_CLAIM_LEN || memcmp(m, magic_claim, SM_MAGIC_LEN))
+	static const uint8_t zeros[SM_CLAIM_LEN - SM_CLAIM_USED];
+	if (len != SM_CLAIM_LEN || memcmp(m, magic_claim, SM_MAGIC_LEN) ||
+	    memcmp(m + SM_CLAIM_USED, zeros, sizeof zeros))
 		return -1;
 	*addr = load32_be(m + SM_MAGIC_LEN);
 	*proof = m + SM_MAGIC_LEN + 4;

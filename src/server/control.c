@@ -69,18 +69,45 @@ static void show(struct server *s, struct ctlbuf *o, int json)
 		ctl_printf(o, "]}\n");
 }
 
+/* Per data thread (--threads N > 1): what it moved and what it handed to
+ * the loop's code (deferred), to see the load spread over them. */
+static void thread_stats(struct server *s, struct ctlbuf *o, int json)
+{
+	for (int i = 0; s->dw && i < s->nthreads; i++) {
+		const struct dworker *w = &s->dw[i];
+		unsigned long long v[4] = { __atomic_load_n(&w->pub.tun_ok, __ATOMIC_RELAXED),
+		                            __atomic_load_n(&w->pub.out_ok, __ATOMIC_RELAXED),
+		                            __atomic_load_n(&w->pub_deferred, __ATOMIC_RELAXED),
+		                            __atomic_load_n(&w->pub_batches, __ATOMIC_RELAXED) };
+		static const char *const name[4] = { "tun_ok", "out_ok", "deferred", "batches" };
+		for (int k = 0; k < 4; k++) {
+			if (json)
+				ctl_printf(o, ",\"thread%d_%s\":%llu", i, name[k], v[k]);
+			else
+				ctl_printf(o, "thread%d_%s %llu\n", i, name[k], v[k]);
+		}
+	}
+}
+
 static void stats(struct server *s, struct ctlbuf *o, int json)
 {
+	struct server_stats st;
 	int first = 1;
+	server_stats_total(s, &st);
 	if (json)
 		ctl_printf(o, "{\"peers\":%u", s->npeers);
 	else
 		ctl_printf(o, "peers %u\n", s->npeers);
 #define X(n) \
-	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)s->st.n); \
-	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)s->st.n);
+	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)st.n); \
+	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)st.n);
 	SERVER_COUNTERS(X)
 #undef X
+	if (json)
+		ctl_printf(o, ",\"data_threads\":%d", s->nthreads);
+	else
+		ctl_printf(o, "data_threads %d\n", s->nthreads);
+	thread_stats(s, o, json);
 #define X(n) \
 	if (json) ctl_printf(o, ",\"%s\":%llu", #n, (unsigned long long)ctlsock_stats()->n); \
 	else ctl_printf(o, "%s %llu\n", #n, (unsigned long long)ctlsock_stats()->n);
@@ -100,12 +127,14 @@ static void stats_prometheus(struct server *s, struct ctlbuf *o)
 {
 	uint64_t now = now_ms();
 	char name[96];
+	struct server_stats st;
+	server_stats_total(s, &st);
 
 	ctl_metric_head(o, "pqconnect_server_tunnels", "gauge", "Tunnels the server holds.");
 	ctl_metric(o, "pqconnect_server_tunnels", "", s->npeers);
 #define X(n) \
 	ctl_metric_head(o, "pqconnect_server_" #n "_total", "counter", "Server counter " #n " (pqconnect-ctl stats)."); \
-	ctl_metric(o, "pqconnect_server_" #n "_total", "", (double)s->st.n);
+	ctl_metric(o, "pqconnect_server_" #n "_total", "", (double)st.n);
 	SERVER_COUNTERS(X)
 #undef X
 #define X(n) \

@@ -29,8 +29,14 @@
 static const uint8_t cookie_prefix[8] = { 'p', 'q', 'c', 'c', 'o', 'o', 'k', 'E' };
 
 static void handshake_finish(struct server *s, struct hs_job *j, uint64_t now);
-static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from,
-                          const struct udp_src *local, uint64_t now);
+static void tunnel_packet(struct server *s, struct dpath *d, const uint8_t *m, size_t len,
+                          const union sockaddr_any *from, const struct udp_src *local, uint64_t now);
+
+/* The loop's thread's (or a data thread's holding the write lock) */
+static struct dpath exclusive(struct server *s)
+{
+	return (struct dpath){ &s->tio, &s->tx, &s->st, NULL, &s->tun_err_rl };
+}
 
 /* Early packets.  The handshake is 0-RTT: a client sends its first tunnel
  * packets right behind the initiation, and they can arrive while a worker
@@ -70,13 +76,14 @@ static int early_park(struct server *s, const uint8_t *m, size_t len, const unio
 /* A tunnel with this TID now exists: handle what waited for it. */
 static void early_replay(struct server *s, const uint8_t tid[32], uint64_t now)
 {
+	struct dpath d = exclusive(s);
 	for (unsigned i = 0; i < EARLY_SLOTS; i++) {
 		struct early *e = &s->early[(s->early_next + i) % EARLY_SLOTS];     /* oldest first */
 		if (!e->len || memcmp(e->m + TP_TID_OFF, tid, 32))
 			continue;
 		if (now - e->t <= EARLY_MAX_MS) {
 			s->st.tun_early_replayed++;
-			tunnel_packet(s, e->m, e->len, &e->from, &e->local, now);
+			tunnel_packet(s, &d, e->m, e->len, &e->from, &e->local, now);
 		}
 		e->len = 0;
 	}
@@ -251,79 +258,98 @@ void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg)
 	udp_tx_flush(&s->tx);
 }
 
-static void tunnel_packet(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from,
-                          const struct udp_src *local, uint64_t now)
+/* Shared (d->w set: a data thread under the read lock): the peer table
+ * is only read, and p's tunnel, endpoint and local address change under
+ * p->mu; whatever would change anything else (a new or unknown TID, a
+ * peer's first packet, a session message) goes to the exclusive path,
+ * which sees the datagram (or the decrypted message) as if it came now. */
+static void tunnel_packet(struct server *s, struct dpath *d, const uint8_t *m, size_t len,
+                          const union sockaddr_any *from, const struct udp_src *local, uint64_t now)
 {
 	uint8_t pt[TP_MAX_PLAINTEXT];
+	struct server_stats *st = d->st;
 	struct peer *p;
 	int n;
 
 	/* sizes first, before any lookup (a datagram reassembled from
 	 * fragments, or handed on whole by GRO, can be up to 64 KiB) */
 	if (len < TP_OVERHEAD) {
-		s->st.tun_short++;
+		st->tun_short++;
 		log_ratelimited(L_DEBUG, "tun_short", "Tunnel packet of %zu bytes from %s: too short", len, sa_str(from));
 		return;
 	}
 	if (len > TP_MAX_LEN) {
-		s->st.tun_too_long++;
+		st->tun_too_long++;
 		log_ratelimited(L_WARNING, "tun_long", "Tunnel packet of %zu bytes from %s: longer than %d, dropped",
 		                len, sa_str(from), TP_MAX_LEN);
 		return;
 	}
 	p = peer_by_tid(s, m + TP_TID_OFF);
+	if (d->w && (!p || !p->alive)) {
+		dataplane_defer(d->w, DEFER_DATAGRAM, m, len, from, local, NULL);
+		return;
+	}
 	if (!p && early_park(s, m, len, from, local, now))
 		return;
 	if (!p) {
-		s->st.tun_unknown_tid++;
+		st->tun_unknown_tid++;
 		if (!resume_unknown_tid(s, m + TP_TID_OFF, from, now))
 			log_ratelimited(L_DEBUG, "tun_tid", "Tunnel packet with unknown TID from %s", sa_str(from));
 		return;
 	}
+	if (d->w)
+		pthread_mutex_lock(&p->mu);
 	n = tunnel_open(&p->tun, pt, sizeof pt, m, len, now);
-	if (n < 0) {
-		switch (n) {
-		case TUN_EAUTH: s->st.tun_auth++; break;
-		case TUN_EREPLAY: s->st.tun_replay++; break;
-		case TUN_EOLD: s->st.tun_old++; break;
-		case TUN_EEPOCH: s->st.tun_epoch++; break;
-		case TUN_EAHEAD: s->st.tun_ahead++; break;
-		case TUN_ETOOLONG: case TUN_ESPACE: s->st.tun_too_long++; break;
-		default: s->st.tun_short++; break;
-		}
-		log_ratelimited(L_DEBUG, "tun_drop", "Tunnel packet from %s dropped: %s", sa_str(from), tunnel_strerror(n));
-		return;
-	}
 	/* authenticated: roaming follows the newest authenticated source, and
 	 * our reply source the address it now sends to */
-	if (!sa_equal(&p->ep, from)) {
+	if (n >= 0 && !sa_equal(&p->ep, from)) {
 		if (p->alive)
 			log_info("Peer %s moved to %s", sa_str(&p->ep), sa_str(from));
 		p->ep = *from;
 	}
-	if (!udp_src_equal(&p->local, local))
+	if (n >= 0 && !udp_src_equal(&p->local, local))
 		p->local = *local;
-	peer_mark_alive(s, p);
+	if (d->w)
+		pthread_mutex_unlock(&p->mu);
+	if (n < 0) {
+		switch (n) {
+		case TUN_EAUTH: st->tun_auth++; break;
+		case TUN_EREPLAY: st->tun_replay++; break;
+		case TUN_EOLD: st->tun_old++; break;
+		case TUN_EEPOCH: st->tun_epoch++; break;
+		case TUN_EAHEAD: st->tun_ahead++; break;
+		case TUN_ETOOLONG: case TUN_ESPACE: st->tun_too_long++; break;
+		default: st->tun_short++; break;
+		}
+		log_ratelimited(L_DEBUG, "tun_drop", "Tunnel packet from %s dropped: %s", sa_str(from), tunnel_strerror(n));
+		return;
+	}
+	if (!d->w)
+		peer_mark_alive(s, p);      /* (shared: it is alive already) */
 	if (n == 0) {
-		s->st.tun_keepalive++;
+		st->tun_keepalive++;
 		return;
 	}
 	if (n >= 8 && !memcmp(pt, cookie_prefix, 8)) {
-		s->st.tun_cookie++;
+		st->tun_cookie++;
 		return;
 	}
 	if (sessionmsg_is_session(pt, (size_t)n)) {
-		resume_message(s, p, pt, (size_t)n, now);
+		if (d->w)
+			dataplane_defer(d->w, DEFER_SESSION, pt, (size_t)n, from, local, p->tun.tid);
+		else
+			resume_message(s, p, pt, (size_t)n, now);
 		return;
 	}
-	deliver_to_tun(s, p, pt, (size_t)n);
+	deliver_to_tun(s, d, p, pt, (size_t)n);
 }
 
 void cryptoserver_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now)
 {
 	uint16_t type = len >= 2 ? load16_be(m) : 0;
+	struct dpath d = exclusive(s);
 	if (type == TP_TYPE)
-		tunnel_packet(s, m, len, from, &s->rx_local, now);
+		tunnel_packet(s, &d, m, len, from, &s->rx_local, now);
 	else if (type == HS_INIT_TYPE)
 		handshake(s, m, len, from, now, HSQ_PLAIN);
 	else if (type == HS_COOKIE_TYPE)
@@ -335,6 +361,32 @@ void cryptoserver_datagram(struct server *s, const uint8_t *m, size_t len, const
 		s->st.tun_cookie++;
 	else
 		s->st.crypto_unknown_type++;
+}
+
+void cryptoserver_datagram_shared(struct server *s, struct dpath *d, const uint8_t *m, size_t len,
+                                  const union sockaddr_any *from, const struct udp_src *local, uint64_t now)
+{
+	uint16_t type = len >= 2 ? load16_be(m) : 0;
+	if (type == TP_TYPE)
+		tunnel_packet(s, d, m, len, from, local, now);
+	else if ((type == HS_INIT_TYPE || type == HS_COOKIE_TYPE) && len <= DEFER_MAX_LEN)
+		dataplane_defer(d->w, DEFER_DATAGRAM, m, len, from, local, NULL);
+	else if (type == HS_INIT_TYPE || type == HS_COOKIE_TYPE) {
+		/* longer than either initiation (the sizes are checked first there too) */
+		if (type == HS_INIT_TYPE)
+			d->st->hs_bad_len++;
+		else
+			d->st->hs_cookie_len++;
+		log_ratelimited(L_DEBUG, type == HS_INIT_TYPE ? "hs_len" : "hs_clen", "Initiation of %zu bytes from %s: dropped",
+		                len, sa_str(from));
+	} else if (type == 0x0300) {
+		/* only counted, here as in cryptoserver_datagram: no lock needed */
+		d->st->hsfail_ignored++;
+		log_ratelimited(L_DEBUG, "hsfail", "Unauthenticated 03 00 from %s ignored", sa_str(from));
+	} else if (len >= 8 && !memcmp(m, cookie_prefix, 8))
+		d->st->tun_cookie++;
+	else
+		d->st->crypto_unknown_type++;
 }
 
 void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg)

@@ -61,6 +61,9 @@ static void usage(FILE *f)
 	        "                            so their connections survive a restart (made 0700)\n"
 	        "      --handshake-threads N threads for handshakes, 0..16 (default: one per CPU;\n"
 	        "                            0: in the event loop)\n"
+	        "      --threads N           data threads, 1..16 (default: one per CPU), each with its\n"
+	        "                            own crypto-port socket and TUN queue (1: the event loop\n"
+	        "                            moves every packet)\n"
 	        "      --no-seccomp          do not install the system-call filter\n"
 	        "      --allow-root          if USER does not exist, stay uid 0 (still without\n"
 	        "                            capabilities); without it the server refuses to start\n"
@@ -92,10 +95,86 @@ static int parse_port(const char *s, uint16_t *out)
 
 static void dump_stats(const struct server *s)
 {
+	struct server_stats st;
+	server_stats_total(s, &st);
 	log_info("peers: %u", s->npeers);
-#define X(n) if (s->st.n) log_info("counter %s: %llu", #n, (unsigned long long)s->st.n);
+#define X(n) if (st.n) log_info("counter %s: %llu", #n, (unsigned long long)st.n);
 	SERVER_COUNTERS(X)
 #undef X
+}
+
+/* --threads N > 1: N sockets of one SO_REUSEPORT group on the crypto port
+ * (port 0: the one the first got) and N queues of the TUN; the loop keeps
+ * a write-only descriptor of the first queue and sends from the first
+ * socket (replies to initiations, early packets, session grants).  0 / -1. */
+static int open_data_threads(struct server *s, int mtu, int offload, int *dual)
+{
+	struct tunio *q = calloc((size_t)s->nthreads, sizeof *q);
+	s->dw = calloc((size_t)s->nthreads, sizeof *s->dw);
+	if (!q || !s->dw) {
+		free(q);
+		log_error("out of memory");
+		return -1;
+	}
+	int r = tunio_open_mq(q, s->nthreads, s->ifname, &s->tun_addr, s->maskbits, mtu, offload);
+	for (int i = 0; i < s->nthreads; i++)
+		s->dw[i].tio = q[i];
+	free(q);
+	if (r < 0)
+		return -1;
+	int fd0 = dup(s->dw[0].tio.fd);
+	if (fd0 < 0 || tunio_adopt(&s->tio, fd0, s->dw[0].tio.vnet) < 0) {
+		log_error("TUN: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < s->nthreads; i++) {
+		int d;
+		s->dw[i].fd = udp_bind_dual_reuseport(s->cryptoport, &d, 1);
+		if (s->dw[i].fd < 0) {
+			log_error("cannot bind crypto port %u (data thread %d): %s", s->cryptoport, i, strerror(errno));
+			return -1;
+		}
+		if (i == 0) {
+			union sockaddr_any a;
+			socklen_t al = sizeof a;
+			*dual = d;
+			if (s->cryptoport == 0 && getsockname(s->dw[0].fd, &a.sa, &al) == 0)
+				s->cryptoport = sa_port(&a);
+		} else if (d != *dual) {
+			log_error("crypto port %u: the data threads' sockets differ in family", s->cryptoport);
+			return -1;
+		}
+		if (udp_want_pktinfo(s->dw[i].fd) < 0)
+			log_warn("no IP_PKTINFO (%s): replies leave from the address the kernel picks", strerror(errno));
+		if (udp_rx_init_gro(&s->dw[i].rx, s->dw[i].fd) < 0) {
+			log_error("out of memory");
+			return -1;
+		}
+		s->dw[i].tx.fd = s->dw[i].fd;
+		s->dw[i].tx.gso = offload;
+	}
+	s->crypto_fd = s->dw[0].fd;
+	return 0;
+}
+
+static void close_data_threads(struct server *s)
+{
+	for (int i = 0; s->dw && i < s->nthreads; i++) {
+		struct dworker *w = &s->dw[i];
+		tunio_close(&w->tio);
+		udp_rx_free(&w->rx);
+		if (w->fd > 0)
+			close(w->fd);
+		if (w->epfd > 0)
+			close(w->epfd);
+		if (w->stopfd > 0)
+			close(w->stopfd);
+		if (w->def)
+			wipe(w->def, DEFER_SLOTS * sizeof *w->def);
+		free(w->def);
+	}
+	free(s->dw);
+	s->dw = NULL;
 }
 
 /* The state directory belongs to the user the server runs as, mode 0700.
@@ -252,7 +331,7 @@ int main(int argc, char **argv)
 		{ "keydir", 1, 0, 'd' }, { "config-dir", 1, 0, 'c' }, { "port", 1, 0, 'p' },
 		{ "keyport", 1, 0, 'k' }, { "addr", 1, 0, 'a' }, { "mask", 1, 0, 'm' },
 		{ "interface-name", 1, 0, 'i' }, { "host-ip", 1, 0, 'H' }, { "verbose", 0, 0, 'v' },
-		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' }, 
+		{ "control", 1, 0, 'C' }, { "user", 1, 0, 'u' }, { "no-seccomp", 0, 0, 'S' }, { "allow-root", 0, 0, 'R' }, { "no-offload", 0, 0, 'O' }, { "mtu", 1, 0, 'M' }, { "handshake-threads", 1, 0, 'T' }, { "threads", 1, 0, 'D' }, { "prometheus-textfile", 1, 0, 'P' }, { "prometheus-interval", 1, 0, 'I' }, 
 		{ "state-dir", 1, 0, 'W' }, { "version", 0, 0, 'V' }, { "help", 0, 0, 'h' }, { "inner6-prefix", 1, 0, '6' }, { "no-inner6", 0, 0, 'N' }, { 0, 0, 0, 0 } };
 	static struct server srv;
 	struct server *s = &srv;
@@ -261,6 +340,7 @@ int main(int argc, char **argv)
 	unsigned text_interval = TEXTFILE_INTERVAL_DEFAULT;
 	static struct textfile tf = { .dirfd = -1 };
 	int verbose = 0, c, sfd, use_seccomp = 1, offload = 1, mtu = TUN_MTU, hs_threads = -1, allow_root = 0;
+	int data_threads = -1;
 	sigset_t mask;
 	long v;
 
@@ -318,6 +398,11 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, 0, HSPOOL_MAX_THREADS, &v) < 0)
 				return bad_option("--handshake-threads", optarg, "0..%d", HSPOOL_MAX_THREADS);
 			hs_threads = (int)v;
+			break;
+		case 'D':
+			if (parse_num(optarg, 1, DATA_MAX_THREADS, &v) < 0)
+				return bad_option("--threads", optarg, "1..%d", DATA_MAX_THREADS);
+			data_threads = (int)v;
 			break;
 		case 'P': textdir = optarg; break;
 		case 'I':
@@ -392,6 +477,13 @@ int main(int argc, char **argv)
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		hs_threads = ncpu < 1 ? 1 : ncpu > HSPOOL_MAX_THREADS ? HSPOOL_MAX_THREADS : (int)ncpu;
 	}
+	if (data_threads < 0 && PQC_SERVER_THREADS > 0)
+		data_threads = PQC_SERVER_THREADS;      /* the build's default (meson -Dserver_threads) */
+	if (data_threads < 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		data_threads = ncpu < 1 ? 1 : ncpu > DATA_MAX_THREADS ? DATA_MAX_THREADS : (int)ncpu;
+	}
+	s->nthreads = data_threads;
 	/* initiations: 10/s per source (burst 20); overall 12000/s per
 	 * handshake thread (a core does about 4700), at least 15000/s: only a
 	 * bound on the event loop's work, because what a flood gets past this
@@ -409,7 +501,11 @@ int main(int argc, char **argv)
 	 * --mtu (1200 by default, the reference's) as a route MTU */
 	s->mtu4 = mtu;
 	s->mtu6 = s->inner6 ? tun_mtu_for_inner6(mtu) : mtu;
-	if (tunio_open(&s->tio, s->ifname, &s->tun_addr, s->maskbits, s->mtu6, offload) < 0)
+	int dual_crypto, dual_key;
+	if (s->nthreads > 1) {
+		if (open_data_threads(s, s->mtu6, offload, &dual_crypto) < 0)
+			return 1;
+	} else if (tunio_open(&s->tio, s->ifname, &s->tun_addr, s->maskbits, s->mtu6, offload) < 0)
 		return 1;
 	if (s->mtu6 != mtu && tun_keep_ipv4_mtu(s->ifname, s->tun_addr, s->maskbits, mtu) < 0) {
 		log_warn("inner IPv6 not offered: IPv4 could not keep its MTU %d on %s", mtu, s->ifname);
@@ -430,8 +526,8 @@ int main(int argc, char **argv)
 	}
 	if (s->statedir && statedir_prepare(s->statedir, user) < 0)
 		return 1;
-	int dual_crypto, dual_key;
-	s->crypto_fd = udp_bind_dual(s->cryptoport, &dual_crypto);
+	if (s->nthreads == 1)
+		s->crypto_fd = udp_bind_dual(s->cryptoport, &dual_crypto);
 	if (s->crypto_fd < 0) {
 		log_error("cannot bind crypto port %u: %s", s->cryptoport, strerror(errno));
 		return 1;
@@ -445,7 +541,7 @@ int main(int argc, char **argv)
 	log_info("Listening on UDP %u (tunnels) and %u (keys): %s", s->cryptoport, s->keyport,
 	         dual_crypto && dual_key ? "IPv4 and IPv6" : dual_crypto || dual_key ? "one of them IPv4 only" : "IPv4 only");
 	/* replies leave from the address they were asked on (multi-homed servers) */
-	if (udp_want_pktinfo(s->crypto_fd) < 0 || udp_want_pktinfo(s->key_fd) < 0)
+	if ((s->nthreads == 1 && udp_want_pktinfo(s->crypto_fd) < 0) || udp_want_pktinfo(s->key_fd) < 0)
 		log_warn("no IP_PKTINFO (%s): replies leave from the address the kernel picks", strerror(errno));
 	log_info("Generating ephemeral keypairs");
 	if (ephkeys_rotate(&s->eph, wall_s()) < 0) {
@@ -473,9 +569,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || loop_add_fd(&s->loop, sfd, EPOLLIN, on_signal, s) < 0 ||
-	    loop_add_fd(&s->loop, s->crypto_fd, EPOLLIN, cryptoserver_readable, s) < 0 ||
+	    (s->nthreads == 1 && loop_add_fd(&s->loop, s->crypto_fd, EPOLLIN, cryptoserver_readable, s) < 0) ||
 	    loop_add_fd(&s->loop, s->key_fd, EPOLLIN, keyserver_readable, s) < 0 ||
-	    loop_add_fd(&s->loop, s->tio.fd, EPOLLIN, tun_readable, s) < 0) {
+	    (s->nthreads == 1 && loop_add_fd(&s->loop, s->tio.fd, EPOLLIN, tun_readable, s) < 0)) {
 		log_error("event loop set-up failed");
 		return 1;
 	}
@@ -519,16 +615,24 @@ int main(int argc, char **argv)
 	/* the workers' own copies of the keys, the next one too (reload.c) */
 	if (server_keys_to_pool(s) < 0)
 		return 1;
+	/* the data threads, likewise unprivileged, before the filter */
+	if (s->nthreads > 1 && dataplane_start(s) < 0)
+		return 1;
 	/* the textfile's first write, unprivileged, must work before systemd
 	 * hears READY=1; both before the seccomp filter, which forbids the
 	 * socket sd_notify opens (later writes run under the filter) */
-	if (tf.dirfd >= 0 &&
-	    textfile_start(&tf, &s->loop, text_interval, server_control, s, &s->st.textfile_ok, &s->st.textfile_failed) < 0)
+	if (s->nthreads > 1)
+		pthread_rwlock_wrlock(&s->lock);        /* as the loop's turns: the data threads run */
+	int tf_rc = tf.dirfd >= 0 ? textfile_start(&tf, &s->loop, text_interval, server_control, s, &s->st.textfile_ok,
+	                                           &s->st.textfile_failed) : 0;
+	if (s->nthreads > 1)
+		pthread_rwlock_unlock(&s->lock);
+	if (tf_rc < 0)
 		return 1;
 #if HAVE_SYSTEMD
 	sd_notify(0, "READY=1");
 #endif
-	if (use_seccomp && server_seccomp(tf.dirfd, s->statedir_fd, hs_threads > 0) < 0)
+	if (use_seccomp && server_seccomp(tf.dirfd, s->statedir_fd, hs_threads > 0 || s->nthreads > 1) < 0)
 		return 1;
 	if (!use_seccomp)
 		log_warn("--no-seccomp: no system-call filter");
@@ -536,12 +640,16 @@ int main(int argc, char **argv)
 	char a6[INET6_ADDRSTRLEN] = "";
 	if (s->inner6)
 		inet_ntop(AF_INET6, s->tun_addr6, a6, sizeof a6);
-	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s%s%s%s, %d handshake thread%s", s->cryptoport,
+	log_info("Listening: crypto port %u, key port %u, %s %s/%d%s%s%s%s%s, %d handshake thread%s, %d data thread%s",
+	         s->cryptoport,
 	         s->keyport, s->ifname, ip4_str(s->tun_addr), s->maskbits, s->inner6 ? " and " : "", a6,
 	         s->inner6 ? "/64" : "", s->host ? ", delivering to " : "",
-	         s->host ? ip4_str(s->host) : "", hs_threads, hs_threads == 1 ? "" : "s");
+	         s->host ? ip4_str(s->host) : "", hs_threads, hs_threads == 1 ? "" : "s", s->nthreads,
+	         s->nthreads == 1 ? " (the event loop)" : "s");
 	loop_run(&s->loop);
 
+	dataplane_stop(s);
+	s->loop.enter = s->loop.leave = NULL;
 	hspool_stop(&s->hsp);
 	resume_save(s, 1);
 	textfile_close(&tf);
@@ -559,7 +667,9 @@ int main(int argc, char **argv)
 	loop_free(&s->loop);
 	tunio_close(&s->tio);
 	udp_rx_free(&s->rx);
-	close(s->crypto_fd);
+	if (s->nthreads == 1)
+		close(s->crypto_fd);
+	close_data_threads(s);
 	close(s->key_fd);
 	log_info("Stopped");
 	return 0;

@@ -82,6 +82,7 @@ struct peer *peer_add(struct server *s, const struct hs_keys *k, const union soc
 		addrpool_free(&s->pool, addr);
 		return NULL;
 	}
+	pthread_mutex_init(&p->mu, NULL);
 	tunnel_init(&p->tun, k, 0, now);
 	p->addr = addr;
 	p->ep = *from;        /* always with its port, whatever it is (§7.4 step 11) */
@@ -137,6 +138,9 @@ static void peer_drop(struct server *s, struct peer *p)
 		addrpool_free(&s->pool, p->addr);
 	if (!p->alive)
 		new_unlink(s, p);
+	/* no data thread holds p: they use peers under the read lock only,
+	 * and this runs under the write lock (or with no data threads) */
+	pthread_mutex_destroy(&p->mu);
 	tunnel_wipe(&p->tun);
 	free(p);
 	s->npeers--;

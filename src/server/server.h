@@ -3,12 +3,15 @@
  *   cryptoserver.c  UDP crypto port: initiations and tunnel packets in
  *   hspool.c        handshake worker threads (McEliece off the packet path)
  *   deliver.c       TUN side: decrypted packets out, replies into tunnels
+ *   dataplane.c     data threads (--threads): one crypto-port socket and one
+ *                   TUN queue each, tunnel packets in and out in parallel
  *   peers.c         the peer table (by TID, by internal address)
  *   reload.c        configuration and key files: read at start-up and on
  *                   reload (SIGHUP, pqconnect-ctl reload); the next key
  *   main.c          options, set-up, event loop, housekeeping */
 #ifndef PQC_SERVER_H
 #define PQC_SERVER_H
+#include <pthread.h>
 #include <stdint.h>
 #include "core/addrpool.h"
 #include "core/cookie.h"
@@ -24,6 +27,7 @@
 #include "proto/tunnelpkt.h"
 
 struct peer {
+	pthread_mutex_t mu;             /* data threads: held around tun, ep and local (see dataplane.c) */
 	struct tunnel tun;
 	uint32_t addr;                  /* internal address 10.42.x.y */
 	union sockaddr_any ep;          /* external endpoint (roams) */
@@ -86,6 +90,52 @@ struct server_stats {
 #define X(n) uint64_t n;
 	SERVER_COUNTERS(X)
 #undef X
+};
+
+/* Where one thread's data path puts things: decrypted packets (tio),
+ * datagrams (tx), counters (st).  w NULL: the caller has the server to
+ * itself (the loop's thread, or a data thread holding the write lock);
+ * otherwise a data thread under the read lock, which leaves everything
+ * but tunnel packets of live peers to the exclusive path (dataplane.c). */
+struct dworker;
+struct dpath {
+	struct tunio *tio;
+	struct udp_tx *tx;
+	struct server_stats *st;
+	struct dworker *w;
+	struct rl_one *err_rl;          /* ICMP errors into the TUN (io/tunerr.h): one per thread */
+};
+
+/* Data threads (dataplane.c), --threads N > 1. */
+#define DATA_MAX_THREADS 16
+#define DEFER_SLOTS 32
+#define DEFER_MAX_LEN UDP_BUFSZ         /* >= TP_MAX_LEN and both initiation sizes */
+enum defer_kind { DEFER_DATAGRAM, DEFER_SESSION, DEFER_EXHAUSTED };
+struct deferred {
+	enum defer_kind kind;
+	size_t len;
+	union sockaddr_any from;
+	struct udp_src local;
+	uint8_t tid[32];                /* DEFER_SESSION, DEFER_EXHAUSTED: the tunnel */
+	uint8_t m[DEFER_MAX_LEN];       /* the datagram, or the session message's plaintext */
+};
+struct dworker {
+	struct server *s;
+	int idx;
+	pthread_t th;
+	int started, running;
+	int fd, epfd, stopfd;           /* its crypto-port socket (SO_REUSEPORT), epoll, stop eventfd */
+	struct udp_rx rx;
+	struct udp_tx tx;
+	struct tunio tio;               /* its TUN queue */
+	struct rl_one err_rl;           /* its ICMP errors into the TUN (each thread: the daemon's limit) */
+	struct server_stats st;         /* its counters, written by it only */
+	struct server_stats pub;        /* their copy after each batch: read by the loop's thread (relaxed atomics) */
+	uint64_t deferred, pub_deferred;    /* datagrams and messages handed to the exclusive path */
+	uint64_t batches, pub_batches;
+	struct deferred *def;           /* DEFER_SLOTS */
+	unsigned ndef;
+	struct dpath dp;
 };
 
 struct server {
@@ -151,6 +201,13 @@ struct server {
 	struct early early[EARLY_SLOTS];     /* early tunnel packets (cryptoserver.c) */
 	unsigned early_next;
 	struct server_stats st;
+	/* --threads N > 1 (dataplane.c): the data threads; the loop's thread
+	 * holds lock for writing around each of its turns, a data thread for
+	 * reading around each batch (writers first: a busy data path does not
+	 * starve the loop) */
+	int nthreads;                   /* 1: no data threads, the loop does everything (no locks) */
+	struct dworker *dw;
+	pthread_rwlock_t lock;
 };
 
 /* peers.c */
@@ -227,10 +284,33 @@ void cryptoserver_readable(struct loop *l, int fd, uint32_t events, void *arg);
  * packets are queued in s->tio and replies in s->tx (the caller flushes
  * both). */
 void cryptoserver_datagram(struct server *s, const uint8_t *m, size_t len, const union sockaddr_any *from, uint64_t now);
+/* The same in a data thread under the read lock (d->w set): tunnel
+ * packets of live peers are handled here, into d; the rest is deferred
+ * (dataplane_defer) to the exclusive path. */
+void cryptoserver_datagram_shared(struct server *s, struct dpath *d, const uint8_t *m, size_t len,
+                                  const union sockaddr_any *from, const struct udp_src *local, uint64_t now);
 void handshakes_finished(struct loop *l, int fd, uint32_t events, void *arg);    /* hspool eventfd */
 /* deliver.c */
-void deliver_to_tun(struct server *s, struct peer *p, uint8_t *pkt, size_t len);
+void deliver_to_tun(struct server *s, struct dpath *d, struct peer *p, uint8_t *pkt, size_t len);
+/* Packets from a TUN queue sealed into their tunnels (into d). */
+void tun_read_into(struct server *s, struct dpath *d);
 /* The internal IPv6 address of the peer with internal IPv4 address addr. */
 void server_addr6(const struct server *s, uint32_t addr, uint8_t out[16]);
 void tun_readable(struct loop *l, int fd, uint32_t events, void *arg);
+
+/* dataplane.c */
+/* Start n data threads (the sockets and TUN queues are open: w[i].fd,
+ * w[i].tio), each running once this returns (a seccomp filter with TSYNC
+ * may follow); the loop's turns take the write lock from now on.  0 / -1. */
+int dataplane_start(struct server *s);
+void dataplane_stop(struct server *s);
+/* Hand something to the exclusive path (at the end of the batch, or now
+ * if the slots are full).  m of len <= DEFER_MAX_LEN. */
+void dataplane_defer(struct dworker *w, enum defer_kind kind, const uint8_t *m, size_t len,
+                     const union sockaddr_any *from, const struct udp_src *local, const uint8_t tid[32]);
+/* Run what w deferred (the caller holds no lock; the batch's end). */
+void dataplane_drain(struct dworker *w);
+/* The counters of every thread added up (the loop's thread's and the
+ * data threads' published copies). */
+void server_stats_total(const struct server *s, struct server_stats *out);
 #endif

@@ -46,11 +46,13 @@
  *       beforehand with the last tag (t3) changed: the server finds out only
  *       after the decapsulation and a try with every accepted ephemeral key
  *       (the costliest failure), and never remembers them as replays
- *   pqprobe trials HOST CRYPTOPORT KEYPORT HASH52 N
+ *   pqprobe trials HOST CRYPTOPORT KEYPORT HASH52 N [PINGS]
  *       N fresh tunnels one after the other, as a reference client makes
  *       them (ephemeral key, plain initiation), each timed from the
  *       ephemeral-key request to the first echo reply through the tunnel
- *       (at most 3 s); "trial I: MS ms" or "trial I: none"
+ *       (at most 3 s); "trial I: MS ms" or "trial I: none"; PINGS - 1
+ *       more echoes through each tunnel that answered (tests/e2e/threads:
+ *       packets of live tunnels), each of them required to come back
  * Session resumption (tests/e2e/sessions):
  *   pqprobe claim HOST CRYPTOPORT KEYPORT HASH52 ADDR
  *       a real tunnel (from wherever pqprobe runs: in the victim client's
@@ -784,7 +786,7 @@ static int flood(const uint8_t root[32], double rate, double seconds, uint32_t b
 }
 
 /* N fresh tunnels, each the way a reference client makes one. */
-static int trials(const uint8_t root[32], int n)
+static int trials(const uint8_t root[32], int n, int pings)
 {
 	struct session s;
 	int up = 0;
@@ -809,6 +811,8 @@ static int trials(const uint8_t root[32], int n)
 		if (ok) {
 			up++;
 			printf("trial %d: %.1f ms\n", i + 1, (now_s() - t0) * 1000);
+			for (int e = 1; e < pings; e++)
+				OK(ping_tries(&s, (uint16_t)(1000 + 100 * i + e), 3), "trial %d: echo %d of %d", i + 1, e + 1, pings);
 		} else
 			printf("trial %d: none\n", i + 1);
 		fflush(stdout);
@@ -826,7 +830,7 @@ static int flood_main(int argc, char **argv)
 	int is_flood = !strcmp(argv[1], "flood");
 	if ((is_flood && argc < 11) || (!is_flood && argc < 7) || crypto_init() < 0) {
 		fprintf(stderr, "usage: pqprobe flood HOST CPORT KPORT HASH52 RATE SECONDS SRCBASE NPFX NHOST\n"
-		                "       pqprobe trials HOST CPORT KPORT HASH52 N\n");
+		                "       pqprobe trials HOST CPORT KPORT HASH52 N [PINGS]\n");
 		return 2;
 	}
 	srv_key.sin_family = srv_crypto.sin_family = AF_INET;
@@ -847,10 +851,10 @@ static int flood_main(int argc, char **argv)
 		if (flood(root, rate, secs, base, npfx, nhost))
 			failures++;
 	} else {
-		int n = atoi(argv[6]);
-		if (n < 1)
+		int n = atoi(argv[6]), pings = argc > 7 ? atoi(argv[7]) : 1;
+		if (n < 1 || pings < 1 || pings > 1000)
 			return 2;
-		trials(root, n);
+		trials(root, n, pings);
 	}
 	printf("pqprobe: %d failure(s)\n", failures);
 	return failures ? 1 : 0;

@@ -24,6 +24,9 @@ static void claims(void)
 	CHECK_MSG(!memcmp(m, "pqcsessC", 8) && load32_be(m + 8) == 0x0a2a0005 && m[SM_CLAIM_LEN] == 0xee,
 	          "claim: magic, address, nothing written after");
 	CHECK_MSG(all_zero(m + 28, SM_CLAIM_LEN - 28), "claim: zeros after the proof");
+	m[SM_CLAIM_LEN - 1] = 1;
+	CHECK_MSG(sessionmsg_claim_parse(m, SM_CLAIM_LEN, &addr, &proof) < 0, "claim: anything but zeros after the proof refused");
+	m[SM_CLAIM_LEN - 1] = 0;
 	CHECK(sessionmsg_is_session(m, SM_CLAIM_LEN));
 	CHECK(sessionmsg_claim_parse(m, SM_CLAIM_LEN, &addr, &proof) == 0 && addr == 0x0a2a0005 && proof == m + 12);
 	CHECK_MSG(sessionmsg_claim_check(proof, secret, tid, addr), "proof: accepted for its secret, tunnel, address");
