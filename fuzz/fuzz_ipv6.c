@@ -20,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	memcpy(copy2, data, size);
+	int up = ipv6_upper_proto(data, size);
+	FUZZ_ASSERT(up >= -1 && up <= 255);
 	int total = ipv6_check(data, size);
 	int r = ipv6_readdress(copy, size, src, dst, NULL);
 	FUZZ_ASSERT(total >= 0 || r == -1);

@@ -260,12 +260,12 @@ static const int worker_syscalls[] = {
  * the DNS proxy, route look-ups) */
 #define WORKER_SOCK_FLAGS ((unsigned long long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
 static const struct privsep_argrule worker_argrules[] = {
-	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_DGRAM } } },
-	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_DGRAM } } },
+	{ SYS_socket, 3, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_DGRAM }, { 2, 0xffffffffull, 0 } } },
+	{ SYS_socket, 3, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_DGRAM }, { 2, 0xffffffffull, 0 } } },
 	/* --dns-proxy only (the rules after WORKER_ARGRULES_BASE): TCP to the
 	 * upstream resolvers for queries that came over TCP */
-	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_STREAM } } },
-	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_STREAM } } },
+	{ SYS_socket, 3, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_STREAM }, { 2, 0xffffffffull, 0 } } },
+	{ SYS_socket, 3, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~WORKER_SOCK_FLAGS, SOCK_STREAM }, { 2, 0xffffffffull, 0 } } },
 };
 #define WORKER_ARGRULES_BASE 2
 

@@ -49,6 +49,8 @@
 #include "io/nfq.h"
 #include "io/rules.h"
 #include "proto/base32.h"
+#include "proto/ipv4.h"
+#include "proto/ipv6.h"
 #include "proto/nfqcheck.h"
 #if HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -120,11 +122,23 @@ static int tcp_worth(const uint8_t *p, size_t n)
 	return tcppkt_parse(&t, p, n) == 0 && (t.payload_len > 0 || (t.flags & (TCPF_RST | TCPF_SYN)));
 }
 
+/* Anything but a plain UDP packet (IPv6 extension headers before UDP or
+ * TCP, which the kernel still delivers and the rules still match): the
+ * worker decides (it drops what it cannot parse when it may answer a pq1
+ * name, and every such TCP segment); never accepted unseen. */
+static int not_plain(const uint8_t *p, size_t n)
+{
+	struct udppkt u;
+	struct tcppkt t;
+	return udppkt_parse(&u, p, n) < 0 && tcppkt_parse(&t, p, n) < 0;
+}
+
 /* Could the worker want to change this packet?  A cheap over-approximation:
  * the whole packet (headers too) is searched, case-insensitively. */
 static int interesting(const uint8_t *p, size_t n)
 {
-	return has_ci(p, n, "pq1", 3) || has_ci(p, n, "use-application-dns", 19) || tcp_worth(p, n);
+	return has_ci(p, n, "pq1", 3) || has_ci(p, n, "use-application-dns", 19) || tcp_worth(p, n) ||
+	       not_plain(p, n);
 }
 
 /* Is p a TCP segment?  One the worker cannot look at is dropped rather
@@ -132,7 +146,11 @@ static int interesting(const uint8_t *p, size_t n)
  * never let through unchecked (UDP stays fail-open: nothing would resend). */
 static int is_tcp(const uint8_t *p, size_t n)
 {
-	return n >= 20 && (((p[0] >> 4) == 4 && p[9] == 6) || ((p[0] >> 4) == 6 && n >= 40 && p[6] == 6));
+	/* (IPv6: TCP behind extension headers too, or anything that cannot be told) */
+	if (n >= 20 && (p[0] >> 4) == 4)
+		return p[9] == 6;
+	int up = ipv6_upper_proto(p, n);
+	return up == 6 || up < 0;
 }
 
 /* Accept a packet the worker could not look at (busy, too slow), or for

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include "common.h"
+#include "proto/ipv6.h"
 #include "client/client.h"
 #include "client/intercept.h"
 #include "client/staticpeers.h"
@@ -184,12 +186,21 @@ static void queued_tcp(uint32_t id, const uint8_t *pkt, size_t len)
 		queued_tcp_query(id, pkt, &t, now);
 		return;
 	}
+	/* urgent data from a DNS server: DNS never sends it, and the
+	 * application's stream leaves the urgent byte out, so what we would
+	 * check is not what it reads (an independent review got a real address
+	 * through that way): dropped, whatever the connection */
+	if ((t.flags & TCPF_URG) || load16_be(pkt + t.l4_off + 18) != 0) {
+		client.cnt.dns_tcp_split_dropped++;
+		log_ratelimited(L_WARNING, "tcp_urg", "DNS answer segment with urgent data: dropped");
+		drop_verdict(id);
+		return;
+	}
+	/* a reset from the server's side never ends a mark: the host may
+	 * ignore it (not exactly in sequence), and the connection live on
+	 * unchecked; the host's own reset or SYN ends it (queued_tcp_query) */
 	dnsflow_key_of(&k, pkt, &t, 1);
 	flow = dnsflow_find(&strict_flows, &k, now);
-	if (flow && (t.flags & TCPF_RST)) {
-		dnsflow_forget(&strict_flows, &k);
-		flow = NULL;
-	}
 	if (t.payload_len == 0) {
 		verdict(id, NULL, 0);
 		return;
@@ -294,7 +305,10 @@ static void queued_packet(uint32_t id, const uint8_t *pkt, size_t len)
 	size_t outlen = 0;
 	uint64_t now = now_ms();
 
-	if (len >= 20 && (((pkt[0] >> 4) == 4 && pkt[9] == 6) || ((pkt[0] >> 4) == 6 && len >= 40 && pkt[6] == 6))) {
+	/* (IPv6: TCP behind extension headers too: queued_tcp drops it, its
+	 * connection cannot be told; an independent review got a real address
+	 * through as a "UDP" packet that could not be parsed) */
+	if (len >= 20 && (((pkt[0] >> 4) == 4 && pkt[9] == 6) || ipv6_upper_proto(pkt, len) == 6)) {
 		queued_tcp(id, pkt, len);
 		return;
 	}

@@ -179,7 +179,14 @@ static int nft_install(uint16_t num)
 	         "    udp sport 53 ct state established queue num %u bypass\n"
 	         "    tcp sport 53 ct state established queue num %u bypass\n"
 	         "  }\n"
-	         "}\n", num, num);
+	         /* the host's own queries over TCP: the worker marks the
+	          * connections that ask for high-security names (as the
+	          * xtables OUTPUT rule below) */
+	         "  chain output {\n"
+	         "    type filter hook output priority -10;\n"
+	         "    tcp dport 53 queue num %u bypass\n"
+	         "  }\n"
+	         "}\n", num, num, num);
 	if (run(argv, ruleset, NULL, 0) == 0)
 		return 0;
 	nft_delete_table();

@@ -22,22 +22,18 @@ static int same(const struct dnsflow_key *a, const struct dnsflow_key *b)
 	       !memcmp(a->host, b->host, 16) && !memcmp(a->server, b->server, 16);
 }
 
-static void expire(struct dnsflow_table *tb, struct dnsflow *f, uint64_t now)
-{
-	if (f->used && now - f->seen > DNSFLOW_IDLE_MS) {
-		f->used = 0;
-		tb->n--;
-	}
-}
-
+/* A mark is never dropped for silence alone (a resolver that waits out
+ * any idle limit would then send its answer cut, unchecked): only the
+ * host's own reset or a new connection on the same ports ends it, or, when
+ * the table is full, the mark that has been idle longest, if that is over
+ * DNSFLOW_IDLE_MS. */
 struct dnsflow *dnsflow_find(struct dnsflow_table *tb, const struct dnsflow_key *k, uint64_t now)
 {
+	(void)now;
 	for (unsigned i = 0; i < DNSFLOW_MAX; i++) {
 		struct dnsflow *f = &tb->f[i];
-		if (f->used && same(&f->key, k)) {
-			expire(tb, f, now);
-			return f->used ? f : NULL;
-		}
+		if (f->used && same(&f->key, k))
+			return f;
 	}
 	return NULL;
 }
@@ -49,10 +45,16 @@ int dnsflow_mark(struct dnsflow_table *tb, const struct dnsflow_key *k, uint32_t
 		f->seen = now;
 		return 0;
 	}
+	struct dnsflow *oldest = NULL;
 	for (unsigned i = 0; i < DNSFLOW_MAX && !slot; i++) {
-		expire(tb, &tb->f[i], now);
 		if (!tb->f[i].used)
 			slot = &tb->f[i];
+		else if (!oldest || tb->f[i].seen < oldest->seen)
+			oldest = &tb->f[i];
+	}
+	if (!slot && oldest && now - oldest->seen > DNSFLOW_IDLE_MS) {
+		slot = oldest;          /* full: the longest idle gives way */
+		tb->n--;
 	}
 	if (!slot)
 		return -1;

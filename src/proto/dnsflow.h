@@ -19,8 +19,9 @@
 #include <stdint.h>
 #include "proto/dnstcp.h"
 
-#define DNSFLOW_MAX 256                  /* marked connections at once */
-#define DNSFLOW_IDLE_MS 120000           /* forgotten after this long without a segment */
+#define DNSFLOW_MAX 1024                 /* marked connections at once */
+#define DNSFLOW_IDLE_MS 120000           /* when full, a mark idle this long may give way (never
+                                          * forgotten for silence alone) */
 
 struct dnsflow_key {
 	uint8_t family;                  /* 4 or 6 */

@@ -199,12 +199,13 @@ int dnstcp_rewrite_inplace(uint8_t *msg, size_t len, const uint32_t *addr)
 	static const uint8_t discard6[16] = { 0x01, 0x00 };   /* 100:: */
 	size_t off = DNS_HDR, rr_off[256];
 	uint8_t saved[256][20];             /* TTL and rdata of each, to undo */
-	uint8_t flags = msg[3];
+	uint8_t flags;
 	struct dns_question before, after;
 	unsigned n = 0, qd, an;
 
 	if (len < DNS_HDR || !(msg[2] & 0x80) || !dns_well_formed(msg, len) || dns_question_get(msg, len, &before) < 0)
 		return -1;
+	flags = msg[3];
 	qd = load16_be(msg + 4);
 	an = load16_be(msg + 6);
 	for (unsigned i = 0; i < qd; i++) {

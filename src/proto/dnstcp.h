@@ -27,6 +27,7 @@ struct tcppkt {
 #define TCPF_SYN 0x02
 #define TCPF_RST 0x04
 #define TCPF_ACK 0x10
+#define TCPF_URG 0x20
 /* An IPv4 or IPv6 packet carrying a whole TCP segment (no fragment, no
  * IPv6 extension header, the lengths the headers claim exact).  0 / -1. */
 int tcppkt_parse(struct tcppkt *t, const uint8_t *pkt, size_t len);

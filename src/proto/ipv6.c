@@ -125,3 +125,23 @@ int ipv6_inner_prefix_parse(const char *text, uint8_t prefix[INNER6_PREFIX_BYTES
 	memcpy(prefix, a, INNER6_PREFIX_BYTES);
 	return 0;
 }
+
+int ipv6_upper_proto(const uint8_t *p, size_t len)
+{
+	if (len < IPV6_HDR_LEN || (p[0] >> 4) != 6)
+		return -1;
+	size_t off = IPV6_HDR_LEN;
+	uint8_t nh = p[6];
+	for (int i = 0; i < 8; i++) {
+		if (nh != 0 && nh != 43 && nh != 44 && nh != 60)
+			return nh;
+		if (off + 8 > len)
+			return -1;
+		size_t hl = nh == 44 ? 8 : 8 + 8 * (size_t)p[off + 1];
+		if (off + hl > len)
+			return -1;
+		nh = p[off];
+		off += hl;
+	}
+	return -1;
+}

@@ -14,6 +14,11 @@
  * packet held in len bytes (version 6, the payload length within len; a
  * jumbogram's payload length 0 is refused), or -1. */
 int ipv6_check(const uint8_t *p, size_t len);
+/* The upper-layer protocol of the IPv6 packet p (len bytes), past the
+ * extension headers that can stand before it (hop-by-hop, routing,
+ * fragment, destination options; at most 8 of them, each within len), or
+ * -1 if it cannot be told (a header runs past the packet, too many). */
+int ipv6_upper_proto(const uint8_t *p, size_t len);
 
 /* Re-address an IPv6 packet: checks it once (ipv6_check; the next header
  * must be TCP with a header length within the payload, UDP with a length

@@ -291,8 +291,8 @@ static const int server_syscalls[] = { SYS_bind, SYS_setsockopt,
 #define SOCK_FLAGS ((unsigned long long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
 static const struct privsep_argrule server_argrules[] = {
 	{ SYS_openat, 1, { { 2, NOT_WRITING, 0 } } },
-	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~SOCK_FLAGS, SOCK_DGRAM } } },
-	{ SYS_socket, 2, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~SOCK_FLAGS, SOCK_DGRAM } } },
+	{ SYS_socket, 3, { { 0, 0xffffffffull, AF_INET }, { 1, 0xffffffffull & ~SOCK_FLAGS, SOCK_DGRAM }, { 2, 0xffffffffull, 0 } } },
+	{ SYS_socket, 3, { { 0, 0xffffffffull, AF_INET6 }, { 1, 0xffffffffull & ~SOCK_FLAGS, SOCK_DGRAM }, { 2, 0xffffffffull, 0 } } },
 };
 #define N_SERVER_ARGRULES (sizeof server_argrules / sizeof server_argrules[0])
 

@@ -120,5 +120,27 @@ int main(void)
 	CHECK_MSG(ipv6_inner_host(a6, pre, &host) == -1, "bits 64..95 must be zero");
 	a6[9] = 0, a6[1] = 0x42;
 	CHECK_MSG(ipv6_inner_host(a6, pre, &host) == -1, "another prefix");
+	/* the upper-layer protocol past extension headers */
+	{
+		uint8_t x[128];
+		memset(x, 0, sizeof x);
+		x[0] = 0x60;
+		x[6] = 17;
+		CHECK(ipv6_upper_proto(x, 48) == 17);
+		x[6] = 60;              /* destination options, 8 bytes, then TCP */
+		x[40] = 6;
+		x[41] = 0;
+		CHECK_MSG(ipv6_upper_proto(x, 68) == 6, "TCP behind destination options");
+		x[41] = 10;             /* 88 bytes: past the packet */
+		CHECK_MSG(ipv6_upper_proto(x, 68) == -1, "an extension header past the packet");
+		x[41] = 0;
+		x[40] = 44;             /* then a fragment header, then UDP */
+		x[48] = 17;
+		CHECK(ipv6_upper_proto(x, 64) == 17);
+		for (int i = 0; i < 10; i++)
+			x[40 + 8 * i] = 60, x[41 + 8 * i] = 0;
+		CHECK_MSG(ipv6_upper_proto(x, 128) == -1, "more than 8 extension headers: cannot be told");
+		CHECK(ipv6_upper_proto(x, 39) == -1);
+	}
 	return check_done();
 }
