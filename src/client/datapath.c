@@ -192,7 +192,11 @@ void datapath_release_waiting(struct peer *p, int ok, uint64_t now)
 	p->nwaiting = 0;
 	for (; w; w = next) {
 		next = w->next;
-		if (ok && p->has_tunnel && w->len + TP_OVERHEAD <= UDP_BUFSZ) {
+		/* (an IPv6 packet waited on a flag of an earlier server at this
+		 * name: the tunnel now up may be to one without inner IPv6, such
+		 * as the reference, which must never receive IPv6) */
+		int v6_ok = (w->pkt[0] >> 4) != 6 || features_inner6(p);
+		if (ok && p->has_tunnel && v6_ok && w->len + TP_OVERHEAD <= UDP_BUFSZ) {
 			if (send_sealed(p, w->pkt, w->len, now) == 0)
 				p->last_app_tx = now;
 		} else

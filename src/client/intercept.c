@@ -494,19 +494,39 @@ static void on_deadline(struct loop *l, struct timer *t)
 	held_finish(h, NULL, 0);
 }
 
+/* An AAAA answer that cannot be held is never released as it is (the
+ * caller would pass the original: the server's real IPv6 address): it is
+ * released at once, its AAAA records removed (or as SERVFAIL).  0 if it was
+ * one, -1 if not. */
+static int release_aaaa_stripped(const uint8_t *dns, size_t len, held_release_fn release, void *ctx)
+{
+	static uint8_t out[65536];
+	struct dns_info info;
+	if (dns_inspect(dns, len, &info) < 0 || info.naddrs != 0 || info.naaaa == 0)
+		return -1;
+	int n = dns_rewrite(out, sizeof out, dns, len, NULL);
+	if (n < 0)
+		n = dns_make_error(out, sizeof out, dns, len, DNS_RCODE_SERVFAIL);
+	if (n < 0)
+		return -1;
+	client.cnt.dns_failopen++;
+	release(ctx, out, (size_t)n);
+	return 0;
+}
+
 int held_add(struct peer *p, const uint8_t *dns, size_t len, held_release_fn release, void *ctx, uint64_t now)
 {
 	struct held *h;
 
 	if (nheld >= CLIENT_MAX_HELD)
-		return -1;
+		return release_aaaa_stripped(dns, len, release, ctx);
 	h = calloc(1, sizeof *h);
 	if (!h)
-		return -1;
+		return release_aaaa_stripped(dns, len, release, ctx);
 	h->dns = malloc(len ? len : 1);
 	if (!h->dns) {
 		free(h);
-		return -1;
+		return release_aaaa_stripped(dns, len, release, ctx);
 	}
 	memcpy(h->dns, dns, len);
 	h->len = len;

@@ -30,7 +30,9 @@ enum decision dns_decide_inplace(uint8_t *msg, size_t len, struct peer **pp, uin
 typedef void (*held_release_fn)(void *ctx, const uint8_t *dns, size_t len);
 /* Hold the DNS message dns for p (a copy is kept for the rewrite) until
  * its tunnel is up, fails, or CLIENT_DNS_DEADLINE_MS pass.  0, or -1 (too
- * many held, no memory): release was not called, the caller still owns ctx. */
+ * many held, no memory): release was not called, the caller still owns ctx.
+ * An AAAA answer that cannot be held is released at once with its AAAA
+ * records removed (release called, 0 returned): never as it is. */
 int held_add(struct peer *p, const uint8_t *dns, size_t len, held_release_fn release, void *ctx, uint64_t now);
 /* Release every answer held for p: rewritten if ok, unchanged otherwise
  * (a held AAAA answer: its internal IPv6 address if the server carries

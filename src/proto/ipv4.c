@@ -156,6 +156,11 @@ static int icmp4_error(uint8_t *out, size_t cap, const uint8_t *orig, size_t ori
 		return -1;                          /* only the first fragment gets an answer */
 	if (orig[9] == 1 && (size_t)total >= ihl + 1 && orig[ihl] != 0 && orig[ihl] != 8)
 		return -1;                          /* never an error about an error */
+	/* never about a packet to a multicast or broadcast address, nor to a
+	 * source that cannot be answered (RFC 1122 3.2.2) */
+	uint32_t s = load32_be(orig + 12), d = load32_be(orig + 16);
+	if ((d >> 28) == 14 || d == 0xffffffffu || (s >> 24) == 0 || (s >> 24) == 127 || (s >> 28) >= 14)
+		return -1;
 	size_t quote = ihl + 8 <= (size_t)total ? ihl + 8 : (size_t)total;
 	size_t len = 20 + 8 + quote;
 	if (cap < len)

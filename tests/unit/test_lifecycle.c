@@ -535,6 +535,27 @@ int main(void)
 	lifecycle_shutdown();
 	CHECK_MSG(peers_count() == 0 && f.aborts >= 1, "shutdown: every peer removed, the attempt aborted");
 
+	/* an AAAA answer that cannot be held (the list is full) is released at
+	 * once without its AAAA records, never as it is (independent review) */
+	{
+		uint8_t hx[32], ma[512], m6x[512];
+		random_bytes(hx, sizeof hx);
+		struct peer *q = peer_ev_new(hx, 0, 9000000);
+		size_t la = pq1_answer(ma, hx, 0x5151), l6x = pq1_answer6(m6x, hx, 0x5252, 28, 1);
+		int added = 0;
+		while (held_add(q, ma, la, release_probe, NULL, 9000000) == 0)
+			added++;
+		CHECK(added == CLIENT_MAX_HELD);
+		memset(&rel, 0, sizeof rel);
+		CHECK_MSG(held_add(q, m6x, l6x, release_probe, NULL, 9000000) == 0 && rel.calls == 1 &&
+		          rel.rewritten == 1 && rel.naaaa == 0, "a full list: the AAAA answer released stripped at once");
+		memset(&rel, 0, sizeof rel);
+		CHECK_MSG(held_add(q, ma, la, release_probe, NULL, 9000000) == -1 && rel.calls == 0,
+		          "a full list: an A answer is left to the caller (fail open for CNAME names)");
+		held_release_all();
+		peer_ev_forget(q);
+	}
+
 	/* a server with IPv6 addresses only: the AAAA answer is stripped but
 	 * remembered; the A answer (no A record) starts an attempt and is held,
 	 * then rewritten with the internal address added */
