@@ -79,7 +79,9 @@ void fzs_init(void)
 	FUZZ_ASSERT(fzs.w->def && tunio_adopt(&fzs.w->tio, fzs.devnull, 0) == 0);
 	fzs.w->tx.fd = fzs.devnull;
 	fzs.w->tx.gso = 1;
-	fzs.w->dp = (struct dpath){ &fzs.w->tio, &fzs.w->tx, &fzs.w->st, fzs.w };
+	tunerr_init(&fzs.w->err_rl);
+	fzs.w->dp = (struct dpath){ &fzs.w->tio, &fzs.w->tx, &fzs.w->st, fzs.w, &fzs.w->err_rl };
+	fzs.w->drain = dataplane_drain;
 	for (unsigned i = 0; i < FZS_PEERS; i++)
 		fz_keys(&fzs.known[i], i);
 	fz_source(&fzs.from0, 0);

@@ -102,29 +102,6 @@ void dataplane_drain(struct dworker *w)
 	w->ndef = 0;
 }
 
-/* Called under the read lock, by a caller that touches no peer after it
- * returns (with the slots full, the lock is dropped for a drain). */
-void dataplane_defer(struct dworker *w, enum defer_kind kind, const uint8_t *m, size_t len,
-                     const union sockaddr_any *from, const struct udp_src *local, const uint8_t tid[32])
-{
-	if (len > DEFER_MAX_LEN)
-		return;                 /* never: the callers check */
-	if (w->ndef == DEFER_SLOTS) {
-		pthread_rwlock_unlock(&w->s->lock);
-		dataplane_drain(w);
-		pthread_rwlock_rdlock(&w->s->lock);
-	}
-	struct deferred *e = &w->def[w->ndef++];
-	e->kind = kind;
-	e->len = len;
-	if (len)
-		memcpy(e->m, m, len);
-	e->from = *from;
-	e->local = *local;
-	if (tid)
-		memcpy(e->tid, tid, 32);
-}
-
 static void udp_turn(struct dworker *w)
 {
 	struct server *s = w->s;
@@ -216,6 +193,7 @@ int dataplane_start(struct server *s)
 		w->idx = i;
 		tunerr_init(&w->err_rl);
 		w->dp = (struct dpath){ &w->tio, &w->tx, &w->st, w, &w->err_rl };
+		w->drain = dataplane_drain;
 		w->def = calloc(DEFER_SLOTS, sizeof *w->def);     /* pages touched when used */
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
 		w->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

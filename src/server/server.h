@@ -134,6 +134,7 @@ struct dworker {
 	uint64_t deferred, pub_deferred;    /* datagrams and messages handed to the exclusive path */
 	uint64_t batches, pub_batches;
 	struct deferred *def;           /* DEFER_SLOTS */
+	void (*drain)(struct dworker *w);   /* runs them (dataplane_drain): defer.c calls it when full */
 	unsigned ndef;
 	struct dpath dp;
 };
@@ -304,8 +305,9 @@ void tun_readable(struct loop *l, int fd, uint32_t events, void *arg);
  * may follow); the loop's turns take the write lock from now on.  0 / -1. */
 int dataplane_start(struct server *s);
 void dataplane_stop(struct server *s);
-/* Hand something to the exclusive path (at the end of the batch, or now
- * if the slots are full).  m of len <= DEFER_MAX_LEN. */
+/* defer.c: hand something to the exclusive path (at the end of the
+ * batch, or now through w->drain if the slots are full).  m of len <=
+ * DEFER_MAX_LEN; called under the read lock. */
 void dataplane_defer(struct dworker *w, enum defer_kind kind, const uint8_t *m, size_t len,
                      const union sockaddr_any *from, const struct udp_src *local, const uint8_t tid[32]);
 /* Run what w deferred (the caller holds no lock; the batch's end). */
