@@ -186,7 +186,10 @@ int tun_open_queue(const char *ifname, int vnet)
 
 int tun_add_addr6(const char *ifname, const uint8_t addr[16])
 {
-	struct in6_ifreq r;
+	/* as large as a struct ifreq, all of it set: checkers that take every
+	 * SIOCSIFADDR argument for a struct ifreq (valgrind) read that much */
+	union { struct in6_ifreq r6; struct ifreq pad; } u;
+	struct in6_ifreq *r = &u.r6;
 	struct ifreq ifr;
 	char txt[INET6_ADDRSTRLEN];
 	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -203,11 +206,11 @@ int tun_add_addr6(const char *ifname, const uint8_t addr[16])
 		close(s);
 		return -1;
 	}
-	memset(&r, 0, sizeof r);
-	memcpy(&r.ifr6_addr, addr, 16);
-	r.ifr6_prefixlen = 64;
-	r.ifr6_ifindex = ifr.ifr_ifindex;
-	if (ioctl(s, SIOCSIFADDR, &r) < 0 && errno != EEXIST) {
+	memset(&u, 0, sizeof u);
+	memcpy(&r->ifr6_addr, addr, 16);
+	r->ifr6_prefixlen = 64;
+	r->ifr6_ifindex = ifr.ifr_ifindex;
+	if (ioctl(s, SIOCSIFADDR, r) < 0 && errno != EEXIST) {
 		log_warn("tun: cannot add %s/64 to %s: %s", txt, ifname, strerror(errno));
 		close(s);
 		return -1;
