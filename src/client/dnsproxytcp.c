@@ -207,6 +207,31 @@ static void answer_done(struct ptconn *c)
 	}
 }
 
+/* Read more of one length-prefixed DNS message into buf (have bytes of it
+ * there; room for 2 + hi).  FR_MORE: wait for more; FR_DONE: whole;
+ * FR_CLOSED: the peer closed or reset; FR_BAD: its length is below a DNS
+ * header or above hi.  The length is checked as soon as it is read. */
+enum framed { FR_MORE, FR_DONE, FR_CLOSED, FR_BAD };
+static enum framed framed_recv(int fd, uint8_t *buf, size_t *have, size_t hi)
+{
+	for (;;) {
+		size_t need = *have < 2 ? 2 : 2 + (size_t)load16_be(buf);
+		ssize_t r = recv(fd, buf + *have, need - *have, MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return FR_MORE;
+		if (r <= 0)
+			return FR_CLOSED;
+		*have += (size_t)r;
+		if (*have >= 2) {
+			size_t len = load16_be(buf);
+			if (len < DNS_HDR || len > hi)
+				return FR_BAD;
+			if (*have == 2 + len)
+				return FR_DONE;
+		}
+	}
+}
+
 static void on_upstream(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct ptconn *c = arg;
@@ -241,24 +266,18 @@ static void on_upstream(struct loop *l, int fd, uint32_t events, void *arg)
 		upstream_fail(c, "no memory");
 		return;
 	}
-	for (;;) {
-		size_t need = c->ahave < 2 ? 2 : 2 + (size_t)load16_be(c->ans);
-		ssize_t r = recv(fd, c->ans + c->ahave, need - c->ahave, MSG_DONTWAIT);
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (r <= 0) {
-			upstream_fail(c, r == 0 ? "closed before the answer" : "receive failed");
-			return;
-		}
-		c->ahave += (size_t)r;
-		if (c->ahave >= 2 && load16_be(c->ans) < DNS_HDR) {
-			upstream_fail(c, "answer shorter than a DNS header");
-			return;
-		}
-		if (c->ahave >= 2 && c->ahave == 2 + (size_t)load16_be(c->ans)) {
-			answer_done(c);
-			return;
-		}
+	switch (framed_recv(fd, c->ans, &c->ahave, PT_ANSWER_MAX)) {
+	case FR_MORE:
+		return;
+	case FR_CLOSED:
+		upstream_fail(c, "closed or failed before the answer");
+		return;
+	case FR_BAD:
+		upstream_fail(c, "answer shorter than a DNS header");
+		return;
+	case FR_DONE:
+		answer_done(c);
+		return;
 	}
 }
 
@@ -337,27 +356,18 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *arg)
 			conn_close(c);          /* the client went away while we asked */
 		return;
 	}
-	for (;;) {
-		size_t need = c->qhave < 2 ? 2 : 2 + (size_t)load16_be(c->query);
-		ssize_t r = recv(fd, c->query + c->qhave, need - c->qhave, MSG_DONTWAIT);
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (r <= 0) {
-			conn_close(c);          /* closed (or reset) by the client */
-			return;
-		}
-		c->qhave += (size_t)r;
-		if (c->qhave >= 2) {
-			size_t qlen = load16_be(c->query);
-			if (qlen < DNS_HDR || qlen > PT_QUERY_MAX) {
-				drop_conn(c, "query length out of bounds");
-				return;
-			}
-			if (c->qhave == 2 + qlen) {
-				query_done(c);
-				return;
-			}
-		}
+	switch (framed_recv(fd, c->query, &c->qhave, PT_QUERY_MAX)) {
+	case FR_MORE:
+		return;
+	case FR_CLOSED:
+		conn_close(c);          /* closed (or reset) by the client */
+		return;
+	case FR_BAD:
+		drop_conn(c, "query length out of bounds");
+		return;
+	case FR_DONE:
+		query_done(c);
+		return;
 	}
 }
 
